@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs everything wellness0 needs to build, run and test, from the package registries only.
+# Idempotent: on a warm machine every step is a quick version check.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+step() { printf '\n== setup: %s\n' "$*"; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "wasm32 target"; rustup target add wasm32-unknown-unknown
+fi
+for component in clippy rustfmt; do
+  rustup component list --installed | grep -q "^$component" || { step "$component"; rustup component add "$component"; }
+done
+
+# Trunk 0.22 needs a newer rustc than this machine's; 0.21.14 is the pinned, known-good version.
+if ! trunk --version 2>/dev/null | grep -q '0\.21\.14'; then
+  step "trunk 0.21.14 (about 5 minutes)"; cargo install trunk --version 0.21.14 --locked
+fi
+
+# wasm-bindgen CLI must equal the library version in Cargo.lock exactly.
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
+if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+  step "wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes)"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+missing_apt=()
+command -v node >/dev/null || missing_apt+=(nodejs npm)
+[ -x "$CHROME_BIN" ] || missing_apt+=(chromium)
+[ -x "$CHROMEDRIVER" ] || missing_apt+=(chromium-driver)
+python3 -m venv --help >/dev/null 2>&1 || missing_apt+=(python3-venv)
+if [ ${#missing_apt[@]} -gt 0 ]; then
+  step "apt: ${missing_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq "${missing_apt[@]}"
+fi
+
+# Debian's binaryen (108) breaks Leptos at start-up; the npm package carries a current wasm-opt.
+if ! wasm-opt --version 2>/dev/null | grep -q 'version 132'; then
+  step "wasm-opt (npm binaryen@132)"
+  npm install --prefix "$TOOLS" --no-audit --no-fund --silent binaryen@132
+fi
+
+# Python: the official SDKs (fidelity checks) and Selenium (end-to-end tests).
+stamp=".venv/.requirements.sha256"
+want=$(sha256sum tests/requirements.txt | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  step "python venv"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+  echo "$want" > "$stamp"
+fi
+echo "setup: ok"

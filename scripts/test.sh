@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every check and test of wellness0: formatting, lints, native unit tests, browser tests
+# (wasm-bindgen-test in headless Chromium), the release build, SDK fidelity of the fake servers,
+# and end-to-end tests that drive the built site in Chromium against the fakes.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+bash scripts/setup.sh
+
+step() { printf '\n== test: %s\n' "$*"; }
+
+step "rustfmt"
+cargo fmt --all -- --check
+step "clippy (native: fakes and the app's pure code)"
+cargo clippy --workspace --all-targets -- -D warnings
+step "clippy (wasm: the app)"
+cargo clippy -p wellness0 --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+step "native unit and integration tests"
+cargo test --workspace
+
+step "browser tests (wasm-bindgen-test, headless Chromium)"
+cargo test -p wellness0 --target wasm32-unknown-unknown
+
+step "release build (trunk)"
+trunk build --release
+bash scripts/bundle-size.sh
+
+step "fake servers binary"
+cargo build -p wellness0-fakes
+export FAKES_BIN="$ROOT/target/debug/fakes"
+export DIST_DIR="$ROOT/dist"
+
+step "SDK fidelity and end-to-end tests (pytest)"
+.venv/bin/python -m pytest -q tests/fidelity tests/e2e "$@"

@@ -1,0 +1,78 @@
+//! One message bubble: the user's words as plain text, a reply as safe markdown, and the
+//! reply's state (typing, waiting to retry, stopped, failed) with a Retry button in place.
+
+use super::conversation::{MessageState, Role};
+use super::pipeline;
+use super::state::MessageRow;
+use crate::app::AppCtx;
+use crate::markdown;
+use leptos::prelude::*;
+
+fn state_name(state: &MessageState) -> &'static str {
+    match state {
+        MessageState::Done => "done",
+        MessageState::Streaming => "streaming",
+        MessageState::Waiting { .. } => "waiting",
+        MessageState::Stopped => "stopped",
+        MessageState::Failed { cut: true, .. } => "cut",
+        MessageState::Failed { cut: false, .. } => "failed",
+    }
+}
+
+/// A message in the transcript.
+#[component]
+pub fn MessageBubble(
+    /// The message to show; its text and state are signals, so streaming updates only this bubble.
+    row: MessageRow,
+) -> impl IntoView {
+    let ctx = expect_context::<AppCtx>();
+    let body = match row.role {
+        Role::User => view! { <div class="body plain" data-testid="message-text">{move || row.text.get()}</div> }.into_any(),
+        // The only HTML we inject is markdown::render's output, which escapes raw HTML.
+        Role::Model => view! {
+            <div class="body md" data-testid="message-text" inner_html=move || markdown::render(&row.text.get())></div>
+        }
+        .into_any(),
+    };
+    let retry = move |_| pipeline::retry(ctx, row.id);
+    let status = move || {
+        let state = row.state.get();
+        match state {
+            MessageState::Streaming if row.text.with(String::is_empty) => view! {
+                <div class="typing" aria-label="wellness0 is typing"><span></span><span></span><span></span></div>
+            }
+            .into_any(),
+            MessageState::Waiting { message, .. } => view! {
+                <div class="status waiting" role="status" data-testid="reply-waiting">{message}</div>
+            }
+            .into_any(),
+            MessageState::Stopped => view! {
+                <div class="status stopped" data-testid="reply-stopped">
+                    <span>"Stopped."</span>
+                    <button type="button" class="link" data-testid="retry" on:click=retry>"Retry"</button>
+                </div>
+            }
+            .into_any(),
+            MessageState::Failed { message, cut } => view! {
+                <div class="status error" role="alert" data-testid="reply-error">
+                    <span>{message}</span>
+                    {cut.then(|| view! { <span class="cut-mark" data-testid="cut-mark">" (partial reply kept above)"</span> })}
+                    <button type="button" class="link" data-testid="retry" on:click=retry>"Retry"</button>
+                </div>
+            }
+            .into_any(),
+            _ => ().into_any(),
+        }
+    };
+    let (class, testid, who) = match row.role {
+        Role::User => ("msg user", "message-user", "You"),
+        Role::Model => ("msg model", "message-model", "wellness0"),
+    };
+    view! {
+        <article class=class data-testid=testid data-state=move || state_name(&row.state.get()) aria-label=who>
+            {body}
+            {status}
+            {move || row.note.get().map(|note| view! { <p class="note">{note}</p> })}
+        </article>
+    }
+}

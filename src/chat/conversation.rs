@@ -1,0 +1,248 @@
+//! The conversation as plain data: what is stored in the browser and what the prompt is built
+//! from. No signals here, so all of it is tested natively.
+
+use crate::gemini::wire::{Content, Part};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Model,
+}
+
+/// Where a message stands. User messages are always `Done`; replies move through the others.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum MessageState {
+    Done,
+    /// Waiting for the first chunk or receiving chunks.
+    Streaming,
+    /// Waiting before an automatic retry (`retry_at_ms` is a wall-clock time).
+    Waiting {
+        message: String,
+        retry_at_ms: f64,
+    },
+    /// Stopped by the user; any partial text is kept.
+    Stopped,
+    /// Failed (before or during the stream); any partial text is kept. `cut` marks a reply
+    /// whose stream ended early.
+    Failed {
+        message: String,
+        cut: bool,
+    },
+}
+
+impl MessageState {
+    pub fn is_active(&self) -> bool {
+        matches!(self, MessageState::Streaming | MessageState::Waiting { .. })
+    }
+
+    pub fn can_retry(&self) -> bool {
+        matches!(self, MessageState::Stopped | MessageState::Failed { .. })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: u64,
+    pub role: Role,
+    pub text: String,
+    /// A reply's parts exactly as Gemini returned them (thought signatures included), so the
+    /// turn goes back into history unchanged. Empty for user messages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Part>,
+    pub state: MessageState,
+    /// A note under a finished reply (e.g. "stopped at the length limit").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub created_ms: f64,
+}
+
+/// The stored form of a conversation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub next_id: u64,
+    pub messages: Vec<Message>,
+}
+
+impl Conversation {
+    /// Reads a stored conversation. A reply that was still streaming when the page went away is
+    /// kept with what had arrived and marked as interrupted.
+    pub fn restore(json: &str) -> Option<Self> {
+        let mut conv: Conversation = serde_json::from_str(json).ok()?;
+        for m in &mut conv.messages {
+            if m.state.is_active() {
+                m.state = MessageState::Failed {
+                    message: "The page was closed or reloaded before this reply finished.".into(),
+                    cut: true,
+                };
+            }
+        }
+        let max_id = conv.messages.iter().map(|m| m.id).max().unwrap_or(0);
+        conv.next_id = conv.next_id.max(max_id + 1);
+        Some(conv)
+    }
+}
+
+/// Picks the history for a reply to the user message at `user_index`: earlier exchanges whose
+/// reply has text, newest first until `budget_chars` is spent, then that user message. Failed
+/// replies and unanswered messages are left out, and the window always starts with a user turn.
+pub fn history_for(messages: &[Message], user_index: usize, budget_chars: usize) -> Vec<Content> {
+    let current = &messages[user_index];
+    let mut spent = current.text.chars().count();
+    let mut pairs: Vec<(Content, Content)> = Vec::new();
+    let earlier = &messages[..user_index];
+    let mut i = earlier.len();
+    while i >= 2 {
+        let (user, reply) = (&earlier[i - 2], &earlier[i - 1]);
+        i -= 1;
+        if user.role != Role::User || reply.role != Role::Model {
+            continue;
+        }
+        i -= 1;
+        let usable =
+            !reply.text.trim().is_empty() && !matches!(reply.state, MessageState::Failed { .. });
+        if !usable {
+            continue;
+        }
+        let cost = user.text.chars().count() + reply.text.chars().count();
+        if spent + cost > budget_chars {
+            break;
+        }
+        spent += cost;
+        pairs.push((
+            Content::text("user", user.text.clone()),
+            model_content(reply),
+        ));
+    }
+    let mut contents: Vec<Content> = pairs.into_iter().rev().flat_map(|(u, m)| [u, m]).collect();
+    contents.push(Content::text("user", current.text.clone()));
+    contents
+}
+
+fn model_content(reply: &Message) -> Content {
+    // Parts as returned; a stopped reply (or one stored without parts) sends the text it shows.
+    let complete = matches!(reply.state, MessageState::Done);
+    if complete && !reply.parts.is_empty() {
+        Content {
+            role: Some("model".into()),
+            parts: reply.parts.clone(),
+        }
+    } else {
+        Content::text("model", reply.text.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(id: u64, role: Role, text: &str, state: MessageState) -> Message {
+        Message {
+            id,
+            role,
+            text: text.into(),
+            parts: vec![],
+            state,
+            note: None,
+            created_ms: 0.0,
+        }
+    }
+
+    fn texts(contents: &[Content]) -> Vec<(String, String)> {
+        contents
+            .iter()
+            .map(|c| {
+                (
+                    c.role.clone().unwrap(),
+                    c.parts.iter().filter_map(|p| p.text.clone()).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn history_alternates_and_skips_failed_turns() {
+        let failed = MessageState::Failed {
+            message: "x".into(),
+            cut: false,
+        };
+        let messages = vec![
+            msg(1, Role::User, "a", MessageState::Done),
+            msg(2, Role::Model, "A", MessageState::Done),
+            msg(3, Role::User, "b", MessageState::Done),
+            msg(4, Role::Model, "", failed),
+            msg(5, Role::User, "c", MessageState::Done),
+        ];
+        let h = history_for(&messages, 4, 10_000);
+        assert_eq!(
+            texts(&h),
+            vec![
+                ("user".into(), "a".into()),
+                ("model".into(), "A".into()),
+                ("user".into(), "c".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn history_keeps_the_newest_turns_within_budget() {
+        let mut messages = Vec::new();
+        for i in 0..50 {
+            messages.push(msg(2 * i, Role::User, &"u".repeat(100), MessageState::Done));
+            messages.push(msg(
+                2 * i + 1,
+                Role::Model,
+                &format!("reply {i:03}{}", "m".repeat(91)),
+                MessageState::Done,
+            ));
+        }
+        messages.push(msg(1000, Role::User, "now", MessageState::Done));
+        let h = history_for(&messages, messages.len() - 1, 1_000);
+        assert_eq!(h.len(), 2 * 4 + 1);
+        assert_eq!(h[0].role.as_deref(), Some("user"));
+        assert!(h[7].parts[0]
+            .text
+            .as_deref()
+            .unwrap()
+            .starts_with("reply 049"));
+        assert_eq!(h[8].parts[0].text.as_deref(), Some("now"));
+    }
+
+    #[test]
+    fn model_turns_go_back_with_their_parts() {
+        let signed = Part {
+            thought_signature: Some("sig".into()),
+            ..Part::text("")
+        };
+        let mut reply = msg(2, Role::Model, "hi", MessageState::Done);
+        reply.parts = vec![Part::text("hi"), signed.clone()];
+        let messages = vec![
+            msg(1, Role::User, "a", MessageState::Done),
+            reply,
+            msg(3, Role::User, "b", MessageState::Done),
+        ];
+        let h = history_for(&messages, 2, 10_000);
+        assert_eq!(h[1].parts, vec![Part::text("hi"), signed]);
+    }
+
+    #[test]
+    fn restore_marks_interrupted_streams_and_fixes_ids() {
+        let conv = Conversation {
+            next_id: 0,
+            messages: vec![
+                msg(1, Role::User, "a", MessageState::Done),
+                msg(7, Role::Model, "par", MessageState::Streaming),
+            ],
+        };
+        let restored = Conversation::restore(&serde_json::to_string(&conv).unwrap()).unwrap();
+        assert!(matches!(
+            restored.messages[1].state,
+            MessageState::Failed { cut: true, .. }
+        ));
+        assert_eq!(restored.messages[1].text, "par");
+        assert_eq!(restored.next_id, 8);
+        assert!(Conversation::restore("not json").is_none());
+    }
+}

@@ -1,0 +1,58 @@
+//! The transcript: greeting when empty, one bubble per message, kept scrolled to the newest
+//! text while the reader is at the bottom.
+
+use super::bubble::MessageBubble;
+use crate::app::AppCtx;
+use leptos::html;
+use leptos::prelude::*;
+
+/// The conversation log (`role="log"`, `aria-busy` while a reply streams).
+#[component]
+pub fn MessageList() -> impl IntoView {
+    let chat = expect_context::<AppCtx>().chat;
+    let log = NodeRef::<html::Section>::new();
+    let busy = Memo::new(move |_| chat.is_busy());
+    // Follow new text only if the reader has not scrolled up to read something older.
+    let stick_to_bottom = StoredValue::new(true);
+    let on_scroll = move |_| {
+        if let Some(el) = log.get_untracked() {
+            let gap = el.scroll_height() - el.scroll_top() - el.client_height();
+            stick_to_bottom.set_value(gap < 48);
+        }
+    };
+    Effect::new(move |_| {
+        // Track the row list and the last row's text.
+        let last_text_len = chat
+            .rows
+            .with(|rows| rows.last().map(|r| r.text.with(String::len)));
+        let _ = last_text_len;
+        if stick_to_bottom.get_value() {
+            if let Some(el) = log.get_untracked() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        }
+    });
+
+    view! {
+        <section
+            class="transcript"
+            role="log"
+            aria-live="polite"
+            aria-label="Conversation"
+            aria-busy=move || busy.get().to_string()
+            data-testid="transcript"
+            node_ref=log
+            on:scroll=on_scroll
+        >
+            <Show when=move || chat.rows.with(Vec::is_empty)>
+                <div class="greeting" data-testid="greeting">
+                    <h2>"Hi, I'm wellness0."</h2>
+                    <p>"Type how you're feeling. No rush. No judgement."</p>
+                </div>
+            </Show>
+            <For each=move || chat.rows.get() key=|row| row.id let:row>
+                <MessageBubble row=row />
+            </For>
+        </section>
+    }
+}

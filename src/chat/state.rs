@@ -1,0 +1,184 @@
+//! The reactive conversation: one row per message, each with its own signals, so a streamed
+//! chunk touches one bubble and not the list. Saved to `localStorage` at each turn boundary
+//! and, while a reply streams, at most once a second (a reload keeps the partial reply).
+
+use super::conversation::{Conversation, Message, MessageState, Role};
+use crate::gemini::wire::Part;
+use crate::http::now_ms;
+use crate::storage::{self, Scope};
+use leptos::prelude::*;
+use web_sys::AbortController;
+
+const CONVERSATION_KEY: &str = "wellness0.conversation";
+const STREAM_SAVE_INTERVAL_MS: f64 = 1_000.0;
+
+/// One message on screen.
+#[derive(Clone, Copy)]
+pub struct MessageRow {
+    pub id: u64,
+    pub role: Role,
+    pub created_ms: f64,
+    pub text: RwSignal<String>,
+    pub state: RwSignal<MessageState>,
+    pub note: RwSignal<Option<String>>,
+    pub parts: StoredValue<Vec<Part>>,
+}
+
+impl MessageRow {
+    fn from_message(m: Message) -> Self {
+        Self {
+            id: m.id,
+            role: m.role,
+            created_ms: m.created_ms,
+            text: RwSignal::new(m.text),
+            state: RwSignal::new(m.state),
+            note: RwSignal::new(m.note),
+            parts: StoredValue::new(m.parts),
+        }
+    }
+
+    fn to_message(self) -> Message {
+        Message {
+            id: self.id,
+            role: self.role,
+            text: self.text.get_untracked(),
+            parts: self.parts.get_value(),
+            state: self.state.get_untracked(),
+            note: self.note.get_untracked(),
+            created_ms: self.created_ms,
+        }
+    }
+}
+
+/// The conversation store, shared through context.
+#[derive(Clone, Copy)]
+pub struct Chat {
+    pub rows: RwSignal<Vec<MessageRow>>,
+    next_id: StoredValue<u64>,
+    /// Aborts the reply being fetched (browser objects are not `Send`: local storage).
+    controller: StoredValue<Option<AbortController>, LocalStorage>,
+    /// Set by Stop; checked by a reply waiting to retry.
+    stop_requested: StoredValue<bool>,
+    last_save_ms: StoredValue<f64>,
+}
+
+impl Chat {
+    /// The conversation saved in this browser, or an empty one.
+    pub fn load() -> Self {
+        let conv = storage::get(Scope::Device, CONVERSATION_KEY)
+            .and_then(|json| Conversation::restore(&json))
+            .unwrap_or_default();
+        Self::from_conversation(conv)
+    }
+
+    pub fn from_conversation(conv: Conversation) -> Self {
+        Self {
+            rows: RwSignal::new(
+                conv.messages
+                    .into_iter()
+                    .map(MessageRow::from_message)
+                    .collect(),
+            ),
+            next_id: StoredValue::new(conv.next_id.max(1)),
+            controller: StoredValue::new_local(None),
+            stop_requested: StoredValue::new(false),
+            last_save_ms: StoredValue::new(0.0),
+        }
+    }
+
+    pub fn snapshot(&self) -> Conversation {
+        Conversation {
+            next_id: self.next_id.get_value(),
+            messages: self
+                .rows
+                .get_untracked()
+                .into_iter()
+                .map(MessageRow::to_message)
+                .collect(),
+        }
+    }
+
+    pub fn save(&self) {
+        self.last_save_ms.set_value(now_ms());
+        let json = serde_json::to_string(&self.snapshot()).unwrap_or_default();
+        if !storage::set(Scope::Device, CONVERSATION_KEY, &json) {
+            leptos::logging::warn!(
+                "wellness0: the browser refused to store the conversation (storage full?)"
+            );
+        }
+    }
+
+    /// Saves unless a save happened less than a second ago (for use while streaming).
+    pub fn save_throttled(&self) {
+        if now_ms() - self.last_save_ms.get_value() >= STREAM_SAVE_INTERVAL_MS {
+            self.save();
+        }
+    }
+
+    /// Appends a message and returns its row.
+    pub fn push(&self, role: Role, text: String, state: MessageState) -> MessageRow {
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        let row = MessageRow::from_message(Message {
+            id,
+            role,
+            text,
+            parts: Vec::new(),
+            state,
+            note: None,
+            created_ms: now_ms(),
+        });
+        self.rows.update(|rows| rows.push(row));
+        row
+    }
+
+    /// A row and its position.
+    pub fn find(&self, id: u64) -> Option<(usize, MessageRow)> {
+        self.rows
+            .with_untracked(|rows| rows.iter().position(|r| r.id == id).map(|i| (i, rows[i])))
+    }
+
+    /// Whether a reply is streaming or waiting to retry (tracked).
+    pub fn is_busy(&self) -> bool {
+        self.rows
+            .with(|rows| rows.iter().any(|r| r.state.with(MessageState::is_active)))
+    }
+
+    /// Like [`Chat::is_busy`], without tracking.
+    pub fn is_busy_untracked(&self) -> bool {
+        self.rows.with_untracked(|rows| {
+            rows.iter()
+                .any(|r| r.state.with_untracked(MessageState::is_active))
+        })
+    }
+
+    pub fn begin_request(&self, controller: AbortController) {
+        self.stop_requested.set_value(false);
+        self.controller.set_value(Some(controller));
+    }
+
+    pub fn end_request(&self) {
+        self.controller.set_value(None);
+    }
+
+    pub fn stop_requested(&self) -> bool {
+        self.stop_requested.get_value()
+    }
+
+    /// Stops the reply in progress (the stream, or the wait before a retry).
+    pub fn stop(&self) {
+        self.stop_requested.set_value(true);
+        self.controller.with_value(|c| {
+            if let Some(c) = c {
+                c.abort();
+            }
+        });
+    }
+
+    /// Ends the session: stops any reply and forgets the conversation.
+    pub fn clear(&self) {
+        self.stop();
+        self.rows.set(Vec::new());
+        storage::remove(Scope::Device, CONVERSATION_KEY);
+    }
+}

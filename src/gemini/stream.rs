@@ -1,0 +1,193 @@
+//! Turns the bytes of a `streamGenerateContent?alt=sse` body into a reply: answer text as it
+//! grows, thought summaries aside, every part kept for history, and a clear end state
+//! (finished, blocked, failed mid-stream, or cut).
+
+use super::error::{ApiError, GeminiError};
+use super::sse::{SseDecoder, SseItem};
+use super::wire::{append_parts, GenerateContentResponse, Part, UsageMetadata};
+use serde_json::Value;
+
+/// How a complete reply ended.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finished {
+    /// `STOP` normally; anything else (e.g. `MAX_TOKENS`) is worth a note under the reply.
+    pub finish_reason: String,
+    pub usage: Option<UsageMetadata>,
+}
+
+#[derive(Debug, Default)]
+pub struct ReplyStream {
+    decoder: SseDecoder,
+    /// Every part received, plain text merged, for sending the turn back as history.
+    pub parts: Vec<Part>,
+    /// The answer text so far (non-thought parts).
+    pub text: String,
+    /// Thought summaries, when the request asked for them.
+    pub thoughts: String,
+    finish_reason: Option<String>,
+    block_reason: Option<String>,
+    usage: Option<UsageMetadata>,
+}
+
+impl ReplyStream {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds body bytes; returns the answer text they added (possibly empty).
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<String, GeminiError> {
+        let items = self.decoder.feed(bytes);
+        self.apply(items)
+    }
+
+    /// Call when the body ends. Errors if the stream carried an error, was blocked, or ended
+    /// without a `finishReason` (cut).
+    pub fn finish(&mut self) -> Result<(String, Finished), GeminiError> {
+        let (items, leftover) = self.decoder.finish();
+        let added = self.apply(items)?;
+        if let Some(reason) = self.block_reason.clone() {
+            if self.text.is_empty() {
+                return Err(GeminiError::Blocked(reason));
+            }
+        }
+        match (&self.finish_reason, leftover) {
+            (Some(reason), None) => {
+                if self.text.is_empty() && is_refusal(reason) {
+                    return Err(GeminiError::Blocked(reason.clone()));
+                }
+                Ok((
+                    added,
+                    Finished {
+                        finish_reason: reason.clone(),
+                        usage: self.usage.clone(),
+                    },
+                ))
+            }
+            _ => Err(GeminiError::StreamCut),
+        }
+    }
+
+    fn apply(&mut self, items: Vec<SseItem>) -> Result<String, GeminiError> {
+        let mut added = String::new();
+        for item in items {
+            let payload = match &item {
+                SseItem::Data(p) | SseItem::RawJson(p) => p,
+            };
+            let value: Value = serde_json::from_str(payload)
+                .map_err(|e| GeminiError::BadResponse(format!("stream event is not JSON: {e}")))?;
+            if let Some(err) = ApiError::from_stream_value(&value) {
+                return Err(GeminiError::Api(err));
+            }
+            let chunk: GenerateContentResponse = serde_json::from_value(value)
+                .map_err(|e| GeminiError::BadResponse(e.to_string()))?;
+            added.push_str(&self.apply_chunk(chunk));
+        }
+        Ok(added)
+    }
+
+    fn apply_chunk(&mut self, chunk: GenerateContentResponse) -> String {
+        let mut added = String::new();
+        if let Some(reason) = chunk.prompt_feedback.and_then(|f| f.block_reason) {
+            self.block_reason = Some(reason);
+        }
+        if chunk.usage_metadata.is_some() {
+            self.usage = chunk.usage_metadata;
+        }
+        if let Some(candidate) = chunk.candidates.into_iter().next() {
+            if let Some(content) = candidate.content {
+                for part in &content.parts {
+                    match (&part.text, part.thought) {
+                        (Some(t), true) => self.thoughts.push_str(t),
+                        (Some(t), false) => added.push_str(t),
+                        _ => {}
+                    }
+                }
+                append_parts(&mut self.parts, &content.parts);
+            }
+            if candidate.finish_reason.is_some() {
+                self.finish_reason = candidate.finish_reason;
+            }
+        }
+        self.text.push_str(&added);
+        added
+    }
+}
+
+/// Finish reasons that mean "the model would not answer" when no text came.
+fn is_refusal(reason: &str) -> bool {
+    !matches!(reason, "STOP" | "MAX_TOKENS")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(json: &str) -> String {
+        format!("data: {json}\r\n\r\n")
+    }
+
+    const HELLO: &str = r#"{"candidates": [{"content": {"parts": [{"text": "Hel"}],"role": "model"},"index": 0}],"responseId": "r"}"#;
+    const WORLD: &str = r#"{"candidates": [{"content": {"parts": [{"text": "lo"}],"role": "model"},"finishReason": "STOP","index": 0}],"usageMetadata": {"promptTokenCount": 3,"totalTokenCount": 5}}"#;
+
+    #[test]
+    fn streams_deltas_to_a_finished_reply() {
+        let mut s = ReplyStream::new();
+        assert_eq!(s.feed(event(HELLO).as_bytes()).unwrap(), "Hel");
+        assert_eq!(s.feed(event(WORLD).as_bytes()).unwrap(), "lo");
+        let (tail, done) = s.finish().unwrap();
+        assert_eq!(tail, "");
+        assert_eq!(done.finish_reason, "STOP");
+        assert_eq!(done.usage.unwrap().total_token_count, Some(5));
+        assert_eq!(s.text, "Hello");
+        assert_eq!(s.parts, vec![Part::text("Hello")]);
+    }
+
+    #[test]
+    fn thoughts_are_kept_apart() {
+        let mut s = ReplyStream::new();
+        let thought = r#"{"candidates": [{"content": {"parts": [{"text": "hmm","thought": true}],"role": "model"},"index": 0}]}"#;
+        assert_eq!(s.feed(event(thought).as_bytes()).unwrap(), "");
+        s.feed(event(WORLD).as_bytes()).unwrap();
+        assert_eq!(s.thoughts, "hmm");
+        assert_eq!(s.text, "lo");
+        assert_eq!(s.parts.len(), 2);
+    }
+
+    #[test]
+    fn a_body_without_finish_reason_is_cut() {
+        let mut s = ReplyStream::new();
+        s.feed(event(HELLO).as_bytes()).unwrap();
+        assert_eq!(s.finish(), Err(GeminiError::StreamCut));
+        assert_eq!(s.text, "Hel");
+    }
+
+    #[test]
+    fn error_object_mid_stream_keeps_partial_text() {
+        let mut s = ReplyStream::new();
+        let body = format!(
+            "{}{{\n  \"error\": {{\n    \"code\": 503,\n    \"message\": \"The model is overloaded.\",\n    \"status\": \"UNAVAILABLE\"\n  }}\n}}\n",
+            event(HELLO)
+        );
+        let err = s.feed(body.as_bytes()).unwrap_err();
+        assert!(matches!(err, GeminiError::Api(ref e) if e.code == 503));
+        assert_eq!(s.text, "Hel");
+    }
+
+    #[test]
+    fn blocked_prompt_is_a_refusal() {
+        let mut s = ReplyStream::new();
+        s.feed(event(r#"{"promptFeedback": {"blockReason": "SAFETY"}}"#).as_bytes())
+            .unwrap();
+        assert_eq!(s.finish(), Err(GeminiError::Blocked("SAFETY".into())));
+    }
+
+    #[test]
+    fn data_error_event_is_an_error_too() {
+        let mut s = ReplyStream::new();
+        let err = s.feed(
+            event(r#"{"error": {"code": 500, "message": "boom", "status": "INTERNAL"}}"#)
+                .as_bytes(),
+        );
+        assert!(matches!(err, Err(GeminiError::Api(ref e)) if e.code == 500));
+    }
+}

@@ -1,0 +1,142 @@
+//! Thin helpers over the browser's `fetch` (web-sys), shared by the Gemini and mem0 clients:
+//! JSON requests with headers, abort signals, streamed bodies, and timers.
+//!
+//! Headers are set per request and never logged; keys never go into URLs.
+
+use js_sys::{Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, RequestInit, Response};
+
+/// Why a request produced no HTTP response.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum FetchError {
+    /// The user (or a deadline) aborted it.
+    #[error("aborted")]
+    Aborted,
+    /// The network failed, or the browser blocked the call (CORS looks the same from here).
+    #[error("{0}")]
+    Network(String),
+}
+
+fn describe(err: &JsValue) -> String {
+    Reflect::get(err, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .or_else(|| err.as_string())
+        .unwrap_or_else(|| "request failed".into())
+}
+
+fn is_abort(err: &JsValue) -> bool {
+    Reflect::get(err, &"name".into())
+        .ok()
+        .and_then(|n| n.as_string())
+        .as_deref()
+        == Some("AbortError")
+}
+
+fn fetch_error(err: JsValue) -> FetchError {
+    if is_abort(&err) {
+        FetchError::Aborted
+    } else {
+        FetchError::Network(describe(&err))
+    }
+}
+
+/// Sends one request. `body` is JSON text when given.
+pub async fn send(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+    signal: Option<&AbortSignal>,
+) -> Result<Response, FetchError> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    let header_map = Headers::new().map_err(fetch_error)?;
+    for (name, value) in headers {
+        header_map.set(name, value).map_err(fetch_error)?;
+    }
+    if let Some(body) = body {
+        header_map
+            .set("content-type", "application/json")
+            .map_err(fetch_error)?;
+        init.set_body(&JsValue::from_str(body));
+    }
+    init.set_headers(&header_map);
+    init.set_signal(signal);
+    let window = web_sys::window().ok_or_else(|| FetchError::Network("no window".into()))?;
+    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(fetch_error)?;
+    response
+        .dyn_into::<Response>()
+        .map_err(|_| FetchError::Network("not a response".into()))
+}
+
+/// Reads a whole body as text.
+pub async fn text(response: &Response) -> Result<String, FetchError> {
+    let promise = response.text().map_err(fetch_error)?;
+    let value = JsFuture::from(promise).await.map_err(fetch_error)?;
+    Ok(value.as_string().unwrap_or_default())
+}
+
+/// Reads a body chunk by chunk, as the bytes arrive.
+pub struct BodyReader {
+    reader: ReadableStreamDefaultReader,
+}
+
+impl BodyReader {
+    pub fn new(response: &Response) -> Option<Self> {
+        let reader = response.body()?.get_reader();
+        Some(Self {
+            reader: reader.unchecked_into(),
+        })
+    }
+
+    /// The next chunk, or `None` at the end of the body.
+    pub async fn next(&mut self) -> Result<Option<Vec<u8>>, FetchError> {
+        let result = JsFuture::from(self.reader.read())
+            .await
+            .map_err(fetch_error)?;
+        let done = Reflect::get(&result, &"done".into())
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true);
+        if done {
+            return Ok(None);
+        }
+        let value = Reflect::get(&result, &"value".into()).map_err(fetch_error)?;
+        Ok(Some(value.unchecked_into::<Uint8Array>().to_vec()))
+    }
+}
+
+impl Drop for BodyReader {
+    fn drop(&mut self) {
+        // Release the connection if we stop reading early.
+        let _ = self.reader.cancel();
+    }
+}
+
+/// Waits `ms` milliseconds.
+pub async fn sleep_ms(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(window) = web_sys::window() {
+            let _ =
+                window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// A Performance API mark, for benchmarks (`w0:send`, `w0:first-chunk`, `w0:done`).
+pub fn mark(name: &str) {
+    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = perf.mark(name);
+    }
+}

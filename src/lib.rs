@@ -1,0 +1,16 @@
+//! wellness0: a chat client that remembers its user.
+//!
+//! Pure logic (wire types, SSE parsing, errors, prompt assembly, markdown, conversation data)
+//! is plain Rust with native tests; components only wire state to views.
+
+pub mod app;
+pub mod chat;
+pub mod gemini;
+pub mod http;
+pub mod markdown;
+pub mod prompt;
+pub mod settings;
+pub mod settings_panel;
+pub mod storage;
+
+pub use app::App;

@@ -1,0 +1,146 @@
+//! Safe markdown: model replies are untrusted text, rendered to HTML that cannot run code.
+//!
+//! pulldown-cmark parses; this module rewrites the event stream before HTML is written:
+//! raw HTML (block or inline) becomes visible text, links keep only safe destinations
+//! (http, https, mailto, or scheme-less), and images become their alt text (no remote
+//! loads that could track the reader). Everything else is escaped by pulldown-cmark itself.
+
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
+
+/// Renders untrusted markdown to HTML that is safe to put in `innerHTML`.
+pub fn render(markdown: &str) -> String {
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    // For each open link: whether we emitted an <a> for it (unsafe ones are dropped).
+    let mut open_links: Vec<bool> = Vec::new();
+    let events = Parser::new_ext(markdown, options).filter_map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
+        Event::Start(Tag::Link {
+            dest_url, title, ..
+        }) => {
+            let safe = is_safe_url(&dest_url);
+            open_links.push(safe);
+            safe.then(|| Event::InlineHtml(CowStr::from(anchor_open(&dest_url, &title))))
+        }
+        Event::End(TagEnd::Link) => open_links
+            .pop()
+            .unwrap_or(false)
+            .then(|| Event::InlineHtml(CowStr::Borrowed("</a>"))),
+        Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
+        other => Some(other),
+    });
+    let mut out = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut out, events);
+    out
+}
+
+fn anchor_open(href: &str, title: &str) -> String {
+    let mut a = format!(
+        "<a href=\"{}\" target=\"_blank\" rel=\"noopener noreferrer nofollow\"",
+        escape_attr(href)
+    );
+    if !title.is_empty() {
+        a.push_str(&format!(" title=\"{}\"", escape_attr(title)));
+    }
+    a.push('>');
+    a
+}
+
+fn escape_attr(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// http(s), mailto, and relative or fragment URLs pass; any other scheme (`javascript:`,
+/// `data:`, `vbscript:`, `file:` …) is refused. Browsers ignore ASCII whitespace and control
+/// characters inside a scheme (`java\tscript:`), so those are removed before looking.
+pub fn is_safe_url(url: &str) -> bool {
+    let cleaned: String = url
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
+        .collect();
+    let lower = cleaned.to_ascii_lowercase();
+    match lower.find(':') {
+        None => true,
+        Some(colon) => {
+            let before = &lower[..colon];
+            if before.contains(['/', '?', '#']) {
+                return true; // the colon is in a path or query, not a scheme
+            }
+            matches!(before, "http" | "https" | "mailto")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinary_markdown() {
+        let html = render("**bold** and *it*\n\n- one\n- two\n\n`code`");
+        assert!(html.contains("<strong>bold</strong>"));
+        assert!(html.contains("<li>one</li>"));
+        assert!(html.contains("<code>code</code>"));
+    }
+
+    #[test]
+    fn raw_html_is_shown_as_text() {
+        let html = render("<script>alert(1)</script>\n\nhi <img src=x onerror=alert(1)> there");
+        assert!(!html.contains("<script"));
+        assert!(!html.contains("<img"));
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    }
+
+    #[test]
+    fn unsafe_links_lose_their_anchor_but_keep_their_text() {
+        for href in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "java\tscript:alert(1)",
+            "data:text/html,x",
+            "vbscript:x",
+        ] {
+            let html = render(&format!("[click me](<{href}>)"));
+            assert!(!html.contains("<a"), "{href}: {html}");
+            assert!(html.contains("click me"));
+        }
+        let autolink = render("<javascript:alert(1)>");
+        assert!(!autolink.contains("<a"), "{autolink}");
+    }
+
+    #[test]
+    fn safe_links_open_in_a_new_tab_without_opener() {
+        let html = render("[site](https://example.org/a?b=1&c=\"2\" \"t\\\"q\")");
+        assert!(html.contains(
+            "<a href=\"https://example.org/a?b=1&amp;c=&quot;2&quot;\" target=\"_blank\" rel=\"noopener noreferrer nofollow\" title=\"t&quot;q\">site</a>"
+        ), "{html}");
+        assert!(render("[x](/relative#frag)").contains("href=\"/relative#frag\""));
+        assert!(render("[x](mailto:a@b.c)").contains("href=\"mailto:a@b.c\""));
+    }
+
+    #[test]
+    fn images_become_alt_text() {
+        let html = render("![a tracking pixel](https://evil.example/p.png)");
+        assert!(!html.contains("<img"));
+        assert!(html.contains("a tracking pixel"));
+    }
+
+    #[test]
+    fn nested_unsafe_link_inside_safe_text_is_balanced() {
+        let html = render("[a](https://ok.example) [b](javascript:x) [c](https://ok.example)");
+        assert_eq!(html.matches("<a ").count(), 2);
+        assert_eq!(html.matches("</a>").count(), 2);
+    }
+}

@@ -1,0 +1,181 @@
+//! Settings drawer: Gemini key, base URL, model, persona, user id.
+//!
+//! The key field is write-only: what is typed is moved into memory and storage on Save and
+//! the field is emptied, so the key is not left in the DOM; the panel only says whether a key
+//! is set.
+
+use crate::app::AppCtx;
+use crate::gemini::{self, Endpoint};
+use crate::prompt::DEFAULT_PERSONA;
+use crate::settings::{normalize_base_url, validate_user_id, Keys, Settings, FALLBACK_MODELS};
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// The settings drawer.
+#[component]
+pub fn SettingsPanel(
+    /// Whether the drawer is open.
+    open: RwSignal<bool>,
+) -> impl IntoView {
+    let ctx = expect_context::<AppCtx>();
+    let current = ctx.settings.get_untracked();
+    let base_url = RwSignal::new(current.gemini_base_url.clone());
+    let model = RwSignal::new(current.model.clone());
+    let persona = RwSignal::new(current.persona.clone());
+    let user_id = RwSignal::new(current.user_id.clone());
+    let remember = RwSignal::new(current.remember_keys);
+    let key_input = NodeRef::<html::Input>::new();
+    let error = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(false);
+    let models = RwSignal::new(
+        FALLBACK_MODELS
+            .iter()
+            .map(|m| m.to_string())
+            .collect::<Vec<_>>(),
+    );
+    let models_status = RwSignal::new(String::new());
+    let has_key = move || ctx.keys.with(|k| k.gemini.is_some());
+
+    let load_models = move || {
+        let Some(api_key) = ctx.keys.get_untracked().gemini else {
+            models_status.set("Add a key to load the models it can use.".into());
+            return;
+        };
+        let endpoint = Endpoint {
+            base_url: ctx.settings.with_untracked(|s| s.gemini_base_url.clone()),
+            api_key: Some(api_key),
+        };
+        models_status.set("Loading models…".into());
+        spawn_local(async move {
+            match gemini::list_models(&endpoint).await {
+                Ok(list) if !list.is_empty() => {
+                    models_status.set(format!("{} models available.", list.len()));
+                    models.set(list);
+                }
+                Ok(_) => models_status.set("No chat models listed; type a model name.".into()),
+                Err(e) => models_status.set(format!("Could not load models: {}", e.user_message())),
+            }
+        });
+    };
+    // Load the list whenever the drawer opens with a key.
+    Effect::new(move |_| {
+        if open.get() && has_key() {
+            load_models();
+        }
+    });
+
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        saved.set(false);
+        let result = (|| -> Result<Settings, String> {
+            let mut s = ctx.settings.get_untracked();
+            s.gemini_base_url =
+                normalize_base_url(&base_url.get_untracked()).map_err(|e| e.to_string())?;
+            s.user_id = validate_user_id(&user_id.get_untracked()).map_err(|e| e.to_string())?;
+            let m = model.get_untracked().trim().to_owned();
+            if m.is_empty() {
+                return Err("Choose a model.".into());
+            }
+            s.model = m;
+            s.persona = persona.get_untracked();
+            s.remember_keys = remember.get_untracked();
+            Ok(s)
+        })();
+        match result {
+            Ok(s) => {
+                let mut keys = ctx.keys.get_untracked();
+                if let Some(input) = key_input.get_untracked() {
+                    let typed = input.value().trim().to_owned();
+                    if !typed.is_empty() {
+                        keys.gemini = Some(typed);
+                    }
+                    input.set_value("");
+                }
+                keys.save(s.remember_keys);
+                base_url.set(s.gemini_base_url.clone());
+                s.save();
+                ctx.settings.set(s);
+                ctx.keys.set(keys);
+                error.set(None);
+                saved.set(true);
+                load_models();
+            }
+            Err(message) => error.set(Some(message)),
+        }
+    };
+    let forget_key = move |_| {
+        let keys = Keys { gemini: None };
+        keys.save(ctx.settings.with_untracked(|s| s.remember_keys));
+        ctx.keys.set(keys);
+    };
+
+    view! {
+        <aside class="settings" class:open=move || open.get() aria-hidden=move || (!open.get()).to_string() data-testid="settings">
+            <form on:submit=save>
+                <header>
+                    <h2>"Settings"</h2>
+                    <button type="button" class="icon" aria-label="Close settings" data-testid="settings-close" on:click=move |_| open.set(false)>
+                        "×"
+                    </button>
+                </header>
+
+                <fieldset>
+                    <legend>"Gemini"</legend>
+                    <label for="gemini-key">"API key"</label>
+                    <input
+                        id="gemini-key"
+                        type="password"
+                        autocomplete="off"
+                        spellcheck="false"
+                        data-testid="gemini-key"
+                        node_ref=key_input
+                        placeholder=move || if has_key() { "A key is set — type to replace it" } else { "Paste your Gemini API key" }
+                    />
+                    <p class="hint">
+                        {move || if has_key() { "Key set. " } else { "No key yet. " }}
+                        "Sent only in a request header to the base URL below. "
+                        <Show when=has_key>
+                            <button type="button" class="link" data-testid="forget-key" on:click=forget_key>"Forget key"</button>
+                        </Show>
+                    </p>
+                    <label class="check">
+                        <input type="checkbox" data-testid="remember-keys" prop:checked=move || remember.get() on:change:target=move |ev| remember.set(ev.target().checked()) />
+                        "Remember keys on this device (otherwise they are forgotten when the tab closes)"
+                    </label>
+
+                    <label for="gemini-base">"Base URL"</label>
+                    <input id="gemini-base" type="url" data-testid="gemini-base-url" bind:value=base_url />
+
+                    <label for="gemini-model">"Model"</label>
+                    <input id="gemini-model" list="gemini-models" data-testid="model" bind:value=model />
+                    <datalist id="gemini-models">
+                        <For each=move || models.get() key=|m| m.clone() let:m>
+                            <option value=m.clone()></option>
+                        </For>
+                    </datalist>
+                    <p class="hint" data-testid="models-status">{move || models_status.get()}</p>
+                </fieldset>
+
+                <fieldset>
+                    <legend>"You"</legend>
+                    <label for="user-id">"User id"</label>
+                    <input id="user-id" data-testid="user-id" autocomplete="off" bind:value=user_id />
+                    <p class="hint">"Memories are kept under this id. Use the same id on another device to pick up where you left off."</p>
+
+                    <label for="persona">"Persona"</label>
+                    <textarea id="persona" rows="6" data-testid="persona" prop:value=move || persona.get() on:input:target=move |ev| persona.set(ev.target().value())></textarea>
+                    <button type="button" class="link" on:click=move |_| persona.set(DEFAULT_PERSONA.into())>"Reset to the default therapist"</button>
+                </fieldset>
+
+                <p class="error" role="alert" data-testid="settings-error">{move || error.get()}</p>
+                <div class="actions">
+                    <Show when=move || saved.get()>
+                        <span class="saved" data-testid="settings-saved">"Saved."</span>
+                    </Show>
+                    <button type="submit" class="primary" data-testid="settings-save">"Save"</button>
+                </div>
+            </form>
+        </aside>
+    }
+}

@@ -1,0 +1,36 @@
+//! Browser storage: `localStorage` for what should outlive the tab, `sessionStorage` for what
+//! should not (keys, unless the user opts in). Failures (private mode, quota) are reported to
+//! the caller, never panics.
+
+use web_sys::Storage;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Survives closing the browser.
+    Device,
+    /// Cleared when the tab closes.
+    Tab,
+}
+
+fn storage(scope: Scope) -> Option<Storage> {
+    let window = web_sys::window()?;
+    match scope {
+        Scope::Device => window.local_storage().ok().flatten(),
+        Scope::Tab => window.session_storage().ok().flatten(),
+    }
+}
+
+pub fn get(scope: Scope, key: &str) -> Option<String> {
+    storage(scope)?.get_item(key).ok().flatten()
+}
+
+/// Stores a value; `false` when the browser refused (quota exceeded, storage disabled).
+pub fn set(scope: Scope, key: &str, value: &str) -> bool {
+    storage(scope).is_some_and(|s| s.set_item(key, value).is_ok())
+}
+
+pub fn remove(scope: Scope, key: &str) {
+    if let Some(s) = storage(scope) {
+        let _ = s.remove_item(key);
+    }
+}
