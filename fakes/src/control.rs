@@ -1,0 +1,241 @@
+//! Test-control plumbing shared by both fakes: request recording, the "down"
+//! switch, permissive CORS, and the `/_fake/*` control routes
+//! (`reset`, `requests`, `script`, `down`).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::{json, Value};
+use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
+
+/// Prefix of every control route; requests under it are never recorded.
+pub const CONTROL_PREFIX: &str = "/_fake/";
+
+/// Largest request body the fakes accept (and record).
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// One request as seen by a fake, returned by `GET /_fake/requests`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordedRequest {
+    /// HTTP method, upper case.
+    pub method: String,
+    /// Path as sent (still percent-encoded).
+    pub path: String,
+    /// Decoded query parameters (last value wins for repeated keys).
+    pub query: BTreeMap<String, String>,
+    /// Headers with lower-cased names.
+    pub headers: BTreeMap<String, String>,
+    /// Body parsed as JSON, or `null` when empty / not JSON.
+    pub body: Value,
+    /// Milliseconds since the Unix epoch when the request arrived.
+    pub ts_ms: u64,
+}
+
+/// State every fake carries for its control plane.
+#[derive(Debug, Default)]
+pub struct ControlPlane {
+    requests: Mutex<Vec<RecordedRequest>>,
+    down: AtomicBool,
+}
+
+impl ControlPlane {
+    /// Appends a recorded request.
+    pub fn record(&self, req: RecordedRequest) {
+        lock(&self.requests).push(req);
+    }
+
+    /// All recorded requests, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.requests).clone()
+    }
+
+    /// Forgets recorded requests and clears the down switch.
+    pub fn reset(&self) {
+        lock(&self.requests).clear();
+        self.down.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether the fake currently answers every request with 503.
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::SeqCst)
+    }
+
+    /// Sets the down switch.
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+}
+
+/// Locks a mutex, ignoring poisoning (a panicking handler must not wedge the fake).
+pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What a fake must provide so the shared control routes can drive it.
+pub trait Controlled: Send + Sync + 'static {
+    /// The fake's control plane.
+    fn control(&self) -> &ControlPlane;
+    /// Clears fake-specific state (script queue, store).
+    fn reset_extra(&self);
+    /// Appends script steps; returns the queue length or a description of the bad step.
+    fn push_script(&self, steps: Vec<Value>) -> Result<usize, String>;
+    /// The response sent to every non-control request while the fake is down.
+    fn down_response(&self) -> Response;
+}
+
+/// Routes under `/_fake/`.
+pub fn control_routes<S: Controlled>() -> Router<Arc<S>> {
+    Router::new()
+        .route("/_fake/reset", post(reset::<S>))
+        .route("/_fake/requests", get(requests::<S>))
+        .route("/_fake/script", post(script::<S>))
+        .route("/_fake/down", post(down::<S>))
+}
+
+async fn reset<S: Controlled>(State(s): State<Arc<S>>) -> Json<Value> {
+    s.control().reset();
+    s.reset_extra();
+    Json(json!({"ok": true}))
+}
+
+async fn requests<S: Controlled>(State(s): State<Arc<S>>) -> Json<Vec<RecordedRequest>> {
+    Json(s.control().requests())
+}
+
+async fn script<S: Controlled>(State(s): State<Arc<S>>, body: axum::body::Bytes) -> Response {
+    let steps = match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Array(steps)) => steps,
+        Ok(one @ Value::Object(_)) => vec![one],
+        _ => return bad_control("body must be a JSON array of steps"),
+    };
+    match s.push_script(steps) {
+        Ok(queued) => Json(json!({"ok": true, "queued": queued})).into_response(),
+        Err(e) => bad_control(&e),
+    }
+}
+
+async fn down<S: Controlled>(State(s): State<Arc<S>>, body: axum::body::Bytes) -> Response {
+    let down = match serde_json::from_slice::<Value>(&body) {
+        Ok(v) => v.get("down").and_then(Value::as_bool).unwrap_or(true),
+        Err(_) if body.is_empty() => true,
+        Err(_) => return bad_control("body must be {\"down\": true|false}"),
+    };
+    s.control().set_down(down);
+    Json(json!({"ok": true, "down": down})).into_response()
+}
+
+fn bad_control(msg: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"ok": false, "error": msg})),
+    )
+        .into_response()
+}
+
+/// Middleware: answers stray `OPTIONS`, records every other non-control
+/// request, and short-circuits with the fake's 503 while it is down.
+pub async fn record_and_gate<S: Controlled>(
+    State(s): State<Arc<S>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if req.method() == Method::OPTIONS {
+        // Real preflights are answered by the CORS layer; this catches the rest.
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    if req.uri().path().starts_with(CONTROL_PREFIX) {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+    };
+    let headers = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_ascii_lowercase(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    s.control().record(RecordedRequest {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_string(),
+        query: parse_query(parts.uri.query()),
+        headers,
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        ts_ms: now_ms(),
+    });
+    if s.control().is_down() {
+        return s.down_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// Decodes a query string into a map (last value wins).
+pub fn parse_query(q: Option<&str>) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for pair in q.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        out.insert(decode_component(k), decode_component(v));
+    }
+    out
+}
+
+/// Percent-decodes one query component, treating `+` as a space.
+pub fn decode_component(s: &str) -> String {
+    let plus = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&plus)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Permissive CORS: reflects the Origin and the requested headers, allows
+/// GET/POST/PUT/DELETE/OPTIONS, answers preflights without a key, and exposes
+/// `Retry-After` so a browser client can read it.
+pub fn cors_layer() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_headers(AllowHeaders::mirror_request())
+        .allow_methods(AllowMethods::list([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ]))
+        .expose_headers([header::RETRY_AFTER, header::CONTENT_TYPE])
+        .allow_private_network(true)
+        .max_age(std::time::Duration::from_secs(600))
+}
+
+/// A JSON response with an explicit content type and pre-rendered body.
+pub fn json_response(status: StatusCode, content_type: &'static str, body: String) -> Response {
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = status;
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    resp
+}
