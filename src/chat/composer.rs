@@ -18,7 +18,7 @@ pub fn Composer() -> impl IntoView {
     let draft = RwSignal::new(storage::get(Scope::Tab, DRAFT_KEY).unwrap_or_default());
     let notice = RwSignal::new(None::<String>);
     let busy = Memo::new(move |_| ctx.chat.is_busy());
-    let length = Memo::new(move |_| draft.with(|d| d.chars().take(MAX_MESSAGE_CHARS * 10).count()));
+    let length = Memo::new(move |_| draft.with(|d| d.chars().count()));
 
     let save_draft = move |text: &str| {
         if text.len() <= MAX_SAVED_DRAFT_CHARS {

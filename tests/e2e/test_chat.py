@@ -1,0 +1,99 @@
+"""The chat, end to end: the seed's script, streaming, reload, settings and keys."""
+
+from conftest import GEMINI_KEY
+from selenium.webdriver.common.by import By
+
+SEED_SCRIPT = [
+    "Hi, I am a war veteran. I was deployed in Afghanistan and since coming home I have been dealing with PTSD.",
+    "Can you suggest some physical therapy centres in the US that work with veterans?",
+    "Do you remember my war story? The country?",
+]
+
+
+def observe_stream(page, index):
+    """Polls a streaming reply and returns the distinct text lengths seen before it finished."""
+    lengths = []
+    busy_seen = False
+    while page.reply(index).get_attribute("data-state") in ("streaming", None):
+        busy_seen |= page.one("transcript").get_attribute("aria-busy") == "true"
+        length = len(page.reply_text(index))
+        if length and (not lengths or lengths[-1] != length):
+            lengths.append(length)
+    return lengths, busy_seen
+
+
+def test_seed_script_streams_replies_with_history_and_survives_reload(page, fakes):
+    page.configure()
+    for i, message in enumerate(SEED_SCRIPT):
+        page.send(message)
+        lengths, busy_seen = observe_stream(page, i)
+        page.wait_reply_state(i, "done")
+        assert busy_seen, "transcript should be aria-busy while streaming"
+        assert len(lengths) >= 2, f"reply {i} did not arrive in pieces: {lengths}"
+        assert f'You said: "{message[:40]}' in page.reply_text(i)
+    assert "Turns so far: 3" in page.reply_text(2)
+
+    streams = fakes.stream_requests()
+    assert len(streams) == 3
+    for req in streams:
+        assert req["query"].get("alt") == "sse"
+        assert "key" not in req["query"], "the key must never be in a URL"
+        assert req["headers"]["x-goog-api-key"] == GEMINI_KEY
+        system = req["body"]["systemInstruction"]["parts"][0]["text"]
+        assert "virtual therapist" in system
+    last = streams[-1]["body"]["contents"]
+    assert [c["role"] for c in last] == ["user", "model", "user", "model", "user"]
+    assert last[0]["parts"][0]["text"] == SEED_SCRIPT[0]
+    assert last[-1]["parts"][0]["text"] == SEED_SCRIPT[2], "the persona must not be glued onto the user's text"
+
+    page.d.refresh()
+    page.wait(lambda: len(page.replies()) == 3)
+    assert page.user_messages() == SEED_SCRIPT
+    assert all(r.get_attribute("data-state") == "done" for r in page.replies())
+    page.screenshot("seed-script-desktop")
+    page.d.set_window_size(375, 812)
+    overflow = page.d.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, "no sideways scrolling on a phone"
+    page.screenshot("seed-script-phone")
+
+
+def test_key_stays_out_of_the_dom_urls_and_device_storage(page, fakes):
+    secret = "AIza-e2e-secret-key-123"
+    fakes.reset()
+    page.configure(key=secret)
+    assert page.one("gemini-key").get_attribute("value") == ""
+    assert secret not in page.d.page_source
+    local = page.d.execute_script("return JSON.stringify(Object.assign({}, localStorage))")
+    session = page.d.execute_script("return JSON.stringify(Object.assign({}, sessionStorage))")
+    assert secret not in local, "keys stay in the tab unless the user opts in"
+    assert secret in session
+    page.send("hello")
+    page.wait_reply_state(0, "failed")  # the fake does not know this key
+    req = fakes.stream_requests()[0]
+    assert req["headers"]["x-goog-api-key"] == secret
+    assert secret not in req["path"] and secret not in str(req["query"])
+
+
+def test_model_picker_lists_chat_models_from_the_api(page, fakes):
+    page.configure()
+    page.one("open-settings").click()
+    page.wait(lambda: "models available" in page.one("models-status").text)
+    options = [o.get_attribute("value") for o in page.d.find_elements(By.CSS_SELECTOR, "#gemini-models option")]
+    assert "gemini-3.5-flash" in options
+    assert not [o for o in options if "embedding" in o or "tts" in o]
+    assert any(r["path"] == "/v1beta/models" for r in fakes.requests())
+
+
+def test_end_session_clears_the_conversation_after_confirmation(page):
+    page.configure()
+    page.send("I had a long day.")
+    page.wait_reply_state(0, "done")
+    page.one("end-session").click()
+    page.one("confirm-end-no").click()
+    assert len(page.replies()) == 1
+    page.one("end-session").click()
+    page.one("confirm-end-yes").click()
+    page.wait(lambda: not page.replies())
+    page.d.refresh()
+    assert "No rush. No judgement." in page.one("greeting").text
+    assert not page.replies()

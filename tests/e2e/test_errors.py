@@ -1,0 +1,155 @@
+"""Every failure the chat can meet: a clear message in place, nothing typed or received lost."""
+
+from conftest import GEMINI_KEY
+
+HOSTILE = (
+    '<img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script>\n\n'
+    "[tap here](javascript:window.__pwned=3) or [a safe link](https://example.org/help)\n\n**still bold**"
+)
+
+
+def test_bad_key_is_explained_and_retry_works_after_fixing_it(page, fakes):
+    page.configure(key="not-a-real-key")
+    page.send("hello there")
+    reply = page.wait_reply_state(0, "failed")
+    assert "key was not accepted" in page.one("reply-error", reply).text
+    assert page.user_messages() == ["hello there"]
+    assert len(fakes.stream_requests()) == 1, "a bad key is not retried automatically"
+    page.configure(key=GEMINI_KEY)
+    page.one("retry", page.reply(0)).click()
+    page.wait_reply_state(0, "done")
+    assert 'You said: "hello there"' in page.reply_text(0)
+
+
+def test_missing_key_says_so(page):
+    page.configure(key=None)
+    page.send("hello")
+    reply = page.wait_reply_state(0, "failed")
+    assert "No Gemini API key" in page.one("reply-error", reply).text
+
+
+def test_unknown_model_points_to_settings(page):
+    page.configure(model="gemini-0.1-nonexistent")
+    page.send("hello")
+    reply = page.wait_reply_state(0, "failed")
+    assert "Pick another model" in page.one("reply-error", reply).text
+
+
+def test_rate_limit_waits_as_told_then_retries_by_itself(page, fakes):
+    page.configure()
+    fakes.script({"kind": "error", "status": 429, "retry_delay": "1s"})
+    page.send("hello")
+    waiting = page.wait_reply_state(0, "waiting")
+    text = page.one("reply-waiting", waiting).text
+    assert "rate limit" in text and "Trying again in" in text
+    page.wait_reply_state(0, "done")
+    assert len(fakes.stream_requests()) == 2
+
+
+def test_long_quota_wait_is_reported_not_retried(page, fakes):
+    page.configure()
+    fakes.script({"kind": "error", "status": 429, "retry_delay": "7200s"})
+    page.send("hello")
+    reply = page.wait_reply_state(0, "failed")
+    assert "quota" in page.one("reply-error", reply).text
+    assert len(fakes.stream_requests()) == 1
+
+
+def test_server_errors_back_off_and_recover(page, fakes):
+    page.configure()
+    fakes.script({"kind": "error", "status": 503}, {"kind": "error", "status": 500})
+    page.send("hello")
+    page.wait_reply_state(0, "waiting")
+    page.wait_reply_state(0, "done", timeout=20)
+    assert len(fakes.stream_requests()) == 3
+
+
+def test_persistent_overload_gives_up_with_a_message(page, fakes):
+    page.configure()
+    fakes.script(*[{"kind": "error", "status": 503}] * 3)
+    page.send("hello")
+    reply = page.wait_reply_state(0, "failed", timeout=20)
+    assert "overloaded" in page.one("reply-error", reply).text
+    assert len(fakes.stream_requests()) == 3
+
+
+def test_network_down_is_explained(page):
+    page.configure(base_url="http://127.0.0.1:9")
+    page.send("hello")
+    reply = page.wait_reply_state(0, "failed", timeout=20)
+    assert "Could not reach Gemini" in page.one("reply-error", reply).text
+    assert page.user_messages() == ["hello"]
+
+
+def test_cut_stream_keeps_partial_text_and_retry_completes(page, fakes):
+    page.configure()
+    fakes.script({"kind": "cut", "text": "one two three four five six seven eight nine", "after_chunks": 2})
+    page.send("hello")
+    reply = page.wait_reply_state(0, "cut")
+    assert page.reply_text(0).startswith("one two three")
+    assert "cut off" in page.one("reply-error", reply).text
+    page.one("cut-mark", reply)
+    page.one("retry", reply).click()
+    page.wait_reply_state(0, "done")
+    assert 'You said: "hello"' in page.reply_text(0)
+
+
+def test_error_object_mid_stream_keeps_partial_text(page, fakes):
+    page.configure()
+    fakes.script({"kind": "error_mid_stream", "text": "alpha beta gamma delta epsilon zeta", "after_chunks": 1,
+                  "status": 503})
+    page.send("hello")
+    reply = page.wait_reply_state(0, "cut")
+    assert page.reply_text(0).startswith("alpha")
+    assert "overloaded" in page.one("reply-error", reply).text
+
+
+def test_stop_aborts_the_stream_and_keeps_what_arrived(page, fakes):
+    page.configure()
+    fakes.script({"kind": "hang", "text": "first words then silence forever", "after_chunks": 1})
+    page.send("hello")
+    page.wait(lambda: page.reply_text(0) != "")
+    page.one("stop").click()
+    reply = page.wait_reply_state(0, "stopped")
+    assert page.reply_text(0).startswith("first")
+    page.one("send")
+    page.one("retry", reply).click()
+    page.wait_reply_state(0, "done")
+
+
+def test_empty_and_megabyte_messages_are_refused_politely(page, fakes):
+    page.configure()
+    box = page.one("composer-input")
+    box.send_keys("\n")
+    assert "Type a message first" in page.notice()
+    page.d.execute_script(
+        "const box = arguments[0]; box.value = 'x'.repeat(1000000);"
+        "box.dispatchEvent(new Event('input', {bubbles: true}));", box)
+    page.one("composer-counter")
+    box.send_keys("\n")
+    page.wait(lambda: "the limit is" in page.notice())
+    assert page.d.execute_script("return arguments[0].value.length", box) == 1_000_000
+    assert not page.replies() and not fakes.stream_requests()
+
+
+def test_hostile_reply_is_shown_as_text_and_never_runs(page, fakes):
+    page.configure()
+    fakes.script({"kind": "reply", "text": HOSTILE})
+    page.send("hello")
+    reply = page.wait_reply_state(0, "done")
+    html = reply.get_attribute("innerHTML")
+    assert "<img" not in html and "<script" not in html
+    assert 'href="javascript' not in html
+    links = reply.find_elements("css selector", "a")
+    assert [a.get_attribute("href") for a in links] == ["https://example.org/help"]
+    assert links[0].get_attribute("rel") == "noopener noreferrer nofollow"
+    assert "<img src=x" in page.reply_text(0)
+    assert page.d.execute_script("return window.__pwned === undefined")
+
+
+def test_blocked_prompt_is_a_clear_refusal(page, fakes):
+    page.configure()
+    fakes.script({"kind": "blocked"})
+    page.send("hello")
+    reply = page.wait_reply_state(0, "failed")
+    assert "declined" in page.one("reply-error", reply).text
