@@ -25,7 +25,7 @@ pub fn render(markdown: &str) -> String {
         Event::End(TagEnd::Link) => open_links
             .pop()
             .unwrap_or(false)
-            .then(|| Event::InlineHtml(CowStr::Borrowed("</a>"))),
+            .then_some(Event::InlineHtml(CowStr::Borrowed("</a>"))),
         Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
         other => Some(other),
     });
