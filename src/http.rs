@@ -28,11 +28,7 @@ fn describe(err: &JsValue) -> String {
 }
 
 fn is_abort(err: &JsValue) -> bool {
-    Reflect::get(err, &"name".into())
-        .ok()
-        .and_then(|n| n.as_string())
-        .as_deref()
-        == Some("AbortError")
+    Reflect::get(err, &"name".into()).ok().and_then(|n| n.as_string()).as_deref() == Some("AbortError")
 }
 
 fn fetch_error(err: JsValue) -> FetchError {
@@ -58,20 +54,14 @@ pub async fn send(
         header_map.set(name, value).map_err(fetch_error)?;
     }
     if let Some(body) = body {
-        header_map
-            .set("content-type", "application/json")
-            .map_err(fetch_error)?;
+        header_map.set("content-type", "application/json").map_err(fetch_error)?;
         init.set_body(&JsValue::from_str(body));
     }
     init.set_headers(&header_map);
     init.set_signal(signal);
     let window = web_sys::window().ok_or_else(|| FetchError::Network("no window".into()))?;
-    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
-        .await
-        .map_err(fetch_error)?;
-    response
-        .dyn_into::<Response>()
-        .map_err(|_| FetchError::Network("not a response".into()))
+    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(fetch_error)?;
+    response.dyn_into::<Response>().map_err(|_| FetchError::Network("not a response".into()))
 }
 
 /// Reads a whole body as text.
@@ -89,20 +79,13 @@ pub struct BodyReader {
 impl BodyReader {
     pub fn new(response: &Response) -> Option<Self> {
         let reader = response.body()?.get_reader();
-        Some(Self {
-            reader: reader.unchecked_into(),
-        })
+        Some(Self { reader: reader.unchecked_into() })
     }
 
     /// The next chunk, or `None` at the end of the body.
     pub async fn next(&mut self) -> Result<Option<Vec<u8>>, FetchError> {
-        let result = JsFuture::from(self.reader.read())
-            .await
-            .map_err(fetch_error)?;
-        let done = Reflect::get(&result, &"done".into())
-            .ok()
-            .and_then(|d| d.as_bool())
-            .unwrap_or(true);
+        let result = JsFuture::from(self.reader.read()).await.map_err(fetch_error)?;
+        let done = Reflect::get(&result, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true);
         if done {
             return Ok(None);
         }
@@ -122,8 +105,7 @@ impl Drop for BodyReader {
 pub async fn sleep_ms(ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
         if let Some(window) = web_sys::window() {
-            let _ =
-                window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
         }
     });
     let _ = JsFuture::from(promise).await;

@@ -9,23 +9,19 @@ use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 
 /// Renders untrusted markdown to HTML that is safe to put in `innerHTML`.
 pub fn render(markdown: &str) -> String {
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     // For each open link: whether we emitted an <a> for it (unsafe ones are dropped).
     let mut open_links: Vec<bool> = Vec::new();
     let events = Parser::new_ext(markdown, options).filter_map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
-        Event::Start(Tag::Link {
-            dest_url, title, ..
-        }) => {
+        Event::Start(Tag::Link { dest_url, title, .. }) => {
             let safe = is_safe_url(&dest_url);
             open_links.push(safe);
             safe.then(|| Event::InlineHtml(CowStr::from(anchor_open(&dest_url, &title))))
         }
-        Event::End(TagEnd::Link) => open_links
-            .pop()
-            .unwrap_or(false)
-            .then_some(Event::InlineHtml(CowStr::Borrowed("</a>"))),
+        Event::End(TagEnd::Link) => {
+            open_links.pop().unwrap_or(false).then_some(Event::InlineHtml(CowStr::Borrowed("</a>")))
+        }
         Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
         other => Some(other),
     });
@@ -35,10 +31,7 @@ pub fn render(markdown: &str) -> String {
 }
 
 fn anchor_open(href: &str, title: &str) -> String {
-    let mut a = format!(
-        "<a href=\"{}\" target=\"_blank\" rel=\"noopener noreferrer nofollow\"",
-        escape_attr(href)
-    );
+    let mut a = format!("<a href=\"{}\" target=\"_blank\" rel=\"noopener noreferrer nofollow\"", escape_attr(href));
     if !title.is_empty() {
         a.push_str(&format!(" title=\"{}\"", escape_attr(title)));
     }
@@ -65,10 +58,7 @@ fn escape_attr(text: &str) -> String {
 /// `data:`, `vbscript:`, `file:` …) is refused. Browsers ignore ASCII whitespace and control
 /// characters inside a scheme (`java\tscript:`), so those are removed before looking.
 pub fn is_safe_url(url: &str) -> bool {
-    let cleaned: String = url
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
-        .collect();
+    let cleaned: String = url.chars().filter(|c| !c.is_ascii_whitespace() && !c.is_control()).collect();
     let lower = cleaned.to_ascii_lowercase();
     match lower.find(':') {
         None => true,
@@ -105,13 +95,9 @@ mod tests {
 
     #[test]
     fn unsafe_links_lose_their_anchor_but_keep_their_text() {
-        for href in [
-            "javascript:alert(1)",
-            "JaVaScRiPt:alert(1)",
-            "java\tscript:alert(1)",
-            "data:text/html,x",
-            "vbscript:x",
-        ] {
+        for href in
+            ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "java\tscript:alert(1)", "data:text/html,x", "vbscript:x"]
+        {
             let html = render(&format!("[click me](<{href}>)"));
             assert!(!html.contains("<a"), "{href}: {html}");
             assert!(html.contains("click me"));

@@ -15,11 +15,7 @@ encourage them to contact local emergency services or a crisis line.";
 pub const MEMORY_HEADING: &str = "## Relevant memories about the user";
 
 /// Builds the request for one reply.
-pub fn build_request(
-    persona: &str,
-    memories: &[String],
-    history: Vec<Content>,
-) -> GenerateContentRequest {
+pub fn build_request(persona: &str, memories: &[String], history: Vec<Content>) -> GenerateContentRequest {
     let mut system = persona.trim().to_owned();
     if system.is_empty() {
         system = DEFAULT_PERSONA.to_owned();
@@ -40,10 +36,7 @@ pub fn build_request(
     }
     GenerateContentRequest {
         contents: history,
-        system_instruction: Some(Content {
-            role: None,
-            parts: vec![Part::text(system)],
-        }),
+        system_instruction: Some(Content { role: None, parts: vec![Part::text(system)] }),
         generation_config: None,
     }
 }
@@ -53,10 +46,7 @@ mod tests {
     use super::*;
 
     fn system_text(req: &GenerateContentRequest) -> String {
-        req.system_instruction.as_ref().unwrap().parts[0]
-            .text
-            .clone()
-            .unwrap()
+        req.system_instruction.as_ref().unwrap().parts[0].text.clone().unwrap()
     }
 
     #[test]
@@ -74,11 +64,7 @@ mod tests {
 
     #[test]
     fn memories_are_listed_one_per_line_under_a_heading() {
-        let req = build_request(
-            "P",
-            &["Served in Afghanistan".into(), "line\nbreak".into()],
-            vec![],
-        );
+        let req = build_request("P", &["Served in Afghanistan".into(), "line\nbreak".into()], vec![]);
         let text = system_text(&req);
         assert!(text.starts_with("P\n\n## Relevant memories about the user\n"));
         assert!(text.contains("\n- Served in Afghanistan\n- line break\n"));

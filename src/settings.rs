@@ -9,6 +9,7 @@ use crate::storage::{self, Scope};
 use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_GEMINI_BASE_URL: &str = "https://generativelanguage.googleapis.com";
+pub const DEFAULT_MEM0_BASE_URL: &str = "https://api.mem0.ai";
 pub const DEFAULT_MODEL: &str = "gemini-flash-latest";
 /// Offered when the model list cannot be fetched; edit freely (see shared/api/gemini.md §6.2).
 pub const FALLBACK_MODELS: [&str; 6] = [
@@ -34,6 +35,11 @@ pub struct Settings {
     pub remember_keys: bool,
     /// How much earlier conversation (in characters) goes with each message.
     pub history_budget_chars: usize,
+    pub mem0_base_url: String,
+    /// Off = incognito: no memory search and no memory writes for this chat.
+    pub use_memory: bool,
+    /// How long a reply waits for the memory search before going ahead without it.
+    pub memory_deadline_ms: u32,
 }
 
 impl Default for Settings {
@@ -45,6 +51,9 @@ impl Default for Settings {
             user_id: String::new(),
             remember_keys: false,
             history_budget_chars: 48_000,
+            mem0_base_url: DEFAULT_MEM0_BASE_URL.into(),
+            use_memory: true,
+            memory_deadline_ms: 1_500,
         }
     }
 }
@@ -54,13 +63,12 @@ impl Default for Settings {
 #[serde(default)]
 pub struct Keys {
     pub gemini: Option<String>,
+    pub mem0: Option<String>,
 }
 
 impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Keys")
-            .field("gemini", &self.gemini.as_ref().map(|_| "<set>"))
-            .finish()
+        f.debug_struct("Keys").field("gemini", &self.gemini.as_ref().map(|_| "<set>")).finish()
     }
 }
 
@@ -77,10 +85,7 @@ pub enum SettingsError {
 /// Trims a base URL and checks its scheme; trailing slashes are dropped.
 pub fn normalize_base_url(url: &str) -> Result<String, SettingsError> {
     let url = url.trim().trim_end_matches('/');
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or(SettingsError::BadUrl)?;
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).ok_or(SettingsError::BadUrl)?;
     if rest.is_empty() || rest.contains(char::is_whitespace) {
         return Err(SettingsError::BadUrl);
     }
@@ -102,25 +107,17 @@ pub fn validate_user_id(id: &str) -> Result<String, SettingsError> {
 impl Settings {
     /// Loads settings, creating and saving a random user id on first use.
     pub fn load() -> Self {
-        let mut settings: Settings = storage::get(Scope::Device, SETTINGS_KEY)
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default();
+        let mut settings: Settings =
+            storage::get(Scope::Device, SETTINGS_KEY).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
         if settings.user_id.is_empty() {
-            settings.user_id = format!(
-                "user-{:08x}",
-                (js_sys::Math::random() * f64::from(u32::MAX)) as u32
-            );
+            settings.user_id = format!("user-{:08x}", (js_sys::Math::random() * f64::from(u32::MAX)) as u32);
             settings.save();
         }
         settings
     }
 
     pub fn save(&self) -> bool {
-        storage::set(
-            Scope::Device,
-            SETTINGS_KEY,
-            &serde_json::to_string(self).unwrap_or_default(),
-        )
+        storage::set(Scope::Device, SETTINGS_KEY, &serde_json::to_string(self).unwrap_or_default())
     }
 }
 
@@ -129,28 +126,18 @@ impl Keys {
     pub fn load() -> Self {
         [Scope::Device, Scope::Tab]
             .into_iter()
-            .find_map(|scope| {
-                storage::get(scope, KEYS_KEY).and_then(|s| serde_json::from_str(&s).ok())
-            })
+            .find_map(|scope| storage::get(scope, KEYS_KEY).and_then(|s| serde_json::from_str(&s).ok()))
             .unwrap_or_default()
     }
 
     /// Stores the keys where the user chose, and removes them from the other place.
     pub fn save(&self, remember: bool) {
-        let (keep, drop) = if remember {
-            (Scope::Device, Scope::Tab)
-        } else {
-            (Scope::Tab, Scope::Device)
-        };
+        let (keep, drop) = if remember { (Scope::Device, Scope::Tab) } else { (Scope::Tab, Scope::Device) };
         storage::remove(drop, KEYS_KEY);
         if *self == Keys::default() {
             storage::remove(keep, KEYS_KEY);
         } else {
-            storage::set(
-                keep,
-                KEYS_KEY,
-                &serde_json::to_string(self).unwrap_or_default(),
-            );
+            storage::set(keep, KEYS_KEY, &serde_json::to_string(self).unwrap_or_default());
         }
     }
 }
@@ -161,19 +148,10 @@ mod tests {
 
     #[test]
     fn base_urls() {
-        assert_eq!(
-            normalize_base_url(" https://x.example/ "),
-            Ok("https://x.example".into())
-        );
-        assert_eq!(
-            normalize_base_url("http://127.0.0.1:8787"),
-            Ok("http://127.0.0.1:8787".into())
-        );
+        assert_eq!(normalize_base_url(" https://x.example/ "), Ok("https://x.example".into()));
+        assert_eq!(normalize_base_url("http://127.0.0.1:8787"), Ok("http://127.0.0.1:8787".into()));
         assert_eq!(normalize_base_url("ftp://x"), Err(SettingsError::BadUrl));
-        assert_eq!(
-            normalize_base_url("javascript:alert(1)"),
-            Err(SettingsError::BadUrl)
-        );
+        assert_eq!(normalize_base_url("javascript:alert(1)"), Err(SettingsError::BadUrl));
         assert_eq!(normalize_base_url("https://"), Err(SettingsError::BadUrl));
     }
 
@@ -182,17 +160,12 @@ mod tests {
         assert_eq!(validate_user_id(" alice-1 "), Ok("alice-1".into()));
         assert_eq!(validate_user_id(""), Err(SettingsError::EmptyUserId));
         assert_eq!(validate_user_id("a b"), Err(SettingsError::BadUserId));
-        assert_eq!(
-            validate_user_id(&"x".repeat(65)),
-            Err(SettingsError::BadUserId)
-        );
+        assert_eq!(validate_user_id(&"x".repeat(65)), Err(SettingsError::BadUserId));
     }
 
     #[test]
     fn keys_never_show_in_debug_output() {
-        let keys = Keys {
-            gemini: Some("AIza-secret".into()),
-        };
+        let keys = Keys { gemini: Some("AIza-secret".into()), mem0: Some("m0-secret".into()) };
         assert!(!format!("{keys:?}").contains("secret"));
     }
 
@@ -201,5 +174,7 @@ mod tests {
         let s: Settings = serde_json::from_str(r#"{"model":"gemini-3.5-flash"}"#).unwrap();
         assert_eq!(s.model, "gemini-3.5-flash");
         assert_eq!(s.gemini_base_url, DEFAULT_GEMINI_BASE_URL);
+        assert!(s.use_memory);
+        assert_eq!(s.mem0_base_url, DEFAULT_MEM0_BASE_URL);
     }
 }

@@ -4,8 +4,9 @@
 //! the field is emptied, so the key is not left in the DOM; the panel only says whether a key
 //! is set.
 
-use crate::app::AppCtx;
-use crate::gemini::{self, Endpoint};
+use crate::app::{AppCtx, Mode};
+use crate::gemini;
+use crate::memory::sync as memory_sync;
 use crate::prompt::DEFAULT_PERSONA;
 use crate::settings::{normalize_base_url, validate_user_id, Keys, Settings, FALLBACK_MODELS};
 use leptos::html;
@@ -25,27 +26,30 @@ pub fn SettingsPanel(
     let persona = RwSignal::new(current.persona.clone());
     let user_id = RwSignal::new(current.user_id.clone());
     let remember = RwSignal::new(current.remember_keys);
+    let mem0_base_url = RwSignal::new(current.mem0_base_url.clone());
+    let use_memory = RwSignal::new(current.use_memory);
+    let deadline = RwSignal::new(current.memory_deadline_ms.to_string());
     let key_input = NodeRef::<html::Input>::new();
+    let mem0_key_input = NodeRef::<html::Input>::new();
     let error = RwSignal::new(None::<String>);
     let saved = RwSignal::new(false);
-    let models = RwSignal::new(
-        FALLBACK_MODELS
-            .iter()
-            .map(|m| m.to_string())
-            .collect::<Vec<_>>(),
-    );
+    let models = RwSignal::new(FALLBACK_MODELS.iter().map(|m| m.to_string()).collect::<Vec<_>>());
     let models_status = RwSignal::new(String::new());
     let has_key = move || ctx.keys.with(|k| k.gemini.is_some());
+    let has_mem0_key = move || ctx.keys.with(|k| k.mem0.is_some());
+    let proxy = move || match ctx.mode.get() {
+        Mode::Proxy(info) => Some(info),
+        _ => None,
+    };
+    let proxy_holds_gemini = move || proxy().is_some_and(|p| p.gemini.key);
+    let proxy_holds_mem0 = move || proxy().is_some_and(|p| p.mem0.key);
 
     let load_models = move || {
-        let Some(api_key) = ctx.keys.get_untracked().gemini else {
+        let endpoint = ctx.gemini_endpoint();
+        if endpoint.api_key.is_none() && !proxy_holds_gemini() {
             models_status.set("Add a key to load the models it can use.".into());
             return;
-        };
-        let endpoint = Endpoint {
-            base_url: ctx.settings.with_untracked(|s| s.gemini_base_url.clone()),
-            api_key: Some(api_key),
-        };
+        }
         models_status.set("Loading models…".into());
         spawn_local(async move {
             match gemini::list_models(&endpoint).await {
@@ -60,7 +64,7 @@ pub fn SettingsPanel(
     };
     // Load the list whenever the drawer opens with a key.
     Effect::new(move |_| {
-        if open.get() && has_key() {
+        if open.get() && (has_key() || proxy_holds_gemini()) {
             load_models();
         }
     });
@@ -70,8 +74,7 @@ pub fn SettingsPanel(
         saved.set(false);
         let result = (|| -> Result<Settings, String> {
             let mut s = ctx.settings.get_untracked();
-            s.gemini_base_url =
-                normalize_base_url(&base_url.get_untracked()).map_err(|e| e.to_string())?;
+            s.gemini_base_url = normalize_base_url(&base_url.get_untracked()).map_err(|e| e.to_string())?;
             s.user_id = validate_user_id(&user_id.get_untracked()).map_err(|e| e.to_string())?;
             let m = model.get_untracked().trim().to_owned();
             if m.is_empty() {
@@ -80,17 +83,28 @@ pub fn SettingsPanel(
             s.model = m;
             s.persona = persona.get_untracked();
             s.remember_keys = remember.get_untracked();
+            s.mem0_base_url = normalize_base_url(&mem0_base_url.get_untracked()).map_err(|e| format!("mem0: {e}"))?;
+            s.use_memory = use_memory.get_untracked();
+            s.memory_deadline_ms = deadline
+                .get_untracked()
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|ms| (100..=30_000).contains(ms))
+                .ok_or("The memory deadline must be between 100 and 30000 ms.")?;
             Ok(s)
         })();
         match result {
             Ok(s) => {
                 let mut keys = ctx.keys.get_untracked();
-                if let Some(input) = key_input.get_untracked() {
-                    let typed = input.value().trim().to_owned();
-                    if !typed.is_empty() {
-                        keys.gemini = Some(typed);
+                for (input, slot) in [(key_input, &mut keys.gemini), (mem0_key_input, &mut keys.mem0)] {
+                    if let Some(input) = input.get_untracked() {
+                        let typed = input.value().trim().to_owned();
+                        if !typed.is_empty() {
+                            *slot = Some(typed);
+                        }
+                        input.set_value("");
                     }
-                    input.set_value("");
                 }
                 keys.save(s.remember_keys);
                 base_url.set(s.gemini_base_url.clone());
@@ -100,12 +114,16 @@ pub fn SettingsPanel(
                 error.set(None);
                 saved.set(true);
                 load_models();
+                ctx.memory.status.set(crate::memory::store::ListStatus::Idle);
+                ctx.memory.items.set(Vec::new());
+                memory_sync::schedule_refresh(ctx);
+                memory_sync::kick(ctx);
             }
             Err(message) => error.set(Some(message)),
         }
     };
-    let forget_key = move |_| {
-        let keys = Keys { gemini: None };
+    let forget_keys = move |_| {
+        let keys = Keys::default();
         keys.save(ctx.settings.with_untracked(|s| s.remember_keys));
         ctx.keys.set(keys);
     };
@@ -122,6 +140,10 @@ pub fn SettingsPanel(
 
                 <fieldset>
                     <legend>"Gemini"</legend>
+                    <Show when=proxy_holds_gemini>
+                        <p class="hint" data-testid="gemini-key-held">"The wellness0 proxy holds the Gemini key: no key is needed in this page."</p>
+                    </Show>
+                    <div class:hidden=proxy_holds_gemini>
                     <label for="gemini-key">"API key"</label>
                     <input
                         id="gemini-key"
@@ -134,18 +156,12 @@ pub fn SettingsPanel(
                     />
                     <p class="hint">
                         {move || if has_key() { "Key set. " } else { "No key yet. " }}
-                        "Sent only in a request header to the base URL below. "
-                        <Show when=has_key>
-                            <button type="button" class="link" data-testid="forget-key" on:click=forget_key>"Forget key"</button>
-                        </Show>
+                        "Sent only in a request header to the base URL below."
                     </p>
-                    <label class="check">
-                        <input type="checkbox" data-testid="remember-keys" prop:checked=move || remember.get() on:change:target=move |ev| remember.set(ev.target().checked()) />
-                        "Remember keys on this device (otherwise they are forgotten when the tab closes)"
-                    </label>
+                    </div>
 
                     <label for="gemini-base">"Base URL"</label>
-                    <input id="gemini-base" type="url" data-testid="gemini-base-url" bind:value=base_url />
+                    <input id="gemini-base" type="url" data-testid="gemini-base-url" bind:value=base_url disabled=move || proxy().is_some() />
 
                     <label for="gemini-model">"Model"</label>
                     <input id="gemini-model" list="gemini-models" data-testid="model" bind:value=model />
@@ -155,6 +171,38 @@ pub fn SettingsPanel(
                         </For>
                     </datalist>
                     <p class="hint" data-testid="models-status">{move || models_status.get()}</p>
+                </fieldset>
+
+                <fieldset>
+                    <legend>"Memory (mem0)"</legend>
+                    <label class="check">
+                        <input type="checkbox" data-testid="use-memory" prop:checked=move || use_memory.get() on:change:target=move |ev| use_memory.set(ev.target().checked()) />
+                        "Use memory (off = incognito: nothing looked up or saved)"
+                    </label>
+                    <Show when=proxy_holds_mem0>
+                        <p class="hint" data-testid="mem0-key-held">"The wellness0 proxy holds the mem0 key."</p>
+                    </Show>
+                    <div class:hidden=proxy_holds_mem0>
+                        <label for="mem0-key">"API key"</label>
+                        <input id="mem0-key" type="password" autocomplete="off" spellcheck="false" data-testid="mem0-key" node_ref=mem0_key_input
+                            placeholder=move || if has_mem0_key() { "A key is set — type to replace it" } else { "Paste your mem0 API key (m0-…)" } />
+                        <p class="hint">{move || if has_mem0_key() { "Key set. " } else { "No key yet. " }}"Sent only as a request header."</p>
+                    </div>
+                    <label for="mem0-base">"Base URL"</label>
+                    <input id="mem0-base" type="url" data-testid="mem0-base-url" bind:value=mem0_base_url disabled=move || proxy().is_some() />
+                    <label for="memory-deadline">"Memory search deadline (ms)"</label>
+                    <input id="memory-deadline" inputmode="numeric" data-testid="memory-deadline" bind:value=deadline />
+                </fieldset>
+
+                <fieldset>
+                    <legend>"Keys"</legend>
+                    <label class="check">
+                        <input type="checkbox" data-testid="remember-keys" prop:checked=move || remember.get() on:change:target=move |ev| remember.set(ev.target().checked()) />
+                        "Remember keys on this device (otherwise they are forgotten when the tab closes)"
+                    </label>
+                    <Show when=move || has_key() || has_mem0_key()>
+                        <button type="button" class="link" data-testid="forget-keys" on:click=forget_keys>"Forget keys"</button>
+                    </Show>
                 </fieldset>
 
                 <fieldset>

@@ -6,9 +6,7 @@ use leptos::prelude::*;
 use leptos::task::tick;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{
-    Event, EventInit, HtmlElement, HtmlTextAreaElement, KeyboardEvent, KeyboardEventInit,
-};
+use web_sys::{Event, EventInit, HtmlElement, HtmlTextAreaElement, KeyboardEvent, KeyboardEventInit};
 use wellness0::chat::conversation::{Conversation, Message, MessageState, Role};
 use wellness0::chat::Chat;
 use wellness0::settings::Keys;
@@ -29,10 +27,7 @@ fn clear_storage() {
 
 /// Mounts the app into a new `<section>` and returns it.
 async fn mount_app() -> HtmlElement {
-    let root: HtmlElement = document()
-        .create_element("section")
-        .unwrap()
-        .unchecked_into();
+    let root: HtmlElement = document().create_element("section").unwrap().unchecked_into();
     document().body().unwrap().append_child(&root).unwrap();
     let handle = leptos::mount::mount_to(root.clone(), App);
     handle.forget();
@@ -40,10 +35,19 @@ async fn mount_app() -> HtmlElement {
     root
 }
 
+/// Polls `condition` for up to two seconds.
+async fn wait_for(condition: impl Fn() -> bool) -> bool {
+    for _ in 0..100 {
+        if condition() {
+            return true;
+        }
+        wellness0::http::sleep_ms(20).await;
+    }
+    condition()
+}
+
 fn find(root: &HtmlElement, testid: &str) -> Option<HtmlElement> {
-    root.query_selector(&format!("[data-testid='{testid}']"))
-        .unwrap()
-        .map(|e| e.unchecked_into())
+    root.query_selector(&format!("[data-testid='{testid}']")).unwrap().map(|e| e.unchecked_into())
 }
 
 fn count(root: &HtmlElement, selector: &str) -> u32 {
@@ -60,14 +64,10 @@ fn press_enter(target: &HtmlElement) {
 }
 
 fn type_into(textarea: &HtmlElement, text: &str) {
-    textarea
-        .unchecked_ref::<HtmlTextAreaElement>()
-        .set_value(text);
+    textarea.unchecked_ref::<HtmlTextAreaElement>().set_value(text);
     let init = EventInit::new();
     init.set_bubbles(true);
-    textarea
-        .dispatch_event(&Event::new_with_event_init_dict("input", &init).unwrap())
-        .unwrap();
+    textarea.dispatch_event(&Event::new_with_event_init_dict("input", &init).unwrap()).unwrap();
 }
 
 fn stored_conversation(reply: &str, state: MessageState) -> String {
@@ -78,26 +78,18 @@ fn stored_conversation(reply: &str, state: MessageState) -> String {
         parts: vec![],
         state,
         note: None,
+        memory: None,
         created_ms: 0.0,
     };
     let conv = Conversation {
         next_id: 3,
-        messages: vec![
-            msg(1, Role::User, "hello", MessageState::Done),
-            msg(2, Role::Model, reply, state),
-        ],
+        messages: vec![msg(1, Role::User, "hello", MessageState::Done), msg(2, Role::Model, reply, state)],
     };
     serde_json::to_string(&conv).unwrap()
 }
 
 fn set_local(key: &str, value: &str) {
-    web_sys::window()
-        .unwrap()
-        .local_storage()
-        .unwrap()
-        .unwrap()
-        .set_item(key, value)
-        .unwrap();
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().set_item(key, value).unwrap();
 }
 
 #[wasm_bindgen_test]
@@ -105,24 +97,16 @@ async fn first_visit_greets_and_refuses_an_empty_message() {
     clear_storage();
     let root = mount_app().await;
     let greeting = find(&root, "greeting").expect("greeting shown");
-    assert!(greeting
-        .text_content()
-        .unwrap()
-        .contains("Type how you're feeling. No rush. No judgement."));
-    // No key yet: the settings drawer opens by itself.
-    assert!(find(&root, "settings")
-        .unwrap()
-        .class_name()
-        .contains("open"));
+    assert!(greeting.text_content().unwrap().contains("Type how you're feeling. No rush. No judgement."));
+    // No key yet (and no proxy): once the page knows, the settings drawer opens by itself.
+    let settings = find(&root, "settings").unwrap();
+    assert!(wait_for(|| settings.class_name().contains("open")).await, "settings drawer did not open");
 
     let input = find(&root, "composer-input").unwrap();
     type_into(&input, "   \n ");
     press_enter(&input);
     tick().await;
-    let notice = find(&root, "composer-notice")
-        .unwrap()
-        .text_content()
-        .unwrap();
+    let notice = find(&root, "composer-notice").unwrap().text_content().unwrap();
     assert!(notice.contains("Type a message first"), "notice: {notice}");
     assert_eq!(count(&root, "[data-testid='message-user']"), 0);
 }
@@ -134,22 +118,12 @@ async fn a_huge_paste_is_refused_and_kept_in_the_box() {
     let input = find(&root, "composer-input").unwrap();
     type_into(&input, &"x".repeat(1_000_000));
     tick().await;
-    assert!(find(&root, "composer-counter")
-        .unwrap()
-        .text_content()
-        .unwrap()
-        .starts_with("1000000 /"));
+    assert!(find(&root, "composer-counter").unwrap().text_content().unwrap().starts_with("1000000 /"));
     press_enter(&input);
     tick().await;
-    let notice = find(&root, "composer-notice")
-        .unwrap()
-        .text_content()
-        .unwrap();
+    let notice = find(&root, "composer-notice").unwrap().text_content().unwrap();
     assert!(notice.contains("1000000 characters"), "notice: {notice}");
-    assert_eq!(
-        input.unchecked_ref::<HtmlTextAreaElement>().value().len(),
-        1_000_000
-    );
+    assert_eq!(input.unchecked_ref::<HtmlTextAreaElement>().value().len(), 1_000_000);
     assert_eq!(count(&root, "[data-testid='message-user']"), 0);
 }
 
@@ -158,19 +132,13 @@ async fn hostile_reply_text_is_rendered_inert() {
     clear_storage();
     let hostile = "<img src=x onerror=\"window.__pwned=1\"> <script>window.__pwned=2</script>\n\n\
                    [click](javascript:window.__pwned=3) and **bold**";
-    set_local(
-        "wellness0.conversation",
-        &stored_conversation(hostile, MessageState::Done),
-    );
+    set_local("wellness0.conversation", &stored_conversation(hostile, MessageState::Done));
     let root = mount_app().await;
     let reply = find(&root, "message-model").expect("reply restored");
     assert_eq!(count(&reply, "img, script, iframe"), 0);
     assert_eq!(count(&reply, "a"), 0);
     assert_eq!(count(&reply, "strong"), 1);
-    assert!(reply
-        .text_content()
-        .unwrap()
-        .contains("<img src=x onerror="));
+    assert!(reply.text_content().unwrap().contains("<img src=x onerror="));
     let pwned = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__pwned".into()).unwrap();
     assert!(pwned.is_undefined());
 }
@@ -178,32 +146,20 @@ async fn hostile_reply_text_is_rendered_inert() {
 #[wasm_bindgen_test]
 async fn a_reply_cut_by_a_reload_keeps_its_text_and_offers_retry() {
     clear_storage();
-    set_local(
-        "wellness0.conversation",
-        &stored_conversation("I hear", MessageState::Streaming),
-    );
+    set_local("wellness0.conversation", &stored_conversation("I hear", MessageState::Streaming));
     let root = mount_app().await;
     let reply = find(&root, "message-model").unwrap();
     assert_eq!(reply.get_attribute("data-state").as_deref(), Some("cut"));
     assert!(reply.text_content().unwrap().contains("I hear"));
     assert!(find(&reply, "retry").is_some());
     // The transcript is not busy: nothing is streaming after a reload.
-    assert_eq!(
-        find(&root, "transcript")
-            .unwrap()
-            .get_attribute("aria-busy")
-            .as_deref(),
-        Some("false")
-    );
+    assert_eq!(find(&root, "transcript").unwrap().get_attribute("aria-busy").as_deref(), Some("false"));
 }
 
 #[wasm_bindgen_test]
 async fn end_session_asks_first_then_clears_the_conversation() {
     clear_storage();
-    set_local(
-        "wellness0.conversation",
-        &stored_conversation("Hi!", MessageState::Done),
-    );
+    set_local("wellness0.conversation", &stored_conversation("Hi!", MessageState::Done));
     let root = mount_app().await;
     assert_eq!(count(&root, "article"), 2);
     find(&root, "end-session").unwrap().click();
@@ -217,13 +173,8 @@ async fn end_session_asks_first_then_clears_the_conversation() {
     tick().await;
     assert_eq!(count(&root, "article"), 0);
     assert!(find(&root, "greeting").is_some());
-    let stored = web_sys::window()
-        .unwrap()
-        .local_storage()
-        .unwrap()
-        .unwrap()
-        .get_item("wellness0.conversation")
-        .unwrap();
+    let stored =
+        web_sys::window().unwrap().local_storage().unwrap().unwrap().get_item("wellness0.conversation").unwrap();
     assert_eq!(stored, None);
 }
 
@@ -248,22 +199,12 @@ fn keys_live_in_the_tab_unless_remembered() {
     let window = web_sys::window().unwrap();
     let local = window.local_storage().unwrap().unwrap();
     let session = window.session_storage().unwrap().unwrap();
-    let keys = Keys {
-        gemini: Some("AIza-test".into()),
-    };
+    let keys = Keys { gemini: Some("AIza-test".into()), mem0: None };
     keys.save(false);
     assert!(local.get_item("wellness0.keys").unwrap().is_none());
-    assert!(session
-        .get_item("wellness0.keys")
-        .unwrap()
-        .unwrap()
-        .contains("AIza-test"));
+    assert!(session.get_item("wellness0.keys").unwrap().unwrap().contains("AIza-test"));
     assert_eq!(Keys::load(), keys);
     keys.save(true);
     assert!(session.get_item("wellness0.keys").unwrap().is_none());
-    assert!(local
-        .get_item("wellness0.keys")
-        .unwrap()
-        .unwrap()
-        .contains("AIza-test"));
+    assert!(local.get_item("wellness0.keys").unwrap().unwrap().contains("AIza-test"));
 }

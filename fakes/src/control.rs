@@ -135,20 +135,12 @@ async fn down<S: Controlled>(State(s): State<Arc<S>>, body: axum::body::Bytes) -
 }
 
 fn bad_control(msg: &str) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Json(json!({"ok": false, "error": msg})),
-    )
-        .into_response()
+    (StatusCode::BAD_REQUEST, Json(json!({"ok": false, "error": msg}))).into_response()
 }
 
 /// Middleware: answers stray `OPTIONS`, records every other non-control
 /// request, and short-circuits with the fake's 503 while it is down.
-pub async fn record_and_gate<S: Controlled>(
-    State(s): State<Arc<S>>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn record_and_gate<S: Controlled>(State(s): State<Arc<S>>, req: Request, next: Next) -> Response {
     if req.method() == Method::OPTIONS {
         // Real preflights are answered by the CORS layer; this catches the rest.
         return StatusCode::NO_CONTENT.into_response();
@@ -164,12 +156,7 @@ pub async fn record_and_gate<S: Controlled>(
     let headers = parts
         .headers
         .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_ascii_lowercase(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
+        .map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
     s.control().record(RecordedRequest {
         method: parts.method.to_string(),
@@ -182,8 +169,7 @@ pub async fn record_and_gate<S: Controlled>(
     if s.control().is_down() {
         return s.down_response();
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 
 /// Decodes a query string into a map (last value wins).
@@ -199,17 +185,12 @@ pub fn parse_query(q: Option<&str>) -> BTreeMap<String, String> {
 /// Percent-decodes one query component, treating `+` as a space.
 pub fn decode_component(s: &str) -> String {
     let plus = s.replace('+', " ");
-    percent_encoding::percent_decode_str(&plus)
-        .decode_utf8_lossy()
-        .into_owned()
+    percent_encoding::percent_decode_str(&plus).decode_utf8_lossy().into_owned()
 }
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 /// Permissive CORS: reflects the Origin and the requested headers, allows
@@ -219,13 +200,7 @@ pub fn cors_layer() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::mirror_request())
         .allow_headers(AllowHeaders::mirror_request())
-        .allow_methods(AllowMethods::list([
-            Method::GET,
-            Method::POST,
-            Method::PUT,
-            Method::DELETE,
-            Method::OPTIONS,
-        ]))
+        .allow_methods(AllowMethods::list([Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS]))
         .expose_headers([header::RETRY_AFTER, header::CONTENT_TYPE])
         .allow_private_network(true)
         .max_age(std::time::Duration::from_secs(600))
@@ -235,7 +210,6 @@ pub fn cors_layer() -> CorsLayer {
 pub fn json_response(status: StatusCode, content_type: &'static str, body: String) -> Response {
     let mut resp = Response::new(Body::from(body));
     *resp.status_mut() = status;
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     resp
 }

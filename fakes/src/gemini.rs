@@ -57,11 +57,7 @@ pub struct GeminiConfig {
 
 impl Default for GeminiConfig {
     fn default() -> Self {
-        Self {
-            api_key: "test-gemini-key".into(),
-            first_token_ms: 0,
-            chunk_ms: 0,
-        }
+        Self { api_key: "test-gemini-key".into(), first_token_ms: 0, chunk_ms: 0 }
     }
 }
 
@@ -76,11 +72,7 @@ pub struct GeminiState {
 impl GeminiState {
     /// New state with an empty script.
     pub fn new(cfg: GeminiConfig) -> Arc<Self> {
-        Arc::new(Self {
-            cfg,
-            control: ControlPlane::default(),
-            script: Mutex::new(VecDeque::new()),
-        })
+        Arc::new(Self { cfg, control: ControlPlane::default(), script: Mutex::new(VecDeque::new()) })
     }
 
     fn pop_step(&self) -> Option<Step> {
@@ -197,10 +189,7 @@ pub fn app(state: Arc<GeminiState>) -> Router {
         .route("/v1beta/models/{name}", get(get_model).post(model_action))
         .merge(control::control_routes::<GeminiState>())
         .fallback(fallback)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            control::record_and_gate::<GeminiState>,
-        ))
+        .layer(middleware::from_fn_with_state(state.clone(), control::record_and_gate::<GeminiState>))
         .layer(control::cors_layer())
         .with_state(state)
 }
@@ -224,12 +213,7 @@ pub struct ApiError {
 impl ApiError {
     /// An error without details.
     pub fn new(code: u16, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            details: Vec::new(),
-            in_array: false,
-        }
+        Self { code, message: message.into(), details: Vec::new(), in_array: false }
     }
 
     fn with_details(mut self, details: Vec<Value>) -> Self {
@@ -252,11 +236,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let env = if self.in_array {
-            json!([self.envelope()])
-        } else {
-            self.envelope()
-        };
+        let env = if self.in_array { json!([self.envelope()]) } else { self.envelope() };
         let status = StatusCode::from_u16(self.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         json_response(status, JSON_CT, pretty(&env))
     }
@@ -320,13 +300,8 @@ fn scripted_error(
                  limit: 20, model: {model}"
             )
         });
-        let msg = if base.contains("Please retry in") {
-            base
-        } else {
-            format!("{base}\nPlease retry in {delay}.")
-        };
-        let quota_id = quota_id
-            .unwrap_or_else(|| "GenerateRequestsPerMinutePerProjectPerModel-FreeTier".into());
+        let msg = if base.contains("Please retry in") { base } else { format!("{base}\nPlease retry in {delay}.") };
+        let quota_id = quota_id.unwrap_or_else(|| "GenerateRequestsPerMinutePerProjectPerModel-FreeTier".into());
         return ApiError::new(429, msg).with_details(vec![
             json!({
                 "@type": "type.googleapis.com/google.rpc.Help",
@@ -350,10 +325,7 @@ fn scripted_error(
             }),
         ]);
     }
-    ApiError::new(
-        code,
-        message.unwrap_or_else(|| default_message(code, model)),
-    )
+    ApiError::new(code, message.unwrap_or_else(|| default_message(code, model)))
 }
 
 fn invalid_key() -> ApiError {
@@ -382,11 +354,7 @@ fn unknown_field(name: &str) -> ApiError {
 }
 
 /// Checks `x-goog-api-key` (or `?key=`).
-fn check_key(
-    cfg: &GeminiConfig,
-    headers: &HeaderMap,
-    query: &BTreeMap<String, String>,
-) -> Result<(), ApiError> {
+fn check_key(cfg: &GeminiConfig, headers: &HeaderMap, query: &BTreeMap<String, String>) -> Result<(), ApiError> {
     let key = headers
         .get("x-goog-api-key")
         .and_then(|v| v.to_str().ok())
@@ -423,26 +391,11 @@ pub struct ModelInfo {
     stage: Option<&'static str>,
 }
 
-const CHAT: &[&str] = &[
-    "generateContent",
-    "countTokens",
-    "createCachedContent",
-    "batchGenerateContent",
-];
-const EMBED: &[&str] = &[
-    "embedContent",
-    "countTextTokens",
-    "countTokens",
-    "asyncBatchEmbedContent",
-];
+const CHAT: &[&str] = &["generateContent", "countTokens", "createCachedContent", "batchGenerateContent"];
+const EMBED: &[&str] = &["embedContent", "countTextTokens", "countTokens", "asyncBatchEmbedContent"];
 const TTS: &[&str] = &["countTokens", "generateContent"];
 
-const fn chat(
-    id: &'static str,
-    display: &'static str,
-    version: &'static str,
-    mv: &'static str,
-) -> ModelInfo {
+const fn chat(id: &'static str, display: &'static str, version: &'static str, mv: &'static str) -> ModelInfo {
     ModelInfo {
         id,
         display,
@@ -459,69 +412,24 @@ const fn chat(
 
 /// The static model table (late-2026 names), in list order.
 pub const MODELS: &[ModelInfo] = &[
-    chat(
-        "gemini-flash-latest",
-        "Gemini Flash Latest",
-        "Gemini Flash Latest",
-        "gemini-3.8-flash",
-    ),
-    chat(
-        "gemini-flash-lite-latest",
-        "Gemini Flash-Lite Latest",
-        "Gemini Flash-Lite Latest",
-        "gemini-3.1-flash-lite",
-    ),
-    chat(
-        "gemini-3.8-flash",
-        "Gemini 3.8 Flash",
-        "3.8",
-        "gemini-3.8-flash",
-    ),
-    chat(
-        "gemini-3.6-flash",
-        "Gemini 3.6 Flash",
-        "3.6",
-        "gemini-3.6-flash",
-    ),
-    chat(
-        "gemini-3.5-flash",
-        "Gemini 3.5 Flash",
-        "3.5",
-        "gemini-3.5-flash",
-    ),
+    chat("gemini-flash-latest", "Gemini Flash Latest", "Gemini Flash Latest", "gemini-3.8-flash"),
+    chat("gemini-flash-lite-latest", "Gemini Flash-Lite Latest", "Gemini Flash-Lite Latest", "gemini-3.1-flash-lite"),
+    chat("gemini-3.8-flash", "Gemini 3.8 Flash", "3.8", "gemini-3.8-flash"),
+    chat("gemini-3.6-flash", "Gemini 3.6 Flash", "3.6", "gemini-3.6-flash"),
+    chat("gemini-3.5-flash", "Gemini 3.5 Flash", "3.5", "gemini-3.5-flash"),
     ModelInfo {
         stage: Some("PREVIEW"),
-        ..chat(
-            "gemini-3.1-pro-preview",
-            "Gemini 3.1 Pro Preview",
-            "3.1-pro-preview-01-2026",
-            "gemini-3.1-pro-preview",
-        )
+        ..chat("gemini-3.1-pro-preview", "Gemini 3.1 Pro Preview", "3.1-pro-preview-01-2026", "gemini-3.1-pro-preview")
     },
-    chat(
-        "gemini-3.1-flash-lite",
-        "Gemini 3.1 Flash-Lite",
-        "3.1",
-        "gemini-3.1-flash-lite",
-    ),
+    chat("gemini-3.1-flash-lite", "Gemini 3.1 Flash-Lite", "3.1", "gemini-3.1-flash-lite"),
     ModelInfo {
         stage: Some("LEGACY"),
-        ..chat(
-            "gemini-2.5-flash-lite",
-            "Gemini 2.5 Flash-Lite",
-            "001",
-            "gemini-2.5-flash-lite",
-        )
+        ..chat("gemini-2.5-flash-lite", "Gemini 2.5 Flash-Lite", "001", "gemini-2.5-flash-lite")
     },
     ModelInfo {
         stage: Some("DEPRECATED"),
         retired_for: Some("gemini-3.8-flash"),
-        ..chat(
-            "gemini-2.5-flash",
-            "Gemini 2.5 Flash",
-            "001",
-            "gemini-2.5-flash",
-        )
+        ..chat("gemini-2.5-flash", "Gemini 2.5 Flash", "001", "gemini-2.5-flash")
     },
     ModelInfo {
         id: "gemini-2.5-flash-preview-tts",
@@ -579,11 +487,7 @@ fn model_json(m: &ModelInfo) -> Value {
     Value::Object(o)
 }
 
-async fn list_models(
-    State(s): State<Arc<GeminiState>>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Response {
+async fn list_models(State(s): State<Arc<GeminiState>>, RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
     let query = control::parse_query(q.as_deref());
     if let Err(e) = check_key(&s.cfg, &headers, &query) {
         return e.into_response();
@@ -597,20 +501,14 @@ async fn list_models(
     };
     let offset = match query.get("pageToken").filter(|t| !t.is_empty()) {
         None => 0,
-        Some(t) => match t
-            .strip_prefix("page-")
-            .and_then(|n| n.parse::<usize>().ok())
-        {
+        Some(t) => match t.strip_prefix("page-").and_then(|n| n.parse::<usize>().ok()) {
             Some(n) if n <= MODELS.len() => n,
             _ => return ApiError::new(400, "Invalid page token.").into_response(),
         },
     };
     let end = (offset + page_size).min(MODELS.len());
     let mut body = Map::new();
-    body.insert(
-        "models".into(),
-        MODELS[offset..end].iter().map(model_json).collect(),
-    );
+    body.insert("models".into(), MODELS[offset..end].iter().map(model_json).collect());
     if end < MODELS.len() {
         body.insert("nextPageToken".into(), json!(format!("page-{end}")));
     }
@@ -633,11 +531,7 @@ async fn get_model(
     }
 }
 
-async fn fallback(
-    State(s): State<Arc<GeminiState>>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> Response {
+async fn fallback(State(s): State<Arc<GeminiState>>, RawQuery(q): RawQuery, headers: HeaderMap) -> Response {
     let query = control::parse_query(q.as_deref());
     if let Err(e) = check_key(&s.cfg, &headers, &query) {
         return e.into_response();
@@ -658,10 +552,7 @@ pub fn pretty(v: &Value) -> String {
 pub fn sse_json(v: &Value) -> String {
     struct SpacedColon;
     impl serde_json::ser::Formatter for SpacedColon {
-        fn begin_object_value<W: ?Sized + std::io::Write>(
-            &mut self,
-            w: &mut W,
-        ) -> std::io::Result<()> {
+        fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
             w.write_all(b": ")
         }
     }
@@ -680,12 +571,7 @@ pub fn response_id() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let a = uuid::Uuid::new_v4();
     let b = uuid::Uuid::new_v4();
-    a.as_bytes()
-        .iter()
-        .chain(b.as_bytes())
-        .take(20)
-        .map(|byte| ALPHABET[(*byte & 63) as usize] as char)
-        .collect()
+    a.as_bytes().iter().chain(b.as_bytes()).take(20).map(|byte| ALPHABET[(*byte & 63) as usize] as char).collect()
 }
 
 // ---------------------------------------------------------------- prompt analysis
@@ -710,11 +596,7 @@ fn content_text(c: &Value) -> String {
             .get("parts")
             .and_then(Value::as_array)
             .map(|parts| {
-                parts
-                    .iter()
-                    .filter_map(|p| p.get("text").and_then(Value::as_str))
-                    .collect::<Vec<_>>()
-                    .join("")
+                parts.iter().filter_map(|p| p.get("text").and_then(Value::as_str)).collect::<Vec<_>>().join("")
             })
             .unwrap_or_default(),
     }
@@ -740,10 +622,7 @@ impl Prompt {
                 }
             }
         }
-        if let Some(si) = body
-            .get("systemInstruction")
-            .or_else(|| body.get("system_instruction"))
-        {
+        if let Some(si) = body.get("systemInstruction").or_else(|| body.get("system_instruction")) {
             p.system_text = content_text(si);
             p.tokens += count_words(&p.system_text);
         }
@@ -770,10 +649,7 @@ impl Prompt {
     /// The deterministic default reply.
     pub fn default_reply(&self) -> String {
         let said: String = self.last_user_text.chars().take(200).collect();
-        let mut s = format!(
-            "I hear you. You said: \"{said}\"\n\n**Turns so far:** {}",
-            self.user_turns
-        );
+        let mut s = format!("I hear you. You said: \"{said}\"\n\n**Turns so far:** {}", self.user_turns);
         let mems = self.memories();
         if !mems.is_empty() {
             s.push_str(&format!("\n\nI remember: {}", mems.join("; ")));
@@ -784,9 +660,8 @@ impl Prompt {
 
 /// Validates a generate/stream body like the real API (lightly).
 pub fn validate_generate(body: &Value) -> Result<(), ApiError> {
-    let obj = body
-        .as_object()
-        .ok_or_else(|| ApiError::new(400, "Invalid JSON payload received. Expected an object."))?;
+    let obj =
+        body.as_object().ok_or_else(|| ApiError::new(400, "Invalid JSON payload received. Expected an object."))?;
     if let Some(k) = obj.keys().find(|k| !KNOWN_FIELDS.contains(&k.as_str())) {
         return Err(unknown_field(k));
     }
@@ -810,10 +685,7 @@ pub fn validate_generate(body: &Value) -> Result<(), ApiError> {
             None | Some("user") | Some("model") => {}
             Some(_) => return Err(ApiError::new(400, "Please use a valid role: user, model.")),
         }
-        let parts_ok = c
-            .get("parts")
-            .and_then(Value::as_array)
-            .is_some_and(|p| !p.is_empty());
+        let parts_ok = c.get("parts").and_then(Value::as_array).is_some_and(|p| !p.is_empty());
         if !parts_ok {
             return Err(ApiError::new(
                 400,
@@ -828,12 +700,8 @@ fn parse_body(body: &Bytes) -> Result<Value, ApiError> {
     if body.is_empty() {
         return Ok(json!({}));
     }
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(
-            400,
-            format!("Invalid JSON payload received. Unexpected token.\n{e}"),
-        )
-    })
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::new(400, format!("Invalid JSON payload received. Unexpected token.\n{e}")))
 }
 
 /// Splits text into chunks of `words` words; concatenating them gives the text back.
@@ -882,10 +750,7 @@ impl Ctx {
 
     fn chunk(&self, text: &str, finish: Option<&str>, cand: usize) -> Value {
         let mut cand_obj = Map::new();
-        cand_obj.insert(
-            "content".into(),
-            json!({"parts": [{"text": text}], "role": "model"}),
-        );
+        cand_obj.insert("content".into(), json!({"parts": [{"text": text}], "role": "model"}));
         if let Some(f) = finish {
             cand_obj.insert("finishReason".into(), json!(f));
         }
@@ -952,17 +817,14 @@ fn stream_response(content_type: &'static str, plan: Vec<Emit>) -> Response {
                     }
                 }
                 Emit::Abort => {
-                    let _ = tx
-                        .send(Err(std::io::Error::other("stream cut by the fake")))
-                        .await;
+                    let _ = tx.send(Err(std::io::Error::other("stream cut by the fake"))).await;
                     return;
                 }
             }
         }
     });
     let mut resp = Response::new(Body::from_stream(ReceiverStream::new(rx)));
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     resp
 }
 
@@ -992,10 +854,7 @@ impl Framer {
             Framing::JsonArray => {
                 let prefix = if self.started { ",\r\n" } else { "[" };
                 self.started = true;
-                format!(
-                    "{prefix}{}]",
-                    serde_json::to_string_pretty(&err.envelope()).unwrap_or_default()
-                )
+                format!("{prefix}{}]", serde_json::to_string_pretty(&err.envelope()).unwrap_or_default())
             }
         }
     }
@@ -1034,8 +893,7 @@ async fn handle_action(
     let Some((model_name, method)) = name.rsplit_once(':') else {
         return Err(ApiError::new(404, "Requested entity was not found."));
     };
-    let array_mode =
-        method == "streamGenerateContent" && query.get("alt").map(String::as_str) != Some("sse");
+    let array_mode = method == "streamGenerateContent" && query.get("alt").map(String::as_str) != Some("sse");
     let wrap = |mut e: ApiError| {
         e.in_array = array_mode;
         e
@@ -1069,16 +927,9 @@ async fn handle_action(
         "countTokens" => Ok(count_tokens(&body)),
         "embedContent" => Ok(ok_json(&json!({"embedding": embed(&body)}))),
         "batchEmbedContents" => {
-            let reqs = body
-                .get("requests")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
+            let reqs = body.get("requests").and_then(Value::as_array).cloned().unwrap_or_default();
             if reqs.is_empty() {
-                return Err(ApiError::new(
-                    400,
-                    "* BatchEmbedContentsRequest.requests: requests is not specified\n",
-                ));
+                return Err(ApiError::new(400, "* BatchEmbedContentsRequest.requests: requests is not specified\n"));
             }
             let embs: Vec<Value> = reqs.iter().map(embed).collect();
             Ok(ok_json(&json!({ "embeddings": embs })))
@@ -1140,10 +991,7 @@ async fn generate(
         response_id: response_id(),
         prompt_tokens: prompt.tokens,
     };
-    let step = s.pop_step().unwrap_or(Step::Reply {
-        text: None,
-        timing: Timing::default(),
-    });
+    let step = s.pop_step().unwrap_or(Step::Reply { text: None, timing: Timing::default() });
     let text_or_default = |t: Option<String>| t.unwrap_or_else(|| prompt.default_reply());
     let plan_timing = |t: &Timing| {
         (
@@ -1154,27 +1002,15 @@ async fn generate(
     };
 
     match step {
-        Step::Error {
-            status,
-            message,
-            retry_delay,
-            quota_id,
-        } => Err(scripted_error(
-            status,
-            message,
-            retry_delay,
-            quota_id,
-            model.id,
-        )),
+        Step::Error { status, message, retry_delay, quota_id } => {
+            Err(scripted_error(status, message, retry_delay, quota_id, model.id))
+        }
         Step::Blocked { reason } => {
             let v = ctx.blocked(reason.as_deref().unwrap_or("SAFETY"));
             Ok(match framing {
                 None => ok_json(&v),
                 Some(f) => {
-                    let mut fr = Framer {
-                        framing: f,
-                        started: false,
-                    };
+                    let mut fr = Framer { framing: f, started: false };
                     let mut plan = vec![Emit::Data(fr.event(&v))];
                     plan.extend(fr.close().map(Emit::Data));
                     stream_response(content_type(f), plan)
@@ -1192,10 +1028,7 @@ async fn generate(
                 Some(f) => {
                     let chunks = split_chunks(&text, words);
                     let n = chunks.len();
-                    let mut fr = Framer {
-                        framing: f,
-                        started: false,
-                    };
+                    let mut fr = Framer { framing: f, started: false };
                     let mut plan = Vec::new();
                     let mut so_far = 0;
                     for (i, c) in chunks.iter().enumerate() {
@@ -1209,19 +1042,11 @@ async fn generate(
                 }
             })
         }
-        Step::Cut {
-            text,
-            after_chunks,
-            abort,
-            timing,
-        } => {
+        Step::Cut { text, after_chunks, abort, timing } => {
             let text = text_or_default(text);
             let (words, first, between) = plan_timing(&timing);
             let f = framing.unwrap_or(Framing::Sse);
-            let mut fr = Framer {
-                framing: f,
-                started: false,
-            };
+            let mut fr = Framer { framing: f, started: false };
             let mut plan = Vec::new();
             if framing.is_none() {
                 // Non-streaming: half a JSON body, then a dropped connection.
@@ -1233,11 +1058,7 @@ async fn generate(
                 return Ok(stream_response(JSON_CT, plan));
             }
             let mut so_far = 0;
-            for (i, c) in split_chunks(&text, words)
-                .iter()
-                .take(after_chunks)
-                .enumerate()
-            {
+            for (i, c) in split_chunks(&text, words).iter().take(after_chunks).enumerate() {
                 plan.push(Emit::Sleep(if i == 0 { first } else { between }));
                 so_far += count_words(c);
                 plan.push(Emit::Data(fr.event(&ctx.chunk(c, None, so_far))));
@@ -1247,30 +1068,17 @@ async fn generate(
             }
             Ok(stream_response(content_type(f), plan))
         }
-        Step::ErrorMidStream {
-            text,
-            after_chunks,
-            status,
-            message,
-            timing,
-        } => {
+        Step::ErrorMidStream { text, after_chunks, status, message, timing } => {
             let err = scripted_error(status, message, None, None, model.id);
             let Some(f) = framing else {
                 return Err(err);
             };
             let text = text_or_default(text);
             let (words, first, between) = plan_timing(&timing);
-            let mut fr = Framer {
-                framing: f,
-                started: false,
-            };
+            let mut fr = Framer { framing: f, started: false };
             let mut plan = Vec::new();
             let mut so_far = 0;
-            for (i, c) in split_chunks(&text, words)
-                .iter()
-                .take(after_chunks)
-                .enumerate()
-            {
+            for (i, c) in split_chunks(&text, words).iter().take(after_chunks).enumerate() {
                 plan.push(Emit::Sleep(if i == 0 { first } else { between }));
                 so_far += count_words(c);
                 plan.push(Emit::Data(fr.event(&ctx.chunk(c, None, so_far))));
@@ -1279,12 +1087,7 @@ async fn generate(
             plan.push(Emit::Data(fr.raw_error(&err)));
             Ok(stream_response(content_type(f), plan))
         }
-        Step::Hang {
-            text,
-            after_chunks,
-            hang_ms,
-            timing,
-        } => {
+        Step::Hang { text, after_chunks, hang_ms, timing } => {
             let hang = hang_ms.unwrap_or(DEFAULT_HANG_MS);
             let text = text_or_default(text);
             let (words, first, between) = plan_timing(&timing);
@@ -1293,17 +1096,10 @@ async fn generate(
                 tokio::time::sleep(Duration::from_millis(hang)).await;
                 return Ok(ok_json(&ctx.chunk(&text, Some("STOP"), count_words(&text))));
             };
-            let mut fr = Framer {
-                framing: f,
-                started: false,
-            };
+            let mut fr = Framer { framing: f, started: false };
             let mut plan = Vec::new();
             let mut so_far = 0;
-            for (i, c) in split_chunks(&text, words)
-                .iter()
-                .take(after_chunks)
-                .enumerate()
-            {
+            for (i, c) in split_chunks(&text, words).iter().take(after_chunks).enumerate() {
                 plan.push(Emit::Sleep(if i == 0 { first } else { between }));
                 so_far += count_words(c);
                 plan.push(Emit::Data(fr.event(&ctx.chunk(c, None, so_far))));
@@ -1338,7 +1134,9 @@ mod tests {
     #[test]
     fn memories_are_read_under_their_heading() {
         let p = Prompt {
-            system_text: "You are kind.\n\n## What you remember (memories)\n- Likes tea\n\n- Is a veteran\n## Other\n- not this".into(),
+            system_text:
+                "You are kind.\n\n## What you remember (memories)\n- Likes tea\n\n- Is a veteran\n## Other\n- not this"
+                    .into(),
             ..Prompt::default()
         };
         assert_eq!(p.memories(), vec!["Likes tea", "Is a veteran"]);
@@ -1354,8 +1152,6 @@ mod tests {
     fn response_ids_are_url_safe() {
         let id = response_id();
         assert_eq!(id.len(), 20);
-        assert!(id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
     }
 }

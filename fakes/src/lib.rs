@@ -105,26 +105,11 @@ pub async fn bind(cli: &Cli) -> Result<Vec<Bound>, FakesError> {
     Ok(out)
 }
 
-async fn bind_one(
-    name: &'static str,
-    host: &str,
-    port: u16,
-    router: Router,
-) -> Result<Bound, FakesError> {
+async fn bind_one(name: &'static str, host: &str, port: u16, router: Router) -> Result<Bound, FakesError> {
     let addr = format!("{host}:{port}");
-    let listener = TcpListener::bind(&addr)
-        .await
-        .map_err(|source| FakesError::Bind {
-            addr: addr.clone(),
-            source,
-        })?;
+    let listener = TcpListener::bind(&addr).await.map_err(|source| FakesError::Bind { addr: addr.clone(), source })?;
     let addr = listener.local_addr()?;
-    Ok(Bound {
-        name,
-        addr,
-        listener,
-        router,
-    })
+    Ok(Bound { name, addr, listener, router })
 }
 
 /// Serves bound fakes until `shutdown` resolves (then finishes gracefully).
@@ -157,9 +142,7 @@ where
 
 /// Starts one fake on `127.0.0.1:0` in the background; for tests.
 pub async fn spawn(router: Router) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1:0");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
     let addr = listener.local_addr().expect("local addr");
     tokio::spawn(async move {
         axum::serve(listener, router).await.expect("serve");

@@ -36,11 +36,7 @@ pub struct Mem0Config {
 
 impl Default for Mem0Config {
     fn default() -> Self {
-        Self {
-            api_key: "test-mem0-key".into(),
-            latency_ms: 0,
-            async_delay_ms: 50,
-        }
+        Self { api_key: "test-mem0-key".into(), latency_ms: 0, async_delay_ms: 50 }
     }
 }
 
@@ -71,14 +67,8 @@ fn one() -> u32 {
 impl Rule {
     fn matches(&self, method: &Method, path: &str) -> bool {
         self.times > 0
-            && self
-                .method
-                .as_deref()
-                .is_none_or(|m| m.eq_ignore_ascii_case(method.as_str()))
-            && self
-                .path_prefix
-                .as_deref()
-                .is_none_or(|p| path.starts_with(p))
+            && self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method.as_str()))
+            && self.path_prefix.as_deref().is_none_or(|p| path.starts_with(p))
     }
 }
 
@@ -236,11 +226,7 @@ impl Controlled for Mem0State {
     }
 
     fn down_response(&self) -> Response {
-        err(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "detail",
-            "Service temporarily unavailable.",
-        )
+        err(StatusCode::SERVICE_UNAVAILABLE, "detail", "Service temporarily unavailable.")
     }
 }
 
@@ -248,36 +234,24 @@ impl Controlled for Mem0State {
 pub fn app(state: Arc<Mem0State>) -> Router {
     Router::new()
         .route("/v1/ping/", get(ping))
-        .route(
-            "/v1/memories/",
-            post(add_v1).get(list_v1).delete(delete_all),
-        )
+        .route("/v1/memories/", post(add_v1).get(list_v1).delete(delete_all))
         .route("/v3/memories/add/", post(add_v3))
         .route("/v1/memories/search/", post(search_v1))
         .route("/v2/memories/search/", post(search_v2))
         .route("/v3/memories/search/", post(search_v3))
         .route("/v2/memories/", post(list_v2))
         .route("/v3/memories/", post(list_v3))
-        .route(
-            "/v1/memories/{id}/",
-            get(get_memory).put(update_memory).delete(delete_memory),
-        )
+        .route("/v1/memories/{id}/", get(get_memory).put(update_memory).delete(delete_memory))
         .route("/v1/memories/{id}/history/", get(history))
         .route("/v1/batch/", put(batch_update).delete(batch_delete))
         .route("/v1/feedback/", post(feedback))
         .route("/v1/event/{id}/", get(event))
         .route("/v1/entities/", get(entities))
-        .route(
-            "/v2/entities/{kind}/{name}/",
-            axum::routing::delete(delete_entity),
-        )
+        .route("/v2/entities/{kind}/{name}/", axum::routing::delete(delete_entity))
         .merge(control::control_routes::<Mem0State>())
         .fallback(|| async { err(StatusCode::NOT_FOUND, "detail", "Not found.") })
         .layer(middleware::from_fn_with_state(state.clone(), gate))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            control::record_and_gate::<Mem0State>,
-        ))
+        .layer(middleware::from_fn_with_state(state.clone(), control::record_and_gate::<Mem0State>))
         .layer(control::cors_layer())
         .with_state(state)
 }
@@ -297,31 +271,18 @@ async fn gate(State(s): State<Arc<Mem0State>>, req: Request, next: Next) -> Resp
         }
         if let Some(code) = rule.status {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let body = rule
-                .body
-                .unwrap_or_else(|| json!({"detail": status.canonical_reason().unwrap_or("Error")}));
+            let body = rule.body.unwrap_or_else(|| json!({"detail": status.canonical_reason().unwrap_or("Error")}));
             let mut resp = (status, Json(body)).into_response();
             if let Some(secs) = rule.retry_after {
-                resp.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
             return resp;
         }
     }
-    let auth = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim);
+    let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::trim);
     match auth {
-        None => err(
-            StatusCode::UNAUTHORIZED,
-            "detail",
-            "Authentication credentials were not provided.",
-        ),
-        Some(a) if a.strip_prefix("Token ").map(str::trim) == Some(s.cfg.api_key.as_str()) => {
-            next.run(req).await
-        }
+        None => err(StatusCode::UNAUTHORIZED, "detail", "Authentication credentials were not provided."),
+        Some(a) if a.strip_prefix("Token ").map(str::trim) == Some(s.cfg.api_key.as_str()) => next.run(req).await,
         Some(_) => err(
             StatusCode::UNAUTHORIZED,
             "detail",
@@ -362,22 +323,17 @@ fn parse_json(body: &Bytes) -> Result<Value, Response> {
     match serde_json::from_slice::<Value>(body) {
         Ok(v @ Value::Object(_)) => Ok(v),
         Ok(_) => Err(bad("JSON body must be an object.")),
-        Err(e) => Err(err(
-            StatusCode::BAD_REQUEST,
-            "detail",
-            &format!("JSON parse error - {e}"),
-        )),
+        Err(e) => Err(err(StatusCode::BAD_REQUEST, "detail", &format!("JSON parse error - {e}"))),
     }
 }
 
 const ENTITY_KEYS: [&str; 4] = ["user_id", "agent_id", "app_id", "run_id"];
 
 const STOP_WORDS: &[&str] = &[
-    "the", "and", "for", "are", "but", "not", "you", "your", "all", "any", "can", "had", "has",
-    "have", "her", "his", "how", "its", "our", "out", "she", "was", "were", "what", "when",
-    "where", "which", "who", "why", "will", "with", "this", "that", "these", "those", "from",
-    "they", "them", "then", "than", "there", "their", "about", "into", "does", "did", "user",
-    "users", "like", "likes", "just", "also", "been", "being", "would", "could", "should",
+    "the", "and", "for", "are", "but", "not", "you", "your", "all", "any", "can", "had", "has", "have", "her", "his",
+    "how", "its", "our", "out", "she", "was", "were", "what", "when", "where", "which", "who", "why", "will", "with",
+    "this", "that", "these", "those", "from", "they", "them", "then", "than", "there", "their", "about", "into",
+    "does", "did", "user", "users", "like", "likes", "just", "also", "been", "being", "would", "could", "should",
 ];
 
 /// Lower-cased words of length ≥ 3, stop words removed, a plural `s` stripped.
@@ -454,41 +410,18 @@ const CATEGORY_TABLE: &[(&str, &[&str])] = &[
     (
         "family",
         &[
-            "wife", "husband", "kid", "children", "son", "daughter", "mother", "father", "mom",
-            "dad", "family", "brother", "sister", "married",
+            "wife", "husband", "kid", "children", "son", "daughter", "mother", "father", "mom", "dad", "family",
+            "brother", "sister", "married",
         ],
     ),
-    (
-        "professional_details",
-        &["job", "work", "career", "boss", "office", "coworker"],
-    ),
-    (
-        "food",
-        &[
-            "eat",
-            "food",
-            "coffee",
-            "tea",
-            "vegetarian",
-            "vegan",
-            "cook",
-            "cooking",
-        ],
-    ),
-    (
-        "hobbies",
-        &[
-            "hiking", "fishing", "music", "reading", "hobby", "guitar", "golf", "running",
-        ],
-    ),
+    ("professional_details", &["job", "work", "career", "boss", "office", "coworker"]),
+    ("food", &["eat", "food", "coffee", "tea", "vegetarian", "vegan", "cook", "cooking"]),
+    ("hobbies", &["hiking", "fishing", "music", "reading", "hobby", "guitar", "golf", "running"]),
 ];
 
 /// Categories from a small keyword table (table order, no duplicates).
 pub fn categorize(text: &str) -> Vec<String> {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .map(|w| stem(&w.to_lowercase()))
-        .collect();
+    let words: Vec<String> = text.split(|c: char| !c.is_alphanumeric()).map(|w| stem(&w.to_lowercase())).collect();
     CATEGORY_TABLE
         .iter()
         .filter(|(_, keys)| keys.iter().any(|k| words.iter().any(|w| w == k)))
@@ -504,19 +437,15 @@ fn value_matches(actual: Option<&str>, cond: &Value) -> bool {
         Value::String(s) => actual == Some(s.as_str()),
         Value::Null => actual.is_none(),
         Value::Object(ops) => ops.iter().all(|(op, v)| match op.as_str() {
-            "in" => v
-                .as_array()
-                .is_some_and(|a| a.iter().any(|x| x.as_str() == actual && actual.is_some())),
+            "in" => v.as_array().is_some_and(|a| a.iter().any(|x| x.as_str() == actual && actual.is_some())),
             "ne" => actual != v.as_str(),
             "gte" => actual.zip(v.as_str()).is_some_and(|(a, b)| a >= b),
             "gt" => actual.zip(v.as_str()).is_some_and(|(a, b)| a > b),
-            "lte" => actual
-                .zip(v.as_str())
-                .is_some_and(|(a, b)| a[..b.len().min(a.len())] <= *b),
+            "lte" => actual.zip(v.as_str()).is_some_and(|(a, b)| a[..b.len().min(a.len())] <= *b),
             "lt" => actual.zip(v.as_str()).is_some_and(|(a, b)| a < b),
-            "icontains" | "contains" => actual
-                .zip(v.as_str())
-                .is_some_and(|(a, b)| a.to_lowercase().contains(&b.to_lowercase())),
+            "icontains" | "contains" => {
+                actual.zip(v.as_str()).is_some_and(|(a, b)| a.to_lowercase().contains(&b.to_lowercase()))
+            }
             _ => true,
         }),
         other => actual == Some(other.to_string().as_str()),
@@ -530,37 +459,23 @@ fn filter_matches(m: &Memory, f: &Value) -> bool {
         return true;
     };
     obj.iter().all(|(k, v)| match k.as_str() {
-        "AND" => v
-            .as_array()
-            .is_none_or(|a| a.iter().all(|x| filter_matches(m, x))),
-        "OR" => v
-            .as_array()
-            .is_none_or(|a| a.is_empty() || a.iter().any(|x| filter_matches(m, x))),
-        "NOT" => v
-            .as_array()
-            .is_none_or(|a| !a.iter().any(|x| filter_matches(m, x))),
+        "AND" => v.as_array().is_none_or(|a| a.iter().all(|x| filter_matches(m, x))),
+        "OR" => v.as_array().is_none_or(|a| a.is_empty() || a.iter().any(|x| filter_matches(m, x))),
+        "NOT" => v.as_array().is_none_or(|a| !a.iter().any(|x| filter_matches(m, x))),
         "categories" => match v {
             Value::Object(ops) => ops.iter().all(|(op, x)| match op.as_str() {
-                "contains" => x
-                    .as_str()
-                    .is_some_and(|c| m.categories.iter().any(|mc| mc == c)),
-                "in" => x.as_array().is_some_and(|a| {
-                    a.iter().any(|c| {
-                        m.categories
-                            .iter()
-                            .any(|mc| Some(mc.as_str()) == c.as_str())
-                    })
-                }),
+                "contains" => x.as_str().is_some_and(|c| m.categories.iter().any(|mc| mc == c)),
+                "in" => x
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|c| m.categories.iter().any(|mc| Some(mc.as_str()) == c.as_str()))),
                 _ => true,
             }),
             Value::String(c) => m.categories.contains(c),
             _ => true,
         },
-        "metadata" => v
-            .as_object()
-            .is_none_or(|want| want.iter().all(|(mk, mv)| m.metadata.get(mk) == Some(mv))),
-        "user_id" | "agent_id" | "app_id" | "run_id" | "session_id" | "created_at"
-        | "updated_at" | "id" | "memory_id" => value_matches(m.field(k), v),
+        "metadata" => v.as_object().is_none_or(|want| want.iter().all(|(mk, mv)| m.metadata.get(mk) == Some(mv))),
+        "user_id" | "agent_id" | "app_id" | "run_id" | "session_id" | "created_at" | "updated_at" | "id"
+        | "memory_id" => value_matches(m.field(k), v),
         _ => true,
     })
 }
@@ -581,10 +496,9 @@ fn effective_filter(body: &Value) -> Value {
 
 fn has_entity(f: &Value) -> bool {
     match f {
-        Value::Object(o) => o.iter().any(|(k, v)| {
-            ENTITY_KEYS.contains(&k.as_str())
-                || (matches!(k.as_str(), "AND" | "OR") && has_entity(v))
-        }),
+        Value::Object(o) => o
+            .iter()
+            .any(|(k, v)| ENTITY_KEYS.contains(&k.as_str()) || (matches!(k.as_str(), "AND" | "OR") && has_entity(v))),
         Value::Array(a) => a.iter().any(has_entity),
         _ => false,
     }
@@ -617,11 +531,7 @@ fn messages(body: &Value) -> Result<Vec<(String, String)>, Response> {
     Ok(list
         .iter()
         .map(|m| {
-            let role = m
-                .get("role")
-                .and_then(Value::as_str)
-                .unwrap_or("user")
-                .to_string();
+            let role = m.get("role").and_then(Value::as_str).unwrap_or("user").to_string();
             let content = match m.get("content") {
                 Some(Value::String(s)) => s.clone(),
                 Some(other) => other.to_string(),
@@ -634,31 +544,18 @@ fn messages(body: &Value) -> Result<Vec<(String, String)>, Response> {
 
 /// Entity ids of an add call: top-level, or inside `filters`.
 fn entity(body: &Value, key: &str) -> Option<String> {
-    body.get(key)
-        .or_else(|| body.get("filters").and_then(|f| f.get(key)))
-        .and_then(Value::as_str)
-        .map(str::to_string)
+    body.get(key).or_else(|| body.get("filters").and_then(|f| f.get(key))).and_then(Value::as_str).map(str::to_string)
 }
 
 /// Applies an add to the store; returns the per-memory results.
 fn apply_add(store: &mut Store, body: &Value, msgs: &[(String, String)]) -> Vec<Value> {
     let infer = body.get("infer").and_then(Value::as_bool).unwrap_or(true);
-    let (user_id, agent_id, app_id, run_id) = (
-        entity(body, "user_id"),
-        entity(body, "agent_id"),
-        entity(body, "app_id"),
-        entity(body, "run_id"),
-    );
+    let (user_id, agent_id, app_id, run_id) =
+        (entity(body, "user_id"), entity(body, "agent_id"), entity(body, "app_id"), entity(body, "run_id"));
     let metadata = body.get("metadata").cloned().unwrap_or(Value::Null);
-    let immutable = body
-        .get("immutable")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let immutable = body.get("immutable").and_then(Value::as_bool).unwrap_or(false);
     let expiration_date = body.get("expiration_date").cloned().unwrap_or(Value::Null);
-    let input: Vec<Value> = msgs
-        .iter()
-        .map(|(r, c)| json!({"role": r, "content": c}))
-        .collect();
+    let input: Vec<Value> = msgs.iter().map(|(r, c)| json!({"role": r, "content": c})).collect();
     let mut results = Vec::new();
     for (role, content) in msgs {
         let text = content.trim().to_string();
@@ -666,16 +563,12 @@ fn apply_add(store: &mut Store, body: &Value, msgs: &[(String, String)]) -> Vec<
             continue;
         }
         if infer {
-            let dup = store.memories.iter().find(|m| {
-                m.text == text
-                    && m.user_id == user_id
-                    && m.agent_id == agent_id
-                    && m.run_id == run_id
-            });
+            let dup = store
+                .memories
+                .iter()
+                .find(|m| m.text == text && m.user_id == user_id && m.agent_id == agent_id && m.run_id == run_id);
             if let Some(d) = dup {
-                results.push(
-                    json!({"id": d.id, "memory": text, "event": "NONE", "data": {"memory": text}}),
-                );
+                results.push(json!({"id": d.id, "memory": text, "event": "NONE", "data": {"memory": text}}));
                 continue;
             }
         }
@@ -701,14 +594,7 @@ fn apply_add(store: &mut Store, body: &Value, msgs: &[(String, String)]) -> Vec<
     results
 }
 
-fn push_history(
-    store: &mut Store,
-    m: &Memory,
-    input: &[Value],
-    old: Option<&str>,
-    new: Option<&str>,
-    event: &str,
-) {
+fn push_history(store: &mut Store, m: &Memory, input: &[Value], old: Option<&str>, new: Option<&str>, event: &str) {
     let ts = now();
     store.history.entry(m.id.clone()).or_default().push(json!({
         "id": uuid::Uuid::new_v4().to_string(),
@@ -729,12 +615,7 @@ fn push_history(
 }
 
 /// Records a new event; when `sync`, applies the add at once.
-fn start_add(
-    s: &Arc<Mem0State>,
-    body: Value,
-    msgs: Vec<(String, String)>,
-    sync: bool,
-) -> (String, Vec<Value>) {
+fn start_add(s: &Arc<Mem0State>, body: Value, msgs: Vec<(String, String)>, sync: bool) -> (String, Vec<Value>) {
     let id = uuid::Uuid::new_v4().to_string();
     let ts = now();
     let mut store = lock(&s.store);
@@ -772,9 +653,7 @@ fn start_add(
 fn check_add(body: &Value) -> Result<Vec<(String, String)>, Response> {
     let msgs = messages(body)?;
     if !ENTITY_KEYS.iter().any(|k| entity(body, k).is_some()) {
-        return Err(bad(
-            "At least one of the filters: agent_id, user_id, app_id, run_id is required!",
-        ));
+        return Err(bad("At least one of the filters: agent_id, user_id, app_id, run_id is required!"));
     }
     Ok(msgs)
 }
@@ -836,23 +715,12 @@ async fn add_v3(State(s): State<Arc<Mem0State>>, body: Bytes) -> Response {
 }
 
 fn run_search(s: &Mem0State, body: &Value, default_threshold: f64) -> Result<Vec<Value>, Response> {
-    let Some(query) = body
-        .get("query")
-        .and_then(Value::as_str)
-        .filter(|q| !q.trim().is_empty())
-    else {
+    let Some(query) = body.get("query").and_then(Value::as_str).filter(|q| !q.trim().is_empty()) else {
         return Err(bad("query is required and cannot be empty."));
     };
     let filter = effective_filter(body);
-    let top_k = body
-        .get("top_k")
-        .and_then(Value::as_u64)
-        .unwrap_or(10)
-        .clamp(1, 1000) as usize;
-    let threshold = body
-        .get("threshold")
-        .and_then(Value::as_f64)
-        .unwrap_or(default_threshold);
+    let top_k = body.get("top_k").and_then(Value::as_u64).unwrap_or(10).clamp(1, 1000) as usize;
+    let threshold = body.get("threshold").and_then(Value::as_f64).unwrap_or(default_threshold);
     let store = lock(&s.store);
     let mut hits: Vec<(f64, usize, &Memory)> = store
         .memories
@@ -863,11 +731,7 @@ fn run_search(s: &Mem0State, body: &Value, default_threshold: f64) -> Result<Vec
         .filter(|(sc, _, _)| *sc >= threshold)
         .collect();
     hits.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
-    Ok(hits
-        .into_iter()
-        .take(top_k)
-        .map(|(sc, _, m)| m.to_json(Some(sc)))
-        .collect())
+    Ok(hits.into_iter().take(top_k).map(|(sc, _, m)| m.to_json(Some(sc))).collect())
 }
 
 fn require_filters(body: &Value, v3: bool) -> Result<(), Response> {
@@ -880,9 +744,7 @@ fn require_filters(body: &Value, v3: bool) -> Result<(), Response> {
     }
     let f = effective_filter(body);
     if !has_entity(&f) {
-        return Err(bad(
-            "Filters are required and must contain at least one of: user_id, agent_id, app_id, run_id.",
-        ));
+        return Err(bad("Filters are required and must contain at least one of: user_id, agent_id, app_id, run_id."));
     }
     Ok(())
 }
@@ -932,12 +794,7 @@ async fn search_v3(State(s): State<Arc<Mem0State>>, body: Bytes) -> Response {
 }
 
 fn matching(s: &Mem0State, filter: &Value) -> Vec<Value> {
-    lock(&s.store)
-        .memories
-        .iter()
-        .filter(|m| filter_matches(m, filter))
-        .map(|m| m.to_json(None))
-        .collect()
+    lock(&s.store).memories.iter().filter(|m| filter_matches(m, filter)).map(|m| m.to_json(None)).collect()
 }
 
 /// `GET /v1/memories/?user_id=…`: a bare list.
@@ -949,11 +806,7 @@ async fn list_v1(State(s): State<Arc<Mem0State>>, RawQuery(q): RawQuery) -> Resp
             body.insert(k.into(), json!(v));
         }
     }
-    Json(Value::Array(matching(
-        &s,
-        &effective_filter(&Value::Object(body)),
-    )))
-    .into_response()
+    Json(Value::Array(matching(&s, &effective_filter(&Value::Object(body))))).into_response()
 }
 
 fn paginate(all: Vec<Value>, page: usize, size: usize, base: &str) -> Value {
@@ -969,14 +822,8 @@ fn page_params(q: &BTreeMap<String, String>) -> Result<Option<(usize, usize)>, R
     match (q.get("page"), q.get("page_size")) {
         (None, None) => Ok(None),
         (p, sz) => {
-            let page = p
-                .map_or(Ok(1), |v| v.parse::<usize>())
-                .ok()
-                .filter(|p| *p >= 1);
-            let size = sz
-                .map_or(Ok(100), |v| v.parse::<usize>())
-                .ok()
-                .filter(|s| *s >= 1);
+            let page = p.map_or(Ok(1), |v| v.parse::<usize>()).ok().filter(|p| *p >= 1);
+            let size = sz.map_or(Ok(100), |v| v.parse::<usize>()).ok().filter(|s| *s >= 1);
             match (page, size) {
                 (Some(p), Some(s)) => Ok(Some((p, s.min(1000)))),
                 _ => Err(err(StatusCode::NOT_FOUND, "detail", "Invalid page.")),
@@ -986,20 +833,12 @@ fn page_params(q: &BTreeMap<String, String>) -> Result<Option<(usize, usize)>, R
 }
 
 fn base_url(headers: &HeaderMap, path: &str) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
     format!("http://{host}{path}")
 }
 
 /// `POST /v2/memories/`: paginated with `page`/`page_size`, else a bare list.
-async fn list_v2(
-    State(s): State<Arc<Mem0State>>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn list_v2(State(s): State<Arc<Mem0State>>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
     let body = match parse_json(&body) {
         Ok(b) => b,
         Err(r) => return r,
@@ -1011,19 +850,12 @@ async fn list_v2(
     match page_params(&control::parse_query(q.as_deref())) {
         Err(r) => r,
         Ok(None) => Json(Value::Array(all)).into_response(),
-        Ok(Some((p, n))) => {
-            Json(paginate(all, p, n, &base_url(&headers, "/v2/memories/"))).into_response()
-        }
+        Ok(Some((p, n))) => Json(paginate(all, p, n, &base_url(&headers, "/v2/memories/"))).into_response(),
     }
 }
 
 /// `POST /v3/memories/`: always the paginated envelope.
-async fn list_v3(
-    State(s): State<Arc<Mem0State>>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn list_v3(State(s): State<Arc<Mem0State>>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
     let body = match parse_json(&body) {
         Ok(b) => b,
         Err(r) => return r,
@@ -1042,9 +874,7 @@ async fn list_v3(
 }
 
 fn valid_id(id: &str) -> Result<(), Response> {
-    uuid::Uuid::parse_str(id)
-        .map(|_| ())
-        .map_err(|_| bad("memory_id should be a valid UUID"))
+    uuid::Uuid::parse_str(id).map(|_| ()).map_err(|_| bad("memory_id should be a valid UUID"))
 }
 
 async fn get_memory(State(s): State<Arc<Mem0State>>, Path(id): Path<String>) -> Response {
@@ -1069,8 +899,7 @@ fn update_one(store: &mut Store, id: &str, change: &Value) -> Result<Value, Resp
     }
     let old = m.text.clone();
     let text = change.get("text").and_then(Value::as_str);
-    if text.is_none() && change.get("metadata").is_none() && change.get("expiration_date").is_none()
-    {
+    if text.is_none() && change.get("metadata").is_none() && change.get("expiration_date").is_none() {
         return Err(bad("Either text or metadata must be provided for update."));
     }
     if let Some(t) = text {
@@ -1091,11 +920,7 @@ fn update_one(store: &mut Store, id: &str, change: &Value) -> Result<Value, Resp
     Ok(out)
 }
 
-async fn update_memory(
-    State(s): State<Arc<Mem0State>>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
+async fn update_memory(State(s): State<Arc<Mem0State>>, Path(id): Path<String>, body: Bytes) -> Response {
     if let Err(r) = valid_id(&id) {
         return r;
     }
@@ -1145,12 +970,7 @@ async fn delete_all(State(s): State<Arc<Mem0State>>, RawQuery(q): RawQuery) -> R
     }
     let filter = effective_filter(&Value::Object(body));
     let mut store = lock(&s.store);
-    let ids: Vec<String> = store
-        .memories
-        .iter()
-        .filter(|m| filter_matches(m, &filter))
-        .map(|m| m.id.clone())
-        .collect();
+    let ids: Vec<String> = store.memories.iter().filter(|m| filter_matches(m, &filter)).map(|m| m.id.clone()).collect();
     for id in &ids {
         delete_one(&mut store, id);
     }
@@ -1169,15 +989,9 @@ async fn history(State(s): State<Arc<Mem0State>>, Path(id): Path<String>) -> Res
 
 fn batch_list(body: &Bytes) -> Result<Vec<Value>, Response> {
     let body = parse_json(body)?;
-    let list = body
-        .get("memories")
-        .and_then(Value::as_array)
-        .cloned()
-        .ok_or_else(|| bad("memories is required."))?;
+    let list = body.get("memories").and_then(Value::as_array).cloned().ok_or_else(|| bad("memories is required."))?;
     if list.len() > 1000 {
-        return Err(bad(
-            "Maximum of 1000 memories can be updated in a single request",
-        ));
+        return Err(bad("Maximum of 1000 memories can be updated in a single request"));
     }
     Ok(list)
 }
@@ -1189,16 +1003,12 @@ async fn batch_update(State(s): State<Arc<Mem0State>>, body: Bytes) -> Response 
     };
     let mut store = lock(&s.store);
     for item in &list {
-        let id = item
-            .get("memory_id")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let id = item.get("memory_id").and_then(Value::as_str).unwrap_or_default();
         if let Err(r) = update_one(&mut store, id, item) {
             return r;
         }
     }
-    Json(json!({"message": format!("Successfully updated {} memories", list.len())}))
-        .into_response()
+    Json(json!({"message": format!("Successfully updated {} memories", list.len())})).into_response()
 }
 
 async fn batch_delete(State(s): State<Arc<Mem0State>>, body: Bytes) -> Response {
@@ -1209,10 +1019,7 @@ async fn batch_delete(State(s): State<Arc<Mem0State>>, body: Bytes) -> Response 
     let mut store = lock(&s.store);
     let mut n = 0;
     for item in &list {
-        let id = item
-            .get("memory_id")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let id = item.get("memory_id").and_then(Value::as_str).unwrap_or_default();
         if delete_one(&mut store, id) {
             n += 1;
         }
@@ -1243,11 +1050,7 @@ async fn feedback(body: Bytes) -> Response {
 async fn event(State(s): State<Arc<Mem0State>>, Path(id): Path<String>) -> Response {
     match lock(&s.store).events.get(&id) {
         Some(e) => Json(e.to_json()).into_response(),
-        None => err(
-            StatusCode::NOT_FOUND,
-            "error",
-            "Event not found or you don't have permission to access it.",
-        ),
+        None => err(StatusCode::NOT_FOUND, "error", "Event not found or you don't have permission to access it."),
     }
 }
 
@@ -1256,11 +1059,7 @@ async fn entities(State(s): State<Arc<Mem0State>>) -> Json<Value> {
     let store = lock(&s.store);
     let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
     for m in &store.memories {
-        for (kind, v) in [
-            ("user", &m.user_id),
-            ("agent", &m.agent_id),
-            ("run", &m.run_id),
-        ] {
+        for (kind, v) in [("user", &m.user_id), ("agent", &m.agent_id), ("run", &m.run_id)] {
             if let Some(v) = v {
                 *seen.entry((kind.to_string(), v.clone())).or_default() += 1;
             }
@@ -1274,10 +1073,7 @@ async fn entities(State(s): State<Arc<Mem0State>>) -> Json<Value> {
 }
 
 /// `DELETE /v2/entities/{kind}/{name}/`: drops an entity's memories.
-async fn delete_entity(
-    State(s): State<Arc<Mem0State>>,
-    Path((kind, name)): Path<(String, String)>,
-) -> Response {
+async fn delete_entity(State(s): State<Arc<Mem0State>>, Path((kind, name)): Path<(String, String)>) -> Response {
     let key = match kind.as_str() {
         "user" => "user_id",
         "agent" => "agent_id",
@@ -1287,12 +1083,7 @@ async fn delete_entity(
     };
     let filter = json!({ key: name });
     let mut store = lock(&s.store);
-    let ids: Vec<String> = store
-        .memories
-        .iter()
-        .filter(|m| filter_matches(m, &filter))
-        .map(|m| m.id.clone())
-        .collect();
+    let ids: Vec<String> = store.memories.iter().filter(|m| filter_matches(m, &filter)).map(|m| m.id.clone()).collect();
     for id in &ids {
         delete_one(&mut store, id);
     }
@@ -1305,27 +1096,18 @@ mod tests {
 
     #[test]
     fn keywords_drop_short_and_stop_words() {
-        assert_eq!(
-            keywords("What does the user like to drink? Tea!"),
-            vec!["drink", "tea"]
-        );
+        assert_eq!(keywords("What does the user like to drink? Tea!"), vec!["drink", "tea"]);
     }
 
     #[test]
     fn score_is_fraction_of_query_words() {
-        assert_eq!(
-            score("veteran sleep problems", "I am a veteran and sleep badly"),
-            2.0 / 3.0
-        );
+        assert_eq!(score("veteran sleep problems", "I am a veteran and sleep badly"), 2.0 / 3.0);
         assert_eq!(score("a an", "anything"), 0.0);
     }
 
     #[test]
     fn categories_from_keywords() {
-        assert_eq!(
-            categorize("I was deployed and now see a therapist"),
-            vec!["health", "personal_details"]
-        );
+        assert_eq!(categorize("I was deployed and now see a therapist"), vec!["health", "personal_details"]);
         assert!(categorize("nothing here").is_empty());
     }
 }

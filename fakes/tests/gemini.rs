@@ -19,22 +19,11 @@ fn hello() -> Value {
 }
 
 async fn post(base: &str, path: &str, body: &Value) -> reqwest::Response {
-    client()
-        .post(format!("{base}{path}"))
-        .header("x-goog-api-key", KEY)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
+    client().post(format!("{base}{path}")).header("x-goog-api-key", KEY).json(body).send().await.unwrap()
 }
 
 async fn script(base: &str, steps: Value) {
-    let r = client()
-        .post(format!("{base}/_fake/script"))
-        .json(&steps)
-        .send()
-        .await
-        .unwrap();
+    let r = client().post(format!("{base}/_fake/script")).json(&steps).send().await.unwrap();
     assert_eq!(r.status(), 200);
 }
 
@@ -48,17 +37,9 @@ fn sse_events(raw: &str) -> Vec<Value> {
 #[tokio::test]
 async fn generate_returns_pretty_json_with_echo_reply() {
     let base = start().await;
-    let r = post(
-        &base,
-        "/v1beta/models/gemini-3.5-flash:generateContent",
-        &hello(),
-    )
-    .await;
+    let r = post(&base, "/v1beta/models/gemini-3.5-flash:generateContent", &hello()).await;
     assert_eq!(r.status(), 200);
-    assert_eq!(
-        r.headers()["content-type"],
-        "application/json; charset=UTF-8"
-    );
+    assert_eq!(r.headers()["content-type"], "application/json; charset=UTF-8");
     let text = r.text().await.unwrap();
     assert!(text.starts_with("{\n  \"candidates\": ["), "{text}");
     assert!(text.ends_with("}\n"));
@@ -67,10 +48,7 @@ async fn generate_returns_pretty_json_with_echo_reply() {
     assert_eq!(c["content"]["role"], "model");
     assert_eq!(c["index"], 0);
     assert_eq!(c["finishReason"], "STOP");
-    assert_eq!(
-        c["content"]["parts"][0]["text"],
-        "I hear you. You said: \"hello there\"\n\n**Turns so far:** 1"
-    );
+    assert_eq!(c["content"]["parts"][0]["text"], "I hear you. You said: \"hello there\"\n\n**Turns so far:** 1");
     assert_eq!(v["modelVersion"], "gemini-3.5-flash");
     assert_eq!(v["responseId"].as_str().unwrap().len(), 20);
     assert_eq!(v["usageMetadata"]["promptTokenCount"], 2);
@@ -79,17 +57,8 @@ async fn generate_returns_pretty_json_with_echo_reply() {
 #[tokio::test]
 async fn sse_framing_is_exact() {
     let base = start().await;
-    script(
-        &base,
-        json!([{"kind": "reply", "text": "one two three four five", "chunk_words": 2}]),
-    )
-    .await;
-    let r = post(
-        &base,
-        "/v1beta/models/gemini-flash-latest:streamGenerateContent?alt=sse",
-        &hello(),
-    )
-    .await;
+    script(&base, json!([{"kind": "reply", "text": "one two three four five", "chunk_words": 2}])).await;
+    let r = post(&base, "/v1beta/models/gemini-flash-latest:streamGenerateContent?alt=sse", &hello()).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "text/event-stream");
     let raw = r.text().await.unwrap();
@@ -98,18 +67,10 @@ async fn sse_framing_is_exact() {
     assert!(!raw.contains("[DONE]"));
     assert_eq!(raw.matches("\r\n\r\n").count(), 3);
     let events = sse_events(&raw);
-    let texts: Vec<&str> = events
-        .iter()
-        .map(|e| {
-            e["candidates"][0]["content"]["parts"][0]["text"]
-                .as_str()
-                .unwrap()
-        })
-        .collect();
+    let texts: Vec<&str> =
+        events.iter().map(|e| e["candidates"][0]["content"]["parts"][0]["text"].as_str().unwrap()).collect();
     assert_eq!(texts, ["one two ", "three four ", "five"]);
-    assert!(events[..2]
-        .iter()
-        .all(|e| e["candidates"][0].get("finishReason").is_none()));
+    assert!(events[..2].iter().all(|e| e["candidates"][0].get("finishReason").is_none()));
     assert_eq!(events[2]["candidates"][0]["finishReason"], "STOP");
     assert_eq!(events[2]["usageMetadata"]["candidatesTokenCount"], 5);
     assert_eq!(events[0]["modelVersion"], "gemini-3.8-flash");
@@ -119,17 +80,8 @@ async fn sse_framing_is_exact() {
 #[tokio::test]
 async fn json_array_mode_without_alt_sse() {
     let base = start().await;
-    script(
-        &base,
-        json!([{"kind": "reply", "text": "a b c d", "chunk_words": 2}]),
-    )
-    .await;
-    let r = post(
-        &base,
-        "/v1beta/models/gemini-3.5-flash:streamGenerateContent",
-        &hello(),
-    )
-    .await;
+    script(&base, json!([{"kind": "reply", "text": "a b c d", "chunk_words": 2}])).await;
+    let r = post(&base, "/v1beta/models/gemini-3.5-flash:streamGenerateContent", &hello()).await;
     let raw = r.text().await.unwrap();
     assert!(raw.starts_with("[{\n"));
     assert!(raw.contains("},\r\n{"));
@@ -141,9 +93,7 @@ async fn json_array_mode_without_alt_sse() {
 async fn auth_errors() {
     let base = start().await;
     let r = client()
-        .post(format!(
-            "{base}/v1beta/models/gemini-3.5-flash:generateContent"
-        ))
+        .post(format!("{base}/v1beta/models/gemini-3.5-flash:generateContent"))
         .json(&hello())
         .send()
         .await
@@ -151,36 +101,23 @@ async fn auth_errors() {
     assert_eq!(r.status(), 403);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["status"], "PERMISSION_DENIED");
-    assert!(v["error"]["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("Method doesn't allow unregistered callers"));
+    assert!(v["error"]["message"].as_str().unwrap().starts_with("Method doesn't allow unregistered callers"));
 
     let r = client()
-        .post(format!(
-            "{base}/v1beta/models/gemini-3.5-flash:generateContent?key=nope"
-        ))
+        .post(format!("{base}/v1beta/models/gemini-3.5-flash:generateContent?key=nope"))
         .header("origin", "http://localhost:8080")
         .json(&hello())
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    assert_eq!(
-        r.headers()["access-control-allow-origin"],
-        "http://localhost:8080"
-    );
+    assert_eq!(r.headers()["access-control-allow-origin"], "http://localhost:8080");
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["details"][0]["reason"], "API_KEY_INVALID");
-    assert_eq!(
-        v["error"]["details"][1]["@type"],
-        "type.googleapis.com/google.rpc.LocalizedMessage"
-    );
+    assert_eq!(v["error"]["details"][1]["@type"], "type.googleapis.com/google.rpc.LocalizedMessage");
 
     let r = client()
-        .post(format!(
-            "{base}/v1beta/models/gemini-3.5-flash:generateContent?key={KEY}"
-        ))
+        .post(format!("{base}/v1beta/models/gemini-3.5-flash:generateContent?key={KEY}"))
         .json(&hello())
         .send()
         .await
@@ -192,30 +129,18 @@ async fn auth_errors() {
 async fn cors_preflight_needs_no_key() {
     let base = start().await;
     let r = client()
-        .request(
-            reqwest::Method::OPTIONS,
-            format!("{base}/v1beta/models/x:streamGenerateContent"),
-        )
+        .request(reqwest::Method::OPTIONS, format!("{base}/v1beta/models/x:streamGenerateContent"))
         .header("origin", "http://127.0.0.1:8080")
         .header("access-control-request-method", "POST")
-        .header(
-            "access-control-request-headers",
-            "content-type,x-goog-api-key",
-        )
+        .header("access-control-request-headers", "content-type,x-goog-api-key")
         .send()
         .await
         .unwrap();
     assert!(r.status().is_success());
     let h = r.headers();
     assert_eq!(h["access-control-allow-origin"], "http://127.0.0.1:8080");
-    assert_eq!(
-        h["access-control-allow-headers"],
-        "content-type,x-goog-api-key"
-    );
-    assert!(h["access-control-allow-methods"]
-        .to_str()
-        .unwrap()
-        .contains("DELETE"));
+    assert_eq!(h["access-control-allow-headers"], "content-type,x-goog-api-key");
+    assert!(h["access-control-allow-methods"].to_str().unwrap().contains("DELETE"));
 }
 
 #[tokio::test]
@@ -229,25 +154,12 @@ async fn unknown_model_and_encoded_colon() {
         .as_str()
         .unwrap()
         .starts_with("models/gemini-9 is not found for API version v1beta, or is not supported for generateContent."));
-    let r = post(
-        &base,
-        "/v1beta/models/gemini-3.5-flash%3AgenerateContent",
-        &hello(),
-    )
-    .await;
+    let r = post(&base, "/v1beta/models/gemini-3.5-flash%3AgenerateContent", &hello()).await;
     assert_eq!(r.status(), 200);
-    let r = post(
-        &base,
-        "/v1beta/models/gemini-2.5-flash:generateContent",
-        &hello(),
-    )
-    .await;
+    let r = post(&base, "/v1beta/models/gemini-2.5-flash:generateContent", &hello()).await;
     assert_eq!(r.status(), 404);
     let v: Value = r.json().await.unwrap();
-    assert!(v["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("no longer available to new users"));
+    assert!(v["error"]["message"].as_str().unwrap().contains("no longer available to new users"));
 }
 
 #[tokio::test]
@@ -257,14 +169,8 @@ async fn request_validation() {
     let cases = [
         (json!({"contents": [], }), "contents is not specified"),
         (json!({}), "contents is not specified"),
-        (
-            json!({"contents": [{"role": "assistant", "parts": [{"text": "x"}]}]}),
-            "valid role",
-        ),
-        (
-            json!({"contents": [{"role": "user", "parts": []}]}),
-            "parts must not be empty",
-        ),
+        (json!({"contents": [{"role": "assistant", "parts": [{"text": "x"}]}]}), "valid role"),
+        (json!({"contents": [{"role": "user", "parts": []}]}), "parts must not be empty"),
         (
             json!({"contents": [{"role": "user", "parts": [{"text": "x"}]}], "temperature": 1}),
             "Unknown name \"temperature\": Cannot find field.",
@@ -275,10 +181,7 @@ async fn request_validation() {
         assert_eq!(r.status(), 400, "{body}");
         let v: Value = r.json().await.unwrap();
         assert_eq!(v["error"]["status"], "INVALID_ARGUMENT");
-        assert!(
-            v["error"]["message"].as_str().unwrap().contains(want),
-            "{v}"
-        );
+        assert!(v["error"]["message"].as_str().unwrap().contains(want), "{v}");
     }
     let ok = json!({
         "contents": [{"role": "user", "parts": [{"text": "x"}]}],
@@ -292,35 +195,15 @@ async fn request_validation() {
 #[tokio::test]
 async fn scripted_429_has_quota_details() {
     let base = start().await;
-    script(
-        &base,
-        json!([{"kind": "error", "status": 429, "retry_delay": "12s"}]),
-    )
-    .await;
-    let r = post(
-        &base,
-        "/v1beta/models/gemini-3.5-flash:streamGenerateContent?alt=sse",
-        &hello(),
-    )
-    .await;
+    script(&base, json!([{"kind": "error", "status": 429, "retry_delay": "12s"}])).await;
+    let r = post(&base, "/v1beta/models/gemini-3.5-flash:streamGenerateContent?alt=sse", &hello()).await;
     assert_eq!(r.status(), 429);
-    assert_eq!(
-        r.headers()["content-type"],
-        "application/json; charset=UTF-8"
-    );
+    assert_eq!(r.headers()["content-type"], "application/json; charset=UTF-8");
     let v: Value = r.json().await.unwrap();
     let e = &v["error"];
     assert_eq!(e["status"], "RESOURCE_EXHAUSTED");
-    assert!(e["message"]
-        .as_str()
-        .unwrap()
-        .ends_with("Please retry in 12s."));
-    let types: Vec<&str> = e["details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["@type"].as_str().unwrap())
-        .collect();
+    assert!(e["message"].as_str().unwrap().ends_with("Please retry in 12s."));
+    let types: Vec<&str> = e["details"].as_array().unwrap().iter().map(|d| d["@type"].as_str().unwrap()).collect();
     assert_eq!(
         types,
         [
@@ -331,31 +214,19 @@ async fn scripted_429_has_quota_details() {
     );
     assert_eq!(e["details"][2]["retryDelay"], "12s");
     // The queue is FIFO and one step per call: the next call is a normal reply.
-    let r = post(
-        &base,
-        "/v1beta/models/gemini-3.5-flash:generateContent",
-        &hello(),
-    )
-    .await;
+    let r = post(&base, "/v1beta/models/gemini-3.5-flash:generateContent", &hello()).await;
     assert_eq!(r.status(), 200);
 }
 
 #[tokio::test]
 async fn scripted_503_and_blocked() {
     let base = start().await;
-    script(
-        &base,
-        json!([{"kind": "error", "status": 503}, {"kind": "blocked"}]),
-    )
-    .await;
+    script(&base, json!([{"kind": "error", "status": 503}, {"kind": "blocked"}])).await;
     let path = "/v1beta/models/gemini-3.5-flash:generateContent";
     let v: Value = post(&base, path, &hello()).await.json().await.unwrap();
     assert_eq!(v["error"]["code"], 503);
     assert_eq!(v["error"]["status"], "UNAVAILABLE");
-    assert_eq!(
-        v["error"]["message"],
-        "The model is overloaded. Please try again later."
-    );
+    assert_eq!(v["error"]["message"], "The model is overloaded. Please try again later.");
     let r = post(&base, path, &hello()).await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
@@ -366,56 +237,24 @@ async fn scripted_503_and_blocked() {
 #[tokio::test]
 async fn cut_stream_ends_without_finish_reason() {
     let base = start().await;
-    script(
-        &base,
-        json!([{"kind": "cut", "text": "a b c d e f g h i", "after_chunks": 2}]),
-    )
-    .await;
-    let r = post(
-        &base,
-        "/v1beta/models/gemini-3.5-flash:streamGenerateContent?alt=sse",
-        &hello(),
-    )
-    .await;
+    script(&base, json!([{"kind": "cut", "text": "a b c d e f g h i", "after_chunks": 2}])).await;
+    let r = post(&base, "/v1beta/models/gemini-3.5-flash:streamGenerateContent?alt=sse", &hello()).await;
     let raw = r.text().await.unwrap();
     let events = sse_events(&raw);
     assert_eq!(events.len(), 2);
-    assert!(events
-        .iter()
-        .all(|e| e["candidates"][0].get("finishReason").is_none()));
+    assert!(events.iter().all(|e| e["candidates"][0].get("finishReason").is_none()));
 
-    script(
-        &base,
-        json!([{"kind": "cut", "after_chunks": 1, "abort": true}]),
-    )
-    .await;
-    let r = post(
-        &base,
-        "/v1beta/models/gemini-3.5-flash:streamGenerateContent?alt=sse",
-        &hello(),
-    )
-    .await;
+    script(&base, json!([{"kind": "cut", "after_chunks": 1, "abort": true}])).await;
+    let r = post(&base, "/v1beta/models/gemini-3.5-flash:streamGenerateContent?alt=sse", &hello()).await;
     assert_eq!(r.status(), 200);
-    assert!(
-        r.text().await.is_err(),
-        "an aborted body is an error for the client"
-    );
+    assert!(r.text().await.is_err(), "an aborted body is an error for the client");
 }
 
 #[tokio::test]
 async fn error_mid_stream_is_raw_pretty_json() {
     let base = start().await;
-    script(
-        &base,
-        json!([{"kind": "error_mid_stream", "text": "a b c d e f", "after_chunks": 1, "status": 503}]),
-    )
-    .await;
-    let r = post(
-        &base,
-        "/v1beta/models/gemini-3.5-flash:streamGenerateContent?alt=sse",
-        &hello(),
-    )
-    .await;
+    script(&base, json!([{"kind": "error_mid_stream", "text": "a b c d e f", "after_chunks": 1, "status": 503}])).await;
+    let r = post(&base, "/v1beta/models/gemini-3.5-flash:streamGenerateContent?alt=sse", &hello()).await;
     assert_eq!(r.status(), 200);
     let raw = r.text().await.unwrap();
     let (first, rest) = raw.split_once("\r\n\r\n").unwrap();
@@ -430,73 +269,39 @@ async fn error_mid_stream_is_raw_pretty_json() {
 async fn hang_holds_the_connection_open() {
     use futures_util::StreamExt;
     let base = start().await;
-    script(
-        &base,
-        json!([{"kind": "hang", "text": "a b c d e f", "after_chunks": 1, "hang_ms": 300}]),
-    )
-    .await;
-    let r = post(
-        &base,
-        "/v1beta/models/gemini-3.5-flash:streamGenerateContent?alt=sse",
-        &hello(),
-    )
-    .await;
+    script(&base, json!([{"kind": "hang", "text": "a b c d e f", "after_chunks": 1, "hang_ms": 300}])).await;
+    let r = post(&base, "/v1beta/models/gemini-3.5-flash:streamGenerateContent?alt=sse", &hello()).await;
     let mut body = r.bytes_stream();
     let first = body.next().await.unwrap().unwrap();
     assert!(first.starts_with(b"data: "));
     let waited = tokio::time::timeout(std::time::Duration::from_millis(150), body.next()).await;
     assert!(waited.is_err(), "no data while hanging");
-    let end = tokio::time::timeout(std::time::Duration::from_secs(2), body.next())
-        .await
-        .unwrap();
+    let end = tokio::time::timeout(std::time::Duration::from_secs(2), body.next()).await.unwrap();
     assert!(end.is_none(), "body ends after the hang");
 }
 
 #[tokio::test]
 async fn default_stream_uses_first_token_delay() {
-    let state = GeminiState::new(GeminiConfig {
-        first_token_ms: 200,
-        ..GeminiConfig::default()
-    });
+    let state = GeminiState::new(GeminiConfig { first_token_ms: 200, ..GeminiConfig::default() });
     let base = format!("http://{}", wellness0_fakes::spawn(app(state)).await);
     let t = std::time::Instant::now();
-    let raw = post(
-        &base,
-        "/v1beta/models/gemini-3.5-flash:streamGenerateContent?alt=sse",
-        &hello(),
-    )
-    .await
-    .text()
-    .await
-    .unwrap();
+    let raw = post(&base, "/v1beta/models/gemini-3.5-flash:streamGenerateContent?alt=sse", &hello())
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(t.elapsed() >= std::time::Duration::from_millis(200));
     let joined: String = sse_events(&raw)
         .iter()
-        .map(|e| {
-            e["candidates"][0]["content"]["parts"][0]["text"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
+        .map(|e| e["candidates"][0]["content"]["parts"][0]["text"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(
-        joined,
-        "I hear you. You said: \"hello there\"\n\n**Turns so far:** 1"
-    );
+    assert_eq!(joined, "I hear you. You said: \"hello there\"\n\n**Turns so far:** 1");
 }
 
 #[tokio::test]
 async fn count_tokens_embeddings_and_models() {
     let base = start().await;
-    let v: Value = post(
-        &base,
-        "/v1beta/models/gemini-3.5-flash:countTokens",
-        &hello(),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let v: Value = post(&base, "/v1beta/models/gemini-3.5-flash:countTokens", &hello()).await.json().await.unwrap();
     assert_eq!(v["totalTokens"], 2);
     let v: Value = post(
         &base,
@@ -512,12 +317,9 @@ async fn count_tokens_embeddings_and_models() {
     .unwrap();
     assert_eq!(v["embeddings"].as_array().unwrap().len(), 2);
     assert_eq!(v["embeddings"][0]["values"].as_array().unwrap().len(), 4);
-    let r = post(
-        &base,
-        "/v1beta/models/gemini-3.5-flash:embedContent",
-        &json!({"content": {"parts": [{"text": "x"}]}}),
-    )
-    .await;
+    let r =
+        post(&base, "/v1beta/models/gemini-3.5-flash:embedContent", &json!({"content": {"parts": [{"text": "x"}]}}))
+            .await;
     assert_eq!(r.status(), 404, "chat models cannot embed");
 
     let mut names = Vec::new();
@@ -533,13 +335,7 @@ async fn count_tokens_embeddings_and_models() {
             .await
             .unwrap();
         assert!(v["models"].as_array().unwrap().len() <= 4);
-        names.extend(
-            v["models"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| m["name"].as_str().unwrap().to_string()),
-        );
+        names.extend(v["models"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap().to_string()));
         match v["nextPageToken"].as_str() {
             Some(t) => token = t.to_string(),
             None => break,
@@ -576,60 +372,24 @@ async fn requests_are_recorded_and_reset() {
         .send()
         .await
         .unwrap();
-    post(
-        &base,
-        "/v1beta/models/gemini-3.5-flash:generateContent?foo=b%20r",
-        &hello(),
-    )
-    .await;
-    let rec: Value = client()
-        .get(format!("{base}/_fake/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    post(&base, "/v1beta/models/gemini-3.5-flash:generateContent?foo=b%20r", &hello()).await;
+    let rec: Value = client().get(format!("{base}/_fake/requests")).send().await.unwrap().json().await.unwrap();
     let rec = rec.as_array().unwrap();
     assert_eq!(rec.len(), 1, "OPTIONS and control calls are not recorded");
     assert_eq!(rec[0]["method"], "POST");
-    assert_eq!(
-        rec[0]["path"],
-        "/v1beta/models/gemini-3.5-flash:generateContent"
-    );
+    assert_eq!(rec[0]["path"], "/v1beta/models/gemini-3.5-flash:generateContent");
     assert_eq!(rec[0]["query"]["foo"], "b r");
     assert_eq!(rec[0]["headers"]["x-goog-api-key"], KEY);
     assert_eq!(rec[0]["body"], hello());
     assert!(rec[0]["ts_ms"].as_u64().unwrap() > 0);
 
     script(&base, json!([{"kind": "error", "status": 500}])).await;
-    client()
-        .post(format!("{base}/_fake/reset"))
-        .send()
-        .await
-        .unwrap();
-    let rec: Value = client()
-        .get(format!("{base}/_fake/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    client().post(format!("{base}/_fake/reset")).send().await.unwrap();
+    let rec: Value = client().get(format!("{base}/_fake/requests")).send().await.unwrap().json().await.unwrap();
     assert_eq!(rec, json!([]));
-    let r = post(
-        &base,
-        "/v1beta/models/gemini-3.5-flash:generateContent",
-        &hello(),
-    )
-    .await;
+    let r = post(&base, "/v1beta/models/gemini-3.5-flash:generateContent", &hello()).await;
     assert_eq!(r.status(), 200, "reset clears the script");
 
-    let r = client()
-        .post(format!("{base}/_fake/script"))
-        .json(&json!([{"kind": "nope"}]))
-        .send()
-        .await
-        .unwrap();
+    let r = client().post(format!("{base}/_fake/script")).json(&json!([{"kind": "nope"}])).send().await.unwrap();
     assert_eq!(r.status(), 400);
 }

@@ -17,9 +17,7 @@ fn c() -> reqwest::Client {
 }
 
 async fn call(method: &str, url: String, body: Option<Value>) -> (u16, Value) {
-    let mut req = c()
-        .request(method.parse().unwrap(), url)
-        .header("authorization", AUTH);
+    let mut req = c().request(method.parse().unwrap(), url).header("authorization", AUTH);
     if let Some(b) = body {
         req = req.json(&b);
     }
@@ -32,10 +30,8 @@ async fn add_sync(base: &str, user: &str, text: &str) -> String {
     let (s, v) = call(
         "POST",
         format!("{base}/v1/memories/"),
-        Some(
-            json!({"messages": [{"role": "user", "content": text}], "user_id": user,
-                    "async_mode": false, "version": "v2", "output_format": "v1.1"}),
-        ),
+        Some(json!({"messages": [{"role": "user", "content": text}], "user_id": user,
+                    "async_mode": false, "version": "v2", "output_format": "v1.1"})),
     )
     .await;
     assert_eq!(s, 200, "{v}");
@@ -47,21 +43,10 @@ async fn auth_and_ping() {
     let base = start().await;
     let r = c().get(format!("{base}/v1/ping/")).send().await.unwrap();
     assert_eq!(r.status(), 401);
-    assert_eq!(
-        r.json::<Value>().await.unwrap()["detail"],
-        "Authentication credentials were not provided."
-    );
-    let r = c()
-        .get(format!("{base}/v1/ping/"))
-        .header("authorization", "Token nope")
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["detail"], "Authentication credentials were not provided.");
+    let r = c().get(format!("{base}/v1/ping/")).header("authorization", "Token nope").send().await.unwrap();
     assert_eq!(r.status(), 401);
-    assert!(r.json::<Value>().await.unwrap()["detail"]
-        .as_str()
-        .unwrap()
-        .starts_with("Invalid API key."));
+    assert!(r.json::<Value>().await.unwrap()["detail"].as_str().unwrap().starts_with("Invalid API key."));
     let (s, v) = call("GET", format!("{base}/v1/ping/"), None).await;
     assert_eq!(s, 200);
     for k in ["org_id", "project_id", "user_email"] {
@@ -86,20 +71,12 @@ async fn add_v1_async_then_memories_appear() {
     let ev = &v["results"][0];
     assert_eq!(ev["status"], "PENDING");
     let event_id = ev["event_id"].as_str().unwrap();
-    let (_, list) = call(
-        "POST",
-        format!("{base}/v2/memories/"),
-        Some(json!({"filters": {"AND": [{"user_id": "u1"}]}})),
-    )
-    .await;
+    let (_, list) =
+        call("POST", format!("{base}/v2/memories/"), Some(json!({"filters": {"AND": [{"user_id": "u1"}]}}))).await;
     assert_eq!(list, json!([]), "not there yet");
     tokio::time::sleep(Duration::from_millis(150)).await;
-    let (_, list) = call(
-        "POST",
-        format!("{base}/v2/memories/"),
-        Some(json!({"filters": {"AND": [{"user_id": "u1"}]}})),
-    )
-    .await;
+    let (_, list) =
+        call("POST", format!("{base}/v2/memories/"), Some(json!({"filters": {"AND": [{"user_id": "u1"}]}}))).await;
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 1, "only the user message is stored");
     let m = &list[0];
@@ -129,10 +106,8 @@ async fn infer_dedups_and_infer_false_keeps_everything() {
     let (_, v) = call(
         "POST",
         format!("{base}/v1/memories/"),
-        Some(
-            json!({"messages": [{"role": "user", "content": "I like tea"}], "user_id": "u",
-                    "async_mode": false, "version": "v2", "output_format": "v1.1"}),
-        ),
+        Some(json!({"messages": [{"role": "user", "content": "I like tea"}], "user_id": "u",
+                    "async_mode": false, "version": "v2", "output_format": "v1.1"})),
     )
     .await;
     assert_eq!(v["results"][0]["event"], "NONE");
@@ -145,19 +120,11 @@ async fn infer_dedups_and_infer_false_keeps_everything() {
     .await;
     assert_eq!(v["status"], "SUCCEEDED");
     assert_eq!(v["results"].as_array().unwrap().len(), 2);
-    let (_, page) = call(
-        "POST",
-        format!("{base}/v3/memories/"),
-        Some(json!({"filters": {"user_id": "u"}})),
-    )
-    .await;
+    let (_, page) = call("POST", format!("{base}/v3/memories/"), Some(json!({"filters": {"user_id": "u"}}))).await;
     assert_eq!(page["count"], 3);
-    let (s, _) = call(
-        "POST",
-        format!("{base}/v3/memories/add/"),
-        Some(json!({"messages": [{"role": "user", "content": "x"}]})),
-    )
-    .await;
+    let (s, _) =
+        call("POST", format!("{base}/v3/memories/add/"), Some(json!({"messages": [{"role": "user", "content": "x"}]})))
+            .await;
     assert_eq!(s, 400, "an entity id is required");
 }
 
@@ -185,12 +152,9 @@ async fn search_scores_filters_and_thresholds() {
     )
     .await;
     assert_eq!(v["results"].as_array().unwrap().len(), 2);
-    let (_, v) = call(
-        "POST",
-        format!("{base}/v1/memories/search/"),
-        Some(json!({"query": "Rex", "user_id": "b", "top_k": 1})),
-    )
-    .await;
+    let (_, v) =
+        call("POST", format!("{base}/v1/memories/search/"), Some(json!({"query": "Rex", "user_id": "b", "top_k": 1})))
+            .await;
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert_eq!(v[0]["memory"], "Rex is my dog too");
     let (_, v) = call(
@@ -200,19 +164,10 @@ async fn search_scores_filters_and_thresholds() {
     )
     .await;
     assert_eq!(v["results"].as_array().unwrap().len(), 2);
-    let (s, _) = call(
-        "POST",
-        format!("{base}/v3/memories/search/"),
-        Some(json!({"query": "Rex", "user_id": "a"})),
-    )
-    .await;
+    let (s, _) =
+        call("POST", format!("{base}/v3/memories/search/"), Some(json!({"query": "Rex", "user_id": "a"}))).await;
     assert_eq!(s, 400, "v3 rejects top-level entity ids");
-    let (s, _) = call(
-        "POST",
-        format!("{base}/v2/memories/search/"),
-        Some(json!({"query": "Rex"})),
-    )
-    .await;
+    let (s, _) = call("POST", format!("{base}/v2/memories/search/"), Some(json!({"query": "Rex"}))).await;
     assert_eq!(s, 400, "v2 needs filters");
 }
 
@@ -230,14 +185,8 @@ async fn list_pagination_and_v1_list() {
     .await;
     assert_eq!(v["count"], 5);
     assert_eq!(v["results"].as_array().unwrap().len(), 2);
-    assert!(v["next"]
-        .as_str()
-        .unwrap()
-        .ends_with("/v2/memories/?page=3&page_size=2"));
-    assert!(v["previous"]
-        .as_str()
-        .unwrap()
-        .ends_with("page=1&page_size=2"));
+    assert!(v["next"].as_str().unwrap().ends_with("/v2/memories/?page=3&page_size=2"));
+    assert!(v["previous"].as_str().unwrap().ends_with("page=1&page_size=2"));
     let (_, v) = call("GET", format!("{base}/v1/memories/?user_id=p"), None).await;
     assert_eq!(v.as_array().unwrap().len(), 5);
     let (_, v) = call("GET", format!("{base}/v1/memories/?user_id=other"), None).await;
@@ -250,12 +199,7 @@ async fn get_update_history_delete() {
     let id = add_sync(&base, "h", "Likes coffee").await;
     let (s, v) = call("GET", format!("{base}/v1/memories/{id}/"), None).await;
     assert_eq!((s, v["memory"].clone()), (200, json!("Likes coffee")));
-    let (s, v) = call(
-        "PUT",
-        format!("{base}/v1/memories/{id}/"),
-        Some(json!({"text": "Likes green tea"})),
-    )
-    .await;
+    let (s, v) = call("PUT", format!("{base}/v1/memories/{id}/"), Some(json!({"text": "Likes green tea"}))).await;
     assert_eq!(s, 200);
     assert_eq!(v["memory"], "Likes green tea");
     assert_eq!(v["categories"], json!(["food"]));
@@ -266,10 +210,7 @@ async fn get_update_history_delete() {
     assert_eq!(h[1]["old_memory"], "Likes coffee");
     assert_eq!(h[1]["new_memory"], "Likes green tea");
     let (s, v) = call("DELETE", format!("{base}/v1/memories/{id}/"), None).await;
-    assert_eq!(
-        (s, v["message"].clone()),
-        (200, json!("Memory deleted successfully!"))
-    );
+    assert_eq!((s, v["message"].clone()), (200, json!("Memory deleted successfully!")));
     let (s, _) = call("GET", format!("{base}/v1/memories/{id}/"), None).await;
     assert_eq!(s, 404);
     let (s, _) = call("GET", format!("{base}/v1/memories/not-a-uuid/"), None).await;
@@ -282,32 +223,14 @@ async fn delete_all_batch_and_feedback() {
     let a = add_sync(&base, "x", "one thing").await;
     let b = add_sync(&base, "x", "another thing").await;
     add_sync(&base, "y", "keep me").await;
-    let (s, v) = call(
-        "PUT",
-        format!("{base}/v1/batch/"),
-        Some(json!({"memories": [{"memory_id": a, "text": "1st thing"}]})),
-    )
-    .await;
-    assert_eq!(
-        (s, v["message"].clone()),
-        (200, json!("Successfully updated 1 memories"))
-    );
-    let (s, v) = call(
-        "DELETE",
-        format!("{base}/v1/batch/"),
-        Some(json!({"memories": [{"memory_id": b}]})),
-    )
-    .await;
-    assert_eq!(
-        (s, v["message"].clone()),
-        (200, json!("Successfully deleted 1 memories"))
-    );
-    let (s, v) = call(
-        "POST",
-        format!("{base}/v1/feedback/"),
-        Some(json!({"memory_id": a, "feedback": "NEGATIVE"})),
-    )
-    .await;
+    let (s, v) =
+        call("PUT", format!("{base}/v1/batch/"), Some(json!({"memories": [{"memory_id": a, "text": "1st thing"}]})))
+            .await;
+    assert_eq!((s, v["message"].clone()), (200, json!("Successfully updated 1 memories")));
+    let (s, v) = call("DELETE", format!("{base}/v1/batch/"), Some(json!({"memories": [{"memory_id": b}]}))).await;
+    assert_eq!((s, v["message"].clone()), (200, json!("Successfully deleted 1 memories")));
+    let (s, v) =
+        call("POST", format!("{base}/v1/feedback/"), Some(json!({"memory_id": a, "feedback": "NEGATIVE"}))).await;
     assert_eq!((s, v["feedback"].clone()), (200, json!("NEGATIVE")));
     let (s, _) = call("DELETE", format!("{base}/v1/memories/"), None).await;
     assert_eq!(s, 400, "a filter is required");
@@ -345,10 +268,7 @@ async fn scripted_failures_delays_and_down() {
             .unwrap();
         assert_eq!(r.status(), 503);
         assert_eq!(r.headers()["retry-after"], "2");
-        assert_eq!(
-            r.headers()["access-control-allow-origin"],
-            "http://localhost:8080"
-        );
+        assert_eq!(r.headers()["access-control-allow-origin"], "http://localhost:8080");
         assert_eq!(r.json::<Value>().await.unwrap(), json!({"detail": "busy"}));
     }
     let (s, _) = call("POST", format!("{base}/v1/memories/"), Some(add.clone())).await;
@@ -358,37 +278,19 @@ async fn scripted_failures_delays_and_down() {
     assert_eq!(s, 200);
     assert!(t.elapsed() >= Duration::from_millis(200));
 
-    c().post(format!("{base}/_fake/down"))
-        .json(&json!({"down": true}))
-        .send()
-        .await
-        .unwrap();
+    c().post(format!("{base}/_fake/down")).json(&json!({"down": true})).send().await.unwrap();
     let (s, _) = call("GET", format!("{base}/v1/ping/"), None).await;
     assert_eq!(s, 503);
-    c().post(format!("{base}/_fake/down"))
-        .json(&json!({"down": false}))
-        .send()
-        .await
-        .unwrap();
+    c().post(format!("{base}/_fake/down")).json(&json!({"down": false})).send().await.unwrap();
     let (s, _) = call("GET", format!("{base}/v1/ping/"), None).await;
     assert_eq!(s, 200);
 
-    let rec: Value = c()
-        .get(format!("{base}/_fake/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rec: Value = c().get(format!("{base}/_fake/requests")).send().await.unwrap().json().await.unwrap();
     assert_eq!(rec.as_array().unwrap().len(), 6);
     assert_eq!(rec[0]["body"], add);
     assert_eq!(rec[0]["headers"]["authorization"], AUTH);
 
-    c().post(format!("{base}/_fake/reset"))
-        .send()
-        .await
-        .unwrap();
+    c().post(format!("{base}/_fake/reset")).send().await.unwrap();
     let (_, v) = call("GET", format!("{base}/v1/memories/?user_id=s"), None).await;
     assert_eq!(v, json!([]), "reset clears the store");
 }

@@ -6,6 +6,7 @@ use super::pipeline;
 use super::state::MessageRow;
 use crate::app::AppCtx;
 use crate::markdown;
+use crate::memory::usage::Lookup;
 use leptos::prelude::*;
 
 fn state_name(state: &MessageState) -> &'static str {
@@ -27,7 +28,9 @@ pub fn MessageBubble(
 ) -> impl IntoView {
     let ctx = expect_context::<AppCtx>();
     let body = match row.role {
-        Role::User => view! { <div class="body plain" data-testid="message-text">{move || row.text.get()}</div> }.into_any(),
+        Role::User => {
+            view! { <div class="body plain" data-testid="message-text">{move || row.text.get()}</div> }.into_any()
+        }
         // The only HTML we inject is markdown::render's output, which escapes raw HTML.
         Role::Model => view! {
             <div class="body md" data-testid="message-text" inner_html=move || markdown::render(&row.text.get())></div>
@@ -73,6 +76,24 @@ pub fn MessageBubble(
             {body}
             {status}
             {move || row.note.get().map(|note| view! { <p class="note">{note}</p> })}
+            {move || row.memory.get().map(|m| {
+                let reason = match &m.lookup {
+                    Lookup::Unavailable { reason } => reason.clone(),
+                    _ => String::new(),
+                };
+                let select = move |_| {
+                    ctx.memory.selected_reply.set(Some(row.id));
+                    ctx.memory.open.set(true);
+                };
+                view! {
+                    <button type="button" class="memory-chip" data-testid="memory-chip" title=reason
+                        class:selected=move || ctx.memory.selected_reply.get() == Some(row.id)
+                        class:degraded=matches!(m.lookup, Lookup::Unavailable { .. })
+                        on:click=select>
+                        {m.chip_label()}
+                    </button>
+                }
+            })}
         </article>
     }
 }

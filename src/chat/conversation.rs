@@ -2,6 +2,7 @@
 //! from. No signals here, so all of it is tested natively.
 
 use crate::gemini::wire::{Content, Part};
+use crate::memory::usage::MemoryUse;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +57,9 @@ pub struct Message {
     /// A note under a finished reply (e.g. "stopped at the length limit").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// For a reply: the memories retrieved for it and whether the turn was written to mem0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<MemoryUse>,
     pub created_ms: f64,
 }
 
@@ -101,8 +105,7 @@ pub fn history_for(messages: &[Message], user_index: usize, budget_chars: usize)
             continue;
         }
         i -= 1;
-        let usable =
-            !reply.text.trim().is_empty() && !matches!(reply.state, MessageState::Failed { .. });
+        let usable = !reply.text.trim().is_empty() && !matches!(reply.state, MessageState::Failed { .. });
         if !usable {
             continue;
         }
@@ -111,10 +114,7 @@ pub fn history_for(messages: &[Message], user_index: usize, budget_chars: usize)
             break;
         }
         spent += cost;
-        pairs.push((
-            Content::text("user", user.text.clone()),
-            model_content(reply),
-        ));
+        pairs.push((Content::text("user", user.text.clone()), model_content(reply)));
     }
     let mut contents: Vec<Content> = pairs.into_iter().rev().flat_map(|(u, m)| [u, m]).collect();
     contents.push(Content::text("user", current.text.clone()));
@@ -125,10 +125,7 @@ fn model_content(reply: &Message) -> Content {
     // Parts as returned; a stopped reply (or one stored without parts) sends the text it shows.
     let complete = matches!(reply.state, MessageState::Done);
     if complete && !reply.parts.is_empty() {
-        Content {
-            role: Some("model".into()),
-            parts: reply.parts.clone(),
-        }
+        Content { role: Some("model".into()), parts: reply.parts.clone() }
     } else {
         Content::text("model", reply.text.clone())
     }
@@ -139,35 +136,19 @@ mod tests {
     use super::*;
 
     fn msg(id: u64, role: Role, text: &str, state: MessageState) -> Message {
-        Message {
-            id,
-            role,
-            text: text.into(),
-            parts: vec![],
-            state,
-            note: None,
-            created_ms: 0.0,
-        }
+        Message { id, role, text: text.into(), parts: vec![], state, note: None, memory: None, created_ms: 0.0 }
     }
 
     fn texts(contents: &[Content]) -> Vec<(String, String)> {
         contents
             .iter()
-            .map(|c| {
-                (
-                    c.role.clone().unwrap(),
-                    c.parts.iter().filter_map(|p| p.text.clone()).collect(),
-                )
-            })
+            .map(|c| (c.role.clone().unwrap(), c.parts.iter().filter_map(|p| p.text.clone()).collect()))
             .collect()
     }
 
     #[test]
     fn history_alternates_and_skips_failed_turns() {
-        let failed = MessageState::Failed {
-            message: "x".into(),
-            cut: false,
-        };
+        let failed = MessageState::Failed { message: "x".into(), cut: false };
         let messages = vec![
             msg(1, Role::User, "a", MessageState::Done),
             msg(2, Role::Model, "A", MessageState::Done),
@@ -178,11 +159,7 @@ mod tests {
         let h = history_for(&messages, 4, 10_000);
         assert_eq!(
             texts(&h),
-            vec![
-                ("user".into(), "a".into()),
-                ("model".into(), "A".into()),
-                ("user".into(), "c".into())
-            ]
+            vec![("user".into(), "a".into()), ("model".into(), "A".into()), ("user".into(), "c".into())]
         );
     }
 
@@ -191,38 +168,23 @@ mod tests {
         let mut messages = Vec::new();
         for i in 0..50 {
             messages.push(msg(2 * i, Role::User, &"u".repeat(100), MessageState::Done));
-            messages.push(msg(
-                2 * i + 1,
-                Role::Model,
-                &format!("reply {i:03}{}", "m".repeat(91)),
-                MessageState::Done,
-            ));
+            messages.push(msg(2 * i + 1, Role::Model, &format!("reply {i:03}{}", "m".repeat(91)), MessageState::Done));
         }
         messages.push(msg(1000, Role::User, "now", MessageState::Done));
         let h = history_for(&messages, messages.len() - 1, 1_000);
         assert_eq!(h.len(), 2 * 4 + 1);
         assert_eq!(h[0].role.as_deref(), Some("user"));
-        assert!(h[7].parts[0]
-            .text
-            .as_deref()
-            .unwrap()
-            .starts_with("reply 049"));
+        assert!(h[7].parts[0].text.as_deref().unwrap().starts_with("reply 049"));
         assert_eq!(h[8].parts[0].text.as_deref(), Some("now"));
     }
 
     #[test]
     fn model_turns_go_back_with_their_parts() {
-        let signed = Part {
-            thought_signature: Some("sig".into()),
-            ..Part::text("")
-        };
+        let signed = Part { thought_signature: Some("sig".into()), ..Part::text("") };
         let mut reply = msg(2, Role::Model, "hi", MessageState::Done);
         reply.parts = vec![Part::text("hi"), signed.clone()];
-        let messages = vec![
-            msg(1, Role::User, "a", MessageState::Done),
-            reply,
-            msg(3, Role::User, "b", MessageState::Done),
-        ];
+        let messages =
+            vec![msg(1, Role::User, "a", MessageState::Done), reply, msg(3, Role::User, "b", MessageState::Done)];
         let h = history_for(&messages, 2, 10_000);
         assert_eq!(h[1].parts, vec![Part::text("hi"), signed]);
     }
@@ -237,10 +199,7 @@ mod tests {
             ],
         };
         let restored = Conversation::restore(&serde_json::to_string(&conv).unwrap()).unwrap();
-        assert!(matches!(
-            restored.messages[1].state,
-            MessageState::Failed { cut: true, .. }
-        ));
+        assert!(matches!(restored.messages[1].state, MessageState::Failed { cut: true, .. }));
         assert_eq!(restored.messages[1].text, "par");
         assert_eq!(restored.next_id, 8);
         assert!(Conversation::restore("not json").is_none());

@@ -22,9 +22,7 @@ pub fn MessageList() -> impl IntoView {
     };
     Effect::new(move |_| {
         // Track the row list and the last row's text.
-        let last_text_len = chat
-            .rows
-            .with(|rows| rows.last().map(|r| r.text.with(String::len)));
+        let last_text_len = chat.rows.with(|rows| rows.last().map(|r| r.text.with(String::len)));
         let _ = last_text_len;
         if stick_to_bottom.get_value() {
             if let Some(el) = log.get_untracked() {

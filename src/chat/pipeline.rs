@@ -2,16 +2,20 @@
 //! transient failures and nothing lost on any error.
 //!
 //! 1. append the user message and an empty reply (saved at once);
-//! 2. build the request: persona as system instruction, recent history as contents;
-//! 3. stream the reply into its bubble; on a transient error before any text arrived, wait
+//! 2. search mem0 for the message, within a deadline (on failure, go on without memory);
+//! 3. build the request: persona and memories as system instruction, recent history as contents;
+//! 4. stream the reply into its bubble; on a transient error before any text arrived, wait
 //!    (Gemini's `RetryInfo`, or backoff with jitter) and try again; otherwise show the error in
-//!    place, keeping any partial text, with a Retry button.
+//!    place, keeping any partial text, with a Retry button;
+//! 5. when the reply is complete, queue this turn for mem0 (the outbox; never blocks the chat).
 
 use super::conversation::{history_for, MessageState, Role};
 use crate::app::AppCtx;
 use crate::gemini::error::human_secs;
-use crate::gemini::{self, Endpoint, GeminiError, Recovery};
+use crate::gemini::{self, GeminiError, Recovery};
 use crate::http::{self, now_ms};
+use crate::memory::sync as memory_sync;
+use crate::memory::usage::{Lookup, WriteState};
 use crate::prompt::build_request;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -43,10 +47,7 @@ pub fn validate(text: &str) -> Result<&str, ComposeError> {
     // Counting stops early past the limit, so a huge paste costs little.
     let chars = trimmed.chars().take(MAX_MESSAGE_CHARS + 1).count();
     if chars > MAX_MESSAGE_CHARS {
-        return Err(ComposeError::TooLong {
-            chars: trimmed.chars().count(),
-            max: MAX_MESSAGE_CHARS,
-        });
+        return Err(ComposeError::TooLong { chars: trimmed.chars().count(), max: MAX_MESSAGE_CHARS });
     }
     Ok(trimmed)
 }
@@ -60,11 +61,8 @@ pub fn send(ctx: AppCtx, text: &str) -> Result<(), ComposeError> {
     if ctx.settings.with_untracked(|s| s.model.trim().is_empty()) {
         return Err(ComposeError::NoModel);
     }
-    ctx.chat
-        .push(Role::User, text.to_owned(), MessageState::Done);
-    let reply = ctx
-        .chat
-        .push(Role::Model, String::new(), MessageState::Streaming);
+    ctx.chat.push(Role::User, text.to_owned(), MessageState::Done);
+    let reply = ctx.chat.push(Role::Model, String::new(), MessageState::Streaming);
     ctx.chat.save();
     spawn_local(run_reply(ctx, reply.id));
     Ok(())
@@ -83,24 +81,30 @@ pub fn retry(ctx: AppCtx, reply_id: u64) {
 
 async fn run_reply(ctx: AppCtx, reply_id: u64) {
     let settings = ctx.settings.get_untracked();
-    let endpoint = Endpoint {
-        base_url: settings.gemini_base_url.clone(),
-        api_key: ctx.keys.get_untracked().gemini,
-    };
+    let endpoint = ctx.gemini_endpoint();
+    let Some((index, row)) = ctx.chat.find(reply_id) else { return };
+    let user = index.checked_sub(1).and_then(|i| ctx.chat.rows.with_untracked(|rows| rows.get(i).copied()));
+    let Some(user) = user else { return };
+    let (user_id, user_text) = (user.id, user.text.get_untracked());
+    ctx.chat.begin_reply();
+    row.text.set(String::new());
+    row.memory.set(None);
+    let memory = memory_sync::lookup(ctx, &user_text).await;
+    let memories: Vec<String> = memory.used().iter().map(|m| m.text.clone()).collect();
+    // Without a mem0 set-up there is nothing to say under each reply.
+    row.memory.set((memory.lookup != Lookup::NotConfigured).then_some(memory));
+    if ctx.chat.stop_requested() {
+        row.state.set(MessageState::Stopped);
+        ctx.chat.save();
+        return;
+    }
+
     let mut attempt = 1;
     loop {
-        let Some((index, row)) = ctx.chat.find(reply_id) else {
-            return;
-        }; // session ended
-        let Some(user_index) = index.checked_sub(1) else {
-            return;
-        };
-        let history = history_for(
-            &ctx.chat.snapshot().messages,
-            user_index,
-            settings.history_budget_chars,
-        );
-        let request = build_request(&settings.persona, &[], history);
+        let Some((index, row)) = ctx.chat.find(reply_id) else { return }; // session ended
+        let Some(user_index) = index.checked_sub(1) else { return };
+        let history = history_for(&ctx.chat.snapshot().messages, user_index, settings.history_budget_chars);
+        let request = build_request(&settings.persona, &memories, history);
 
         row.text.set(String::new());
         row.note.set(None);
@@ -109,19 +113,13 @@ async fn run_reply(ctx: AppCtx, reply_id: u64) {
         ctx.chat.begin_request(controller.clone());
         http::mark("w0:send");
         let mut first_chunk = true;
-        let outcome = gemini::stream_generate(
-            &endpoint,
-            &settings.model,
-            &request,
-            &controller.signal(),
-            |delta| {
-                if std::mem::take(&mut first_chunk) {
-                    http::mark("w0:first-chunk");
-                }
-                row.text.update(|t| t.push_str(delta));
-                ctx.chat.save_throttled();
-            },
-        )
+        let outcome = gemini::stream_generate(&endpoint, &settings.model, &request, &controller.signal(), |delta| {
+            if std::mem::take(&mut first_chunk) {
+                http::mark("w0:first-chunk");
+            }
+            row.text.update(|t| t.push_str(delta));
+            ctx.chat.save_throttled();
+        })
         .await;
         ctx.chat.end_request();
         row.parts.set_value(outcome.reply.parts.clone());
@@ -133,6 +131,13 @@ async fn run_reply(ctx: AppCtx, reply_id: u64) {
                     row.note.set(Some(finish_note(&finished.finish_reason)));
                 }
                 row.state.set(MessageState::Done);
+                let writes_memory = row.memory.with_untracked(|m| {
+                    m.as_ref().is_some_and(|m| matches!(m.lookup, Lookup::Found { .. } | Lookup::Unavailable { .. }))
+                });
+                if writes_memory {
+                    row.memory.update(|m| m.iter_mut().for_each(|m| m.write = WriteState::Pending));
+                    memory_sync::record_turn(ctx, (user_id, &user_text), (reply_id, &outcome.reply.text));
+                }
                 ctx.chat.save();
                 return;
             }
@@ -147,11 +152,7 @@ async fn run_reply(ctx: AppCtx, reply_id: u64) {
         if nothing_received && !ctx.chat.stop_requested() {
             if let Recovery::RetryAfter(wait) = error.recovery(attempt, js_sys::Math::random()) {
                 row.state.set(MessageState::Waiting {
-                    message: format!(
-                        "{} Trying again in {}…",
-                        error.user_message(),
-                        human_secs(wait)
-                    ),
+                    message: format!("{} Trying again in {}…", error.user_message(), human_secs(wait)),
                     retry_at_ms: now_ms() + wait.as_secs_f64() * 1000.0,
                 });
                 ctx.chat.save();
@@ -165,10 +166,7 @@ async fn run_reply(ctx: AppCtx, reply_id: u64) {
             }
         }
         let cut = matches!(error, GeminiError::StreamCut) || !nothing_received;
-        row.state.set(MessageState::Failed {
-            message: error.user_message(),
-            cut,
-        });
+        row.state.set(MessageState::Failed { message: error.user_message(), cut });
         ctx.chat.save();
         return;
     }
@@ -212,20 +210,10 @@ mod tests {
     #[test]
     fn a_megabyte_paste_is_refused_with_its_size() {
         let huge = "é".repeat(1_000_000);
-        assert_eq!(
-            validate(&huge),
-            Err(ComposeError::TooLong {
-                chars: 1_000_000,
-                max: MAX_MESSAGE_CHARS
-            })
-        );
+        assert_eq!(validate(&huge), Err(ComposeError::TooLong { chars: 1_000_000, max: MAX_MESSAGE_CHARS }));
         let at_limit = "a".repeat(MAX_MESSAGE_CHARS);
         assert!(validate(&at_limit).is_ok());
-        let message = ComposeError::TooLong {
-            chars: 1_000_000,
-            max: MAX_MESSAGE_CHARS,
-        }
-        .to_string();
+        let message = ComposeError::TooLong { chars: 1_000_000, max: MAX_MESSAGE_CHARS }.to_string();
         assert!(message.contains("still in the box"));
     }
 }

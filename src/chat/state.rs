@@ -5,6 +5,7 @@
 use super::conversation::{Conversation, Message, MessageState, Role};
 use crate::gemini::wire::Part;
 use crate::http::now_ms;
+use crate::memory::usage::MemoryUse;
 use crate::storage::{self, Scope};
 use leptos::prelude::*;
 use web_sys::AbortController;
@@ -21,6 +22,7 @@ pub struct MessageRow {
     pub text: RwSignal<String>,
     pub state: RwSignal<MessageState>,
     pub note: RwSignal<Option<String>>,
+    pub memory: RwSignal<Option<MemoryUse>>,
     pub parts: StoredValue<Vec<Part>>,
 }
 
@@ -33,6 +35,7 @@ impl MessageRow {
             text: RwSignal::new(m.text),
             state: RwSignal::new(m.state),
             note: RwSignal::new(m.note),
+            memory: RwSignal::new(m.memory),
             parts: StoredValue::new(m.parts),
         }
     }
@@ -45,6 +48,7 @@ impl MessageRow {
             parts: self.parts.get_value(),
             state: self.state.get_untracked(),
             note: self.note.get_untracked(),
+            memory: self.memory.get_untracked(),
             created_ms: self.created_ms,
         }
     }
@@ -73,12 +77,7 @@ impl Chat {
 
     pub fn from_conversation(conv: Conversation) -> Self {
         Self {
-            rows: RwSignal::new(
-                conv.messages
-                    .into_iter()
-                    .map(MessageRow::from_message)
-                    .collect(),
-            ),
+            rows: RwSignal::new(conv.messages.into_iter().map(MessageRow::from_message).collect()),
             next_id: StoredValue::new(conv.next_id.max(1)),
             controller: StoredValue::new_local(None),
             stop_requested: StoredValue::new(false),
@@ -89,12 +88,7 @@ impl Chat {
     pub fn snapshot(&self) -> Conversation {
         Conversation {
             next_id: self.next_id.get_value(),
-            messages: self
-                .rows
-                .get_untracked()
-                .into_iter()
-                .map(MessageRow::to_message)
-                .collect(),
+            messages: self.rows.get_untracked().into_iter().map(MessageRow::to_message).collect(),
         }
     }
 
@@ -102,9 +96,7 @@ impl Chat {
         self.last_save_ms.set_value(now_ms());
         let json = serde_json::to_string(&self.snapshot()).unwrap_or_default();
         if !storage::set(Scope::Device, CONVERSATION_KEY, &json) {
-            leptos::logging::warn!(
-                "wellness0: the browser refused to store the conversation (storage full?)"
-            );
+            leptos::logging::warn!("wellness0: the browser refused to store the conversation (storage full?)");
         }
     }
 
@@ -126,6 +118,7 @@ impl Chat {
             parts: Vec::new(),
             state,
             note: None,
+            memory: None,
             created_ms: now_ms(),
         });
         self.rows.update(|rows| rows.push(row));
@@ -134,26 +127,25 @@ impl Chat {
 
     /// A row and its position.
     pub fn find(&self, id: u64) -> Option<(usize, MessageRow)> {
-        self.rows
-            .with_untracked(|rows| rows.iter().position(|r| r.id == id).map(|i| (i, rows[i])))
+        self.rows.with_untracked(|rows| rows.iter().position(|r| r.id == id).map(|i| (i, rows[i])))
     }
 
     /// Whether a reply is streaming or waiting to retry (tracked).
     pub fn is_busy(&self) -> bool {
-        self.rows
-            .with(|rows| rows.iter().any(|r| r.state.with(MessageState::is_active)))
+        self.rows.with(|rows| rows.iter().any(|r| r.state.with(MessageState::is_active)))
     }
 
     /// Like [`Chat::is_busy`], without tracking.
     pub fn is_busy_untracked(&self) -> bool {
-        self.rows.with_untracked(|rows| {
-            rows.iter()
-                .any(|r| r.state.with_untracked(MessageState::is_active))
-        })
+        self.rows.with_untracked(|rows| rows.iter().any(|r| r.state.with_untracked(MessageState::is_active)))
+    }
+
+    /// A reply starts: forget an earlier Stop.
+    pub fn begin_reply(&self) {
+        self.stop_requested.set_value(false);
     }
 
     pub fn begin_request(&self, controller: AbortController) {
-        self.stop_requested.set_value(false);
         self.controller.set_value(Some(controller));
     }
 

@@ -20,10 +20,7 @@ impl Endpoint {
     }
 
     fn headers(&self) -> Vec<(&str, &str)> {
-        self.api_key
-            .as_deref()
-            .map(|k| vec![("x-goog-api-key", k.trim())])
-            .unwrap_or_default()
+        self.api_key.as_deref().map(|k| vec![("x-goog-api-key", k.trim())]).unwrap_or_default()
     }
 }
 
@@ -52,20 +49,12 @@ pub async fn stream_generate(
 ) -> StreamOutcome {
     let mut reply = ReplyStream::new();
     let result = async {
-        let body =
-            serde_json::to_string(request).map_err(|e| GeminiError::BadResponse(e.to_string()))?;
-        let url = endpoint.url(&format!(
-            "models/{}:streamGenerateContent?alt=sse",
-            model.trim()
-        ));
-        let response =
-            http::send("POST", &url, &endpoint.headers(), Some(&body), Some(signal)).await?;
+        let body = serde_json::to_string(request).map_err(|e| GeminiError::BadResponse(e.to_string()))?;
+        let url = endpoint.url(&format!("models/{}:streamGenerateContent?alt=sse", model.trim()));
+        let response = http::send("POST", &url, &endpoint.headers(), Some(&body), Some(signal)).await?;
         if response.status() != 200 {
             let text = http::text(&response).await?;
-            return Err(GeminiError::Api(ApiError::from_body(
-                response.status(),
-                &text,
-            )));
+            return Err(GeminiError::Api(ApiError::from_body(response.status(), &text)));
         }
         let mut body = BodyReader::new(&response).ok_or(GeminiError::StreamCut)?;
         while let Some(chunk) = body.next().await.map_err(|e| match e {
@@ -94,28 +83,15 @@ pub async fn list_models(endpoint: &Endpoint) -> Result<Vec<String>, GeminiError
     for _ in 0..10 {
         let mut path = "models?pageSize=1000".to_owned();
         if let Some(token) = &page_token {
-            path.push_str(&format!(
-                "&pageToken={}",
-                String::from(js_sys::encode_uri_component(token))
-            ));
+            path.push_str(&format!("&pageToken={}", String::from(js_sys::encode_uri_component(token))));
         }
-        let response =
-            http::send("GET", &endpoint.url(&path), &endpoint.headers(), None, None).await?;
+        let response = http::send("GET", &endpoint.url(&path), &endpoint.headers(), None, None).await?;
         let text = http::text(&response).await?;
         if response.status() != 200 {
-            return Err(GeminiError::Api(ApiError::from_body(
-                response.status(),
-                &text,
-            )));
+            return Err(GeminiError::Api(ApiError::from_body(response.status(), &text)));
         }
-        let page: ModelList =
-            serde_json::from_str(&text).map_err(|e| GeminiError::BadResponse(e.to_string()))?;
-        ids.extend(
-            page.models
-                .iter()
-                .filter(|m| m.is_chat_model())
-                .map(|m| m.id().to_owned()),
-        );
+        let page: ModelList = serde_json::from_str(&text).map_err(|e| GeminiError::BadResponse(e.to_string()))?;
+        ids.extend(page.models.iter().filter(|m| m.is_chat_model()).map(|m| m.id().to_owned()));
         match page.next_page_token.filter(|t| !t.is_empty()) {
             Some(token) => page_token = Some(token),
             None => break,

@@ -48,18 +48,12 @@ impl ApiError {
             Value::Array(mut items) if items.len() == 1 => items.remove(0),
             other => other,
         });
-        let parsed = value
-            .filter(Value::is_object)
-            .and_then(|v| serde_json::from_value::<Envelope>(v).ok());
+        let parsed = value.filter(Value::is_object).and_then(|v| serde_json::from_value::<Envelope>(v).ok());
         match parsed {
             Some(env) => Self::from_envelope(http_status, env.error),
             None => {
                 let text = body.trim();
-                let message = if text.is_empty() {
-                    format!("HTTP {http_status}")
-                } else {
-                    truncate(text, 300)
-                };
+                let message = if text.is_empty() { format!("HTTP {http_status}") } else { truncate(text, 300) };
                 Self::plain(http_status, message)
             }
         }
@@ -87,32 +81,21 @@ impl ApiError {
     }
 
     fn from_envelope(http_status: u16, body: EnvelopeBody) -> Self {
-        let mut err = Self::plain(
-            body.code.unwrap_or(http_status),
-            body.message.unwrap_or_default(),
-        );
+        let mut err = Self::plain(body.code.unwrap_or(http_status), body.message.unwrap_or_default());
         err.status = body.status.unwrap_or_default();
         for detail in &body.details {
-            let kind = detail
-                .get("@type")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let kind = detail.get("@type").and_then(Value::as_str).unwrap_or_default();
             if kind.ends_with("google.rpc.ErrorInfo") {
-                err.reason = detail
-                    .get("reason")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
+                err.reason = detail.get("reason").and_then(Value::as_str).map(str::to_owned);
             } else if kind.ends_with("google.rpc.RetryInfo") {
-                err.retry_delay = detail
-                    .get("retryDelay")
-                    .and_then(Value::as_str)
-                    .and_then(parse_duration);
+                err.retry_delay = detail.get("retryDelay").and_then(Value::as_str).and_then(parse_duration);
             } else if kind.ends_with("google.rpc.QuotaFailure") {
                 let violations = detail.get("violations").and_then(Value::as_array);
                 err.quota_ids.extend(
-                    violations.into_iter().flatten().filter_map(|v| {
-                        v.get("quotaId").and_then(Value::as_str).map(str::to_owned)
-                    }),
+                    violations
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|v| v.get("quotaId").and_then(Value::as_str).map(str::to_owned)),
                 );
             }
         }
@@ -187,10 +170,9 @@ impl GeminiError {
                     "No Gemini API key is set. Add one in Settings.".into()
                 }
                 (401 | 403, _) => format!("Gemini refused access: {}", e.message),
-                (404, _) => format!(
-                    "The model was not found or is retired. Pick another model in Settings. ({})",
-                    e.message
-                ),
+                (404, _) => {
+                    format!("The model was not found or is retired. Pick another model in Settings. ({})", e.message)
+                }
                 (429, _) if self.is_daily_quota() => {
                     "You have used up today's Gemini quota for this model. Try another model or enable billing.".into()
                 }
@@ -238,9 +220,7 @@ impl GeminiError {
         match self {
             GeminiError::Api(e) if e.code == 429 => match e.retry_delay {
                 _ if self.is_daily_quota() => Recovery::Fix,
-                Some(wait) => {
-                    Recovery::RetryAfter(wait + Duration::from_millis((jitter * 500.0) as u64))
-                }
+                Some(wait) => Recovery::RetryAfter(wait + Duration::from_millis((jitter * 500.0) as u64)),
                 None => backoff(),
             },
             GeminiError::Api(e) if matches!(e.code, 408 | 500 | 502 | 503 | 504) => backoff(),
@@ -299,10 +279,7 @@ mod tests {
         let e = ApiError::from_body(429, RATE);
         assert_eq!(e.retry_delay, Some(Duration::from_secs(46)));
         let err = GeminiError::Api(e);
-        assert_eq!(
-            err.recovery(1, 0.0),
-            Recovery::RetryAfter(Duration::from_secs(46))
-        );
+        assert_eq!(err.recovery(1, 0.0), Recovery::RetryAfter(Duration::from_secs(46)));
         assert!(err.user_message().contains("Retry in 46 s"));
     }
 
@@ -326,10 +303,7 @@ mod tests {
     #[test]
     fn array_wrapped_and_non_json_bodies() {
         let wrapped = format!("[{BAD_KEY}]");
-        assert_eq!(
-            ApiError::from_body(400, &wrapped).reason.as_deref(),
-            Some("API_KEY_INVALID")
-        );
+        assert_eq!(ApiError::from_body(400, &wrapped).reason.as_deref(), Some("API_KEY_INVALID"));
         let e = ApiError::from_body(502, "<html>Bad Gateway</html>");
         assert_eq!(e.code, 502);
         assert_eq!(e.message, "<html>Bad Gateway</html>");
@@ -338,19 +312,12 @@ mod tests {
     #[test]
     fn server_errors_back_off_then_give_up() {
         let err = GeminiError::Api(ApiError::plain(503, "The model is overloaded."));
-        let Recovery::RetryAfter(first) = err.recovery(1, 0.0) else {
-            panic!()
-        };
-        let Recovery::RetryAfter(second) = err.recovery(2, 0.0) else {
-            panic!()
-        };
+        let Recovery::RetryAfter(first) = err.recovery(1, 0.0) else { panic!() };
+        let Recovery::RetryAfter(second) = err.recovery(2, 0.0) else { panic!() };
         assert!(second > first);
         assert_eq!(err.recovery(3, 0.0), Recovery::Fix);
         assert!(err.user_message().contains("overloaded"));
-        assert_eq!(
-            GeminiError::Api(ApiError::plain(404, "gone")).recovery(1, 0.0),
-            Recovery::Fix
-        );
+        assert_eq!(GeminiError::Api(ApiError::plain(404, "gone")).recovery(1, 0.0), Recovery::Fix);
     }
 
     #[test]
@@ -359,17 +326,13 @@ mod tests {
             403,
             r#"{"error":{"code":403,"message":"Method doesn't allow unregistered callers (callers without established identity).","status":"PERMISSION_DENIED"}}"#,
         );
-        assert!(GeminiError::Api(e)
-            .user_message()
-            .contains("No Gemini API key"));
+        assert!(GeminiError::Api(e).user_message().contains("No Gemini API key"));
     }
 
     #[test]
     fn stream_value_envelope() {
-        let v: Value = serde_json::from_str(
-            r#"{"error":{"code":503,"message":"overloaded","status":"UNAVAILABLE"}}"#,
-        )
-        .unwrap();
+        let v: Value =
+            serde_json::from_str(r#"{"error":{"code":503,"message":"overloaded","status":"UNAVAILABLE"}}"#).unwrap();
         assert_eq!(ApiError::from_stream_value(&v).unwrap().code, 503);
         assert!(ApiError::from_stream_value(&serde_json::json!({"candidates": []})).is_none());
     }

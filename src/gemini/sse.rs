@@ -78,13 +78,8 @@ impl SseDecoder {
         if line.is_empty() {
             self.dispatch(items);
         } else if let Some(value) = line.strip_prefix("data:") {
-            self.data_lines
-                .push(value.strip_prefix(' ').unwrap_or(value).to_owned());
-        } else if line.starts_with(':')
-            || ["event:", "id:", "retry:"]
-                .iter()
-                .any(|f| line.starts_with(f))
-        {
+            self.data_lines.push(value.strip_prefix(' ').unwrap_or(value).to_owned());
+        } else if line.starts_with(':') || ["event:", "id:", "retry:"].iter().any(|f| line.starts_with(f)) {
             // Comments and fields Gemini never sends; ignored as WHATWG SSE says.
         } else {
             self.raw.push_str(line);
@@ -119,20 +114,13 @@ mod tests {
     fn crlf_framed_events_as_the_api_sends_them() {
         let body = b"data: {\"a\": 1}\r\n\r\ndata: {\"a\": 2}\r\n\r\n";
         let (items, leftover) = feed_all(&[body]);
-        assert_eq!(
-            items,
-            vec![
-                SseItem::Data("{\"a\": 1}".into()),
-                SseItem::Data("{\"a\": 2}".into())
-            ]
-        );
+        assert_eq!(items, vec![SseItem::Data("{\"a\": 1}".into()), SseItem::Data("{\"a\": 2}".into())]);
         assert_eq!(leftover, None);
     }
 
     #[test]
     fn every_split_point_gives_the_same_events() {
-        let body = "data: {\"t\": \"héllo – 😀\"}\r\n\r\ndata:{\"t\": 2}\n\ndata: x\rdata: y\r\r"
-            .as_bytes();
+        let body = "data: {\"t\": \"héllo – 😀\"}\r\n\r\ndata:{\"t\": 2}\n\ndata: x\rdata: y\r\r".as_bytes();
         let (expected, _) = feed_all(&[body]);
         assert_eq!(
             expected,
@@ -159,7 +147,8 @@ mod tests {
 
     #[test]
     fn bare_pretty_error_object_mid_stream() {
-        let body = b"data: {\"x\": 1}\r\n\r\n{\n  \"error\": {\n    \"code\": 503,\n    \"status\": \"UNAVAILABLE\"\n  }\n}\n";
+        let body =
+            b"data: {\"x\": 1}\r\n\r\n{\n  \"error\": {\n    \"code\": 503,\n    \"status\": \"UNAVAILABLE\"\n  }\n}\n";
         let (items, leftover) = feed_all(&[&body[..25], &body[25..]]);
         assert_eq!(items.len(), 2);
         match &items[1] {

@@ -55,13 +55,7 @@ impl ReplyStream {
                 if self.text.is_empty() && is_refusal(reason) {
                     return Err(GeminiError::Blocked(reason.clone()));
                 }
-                Ok((
-                    added,
-                    Finished {
-                        finish_reason: reason.clone(),
-                        usage: self.usage.clone(),
-                    },
-                ))
+                Ok((added, Finished { finish_reason: reason.clone(), usage: self.usage.clone() }))
             }
             _ => Err(GeminiError::StreamCut),
         }
@@ -78,8 +72,8 @@ impl ReplyStream {
             if let Some(err) = ApiError::from_stream_value(&value) {
                 return Err(GeminiError::Api(err));
             }
-            let chunk: GenerateContentResponse = serde_json::from_value(value)
-                .map_err(|e| GeminiError::BadResponse(e.to_string()))?;
+            let chunk: GenerateContentResponse =
+                serde_json::from_value(value).map_err(|e| GeminiError::BadResponse(e.to_string()))?;
             added.push_str(&self.apply_chunk(chunk));
         }
         Ok(added)
@@ -126,7 +120,8 @@ mod tests {
         format!("data: {json}\r\n\r\n")
     }
 
-    const HELLO: &str = r#"{"candidates": [{"content": {"parts": [{"text": "Hel"}],"role": "model"},"index": 0}],"responseId": "r"}"#;
+    const HELLO: &str =
+        r#"{"candidates": [{"content": {"parts": [{"text": "Hel"}],"role": "model"},"index": 0}],"responseId": "r"}"#;
     const WORLD: &str = r#"{"candidates": [{"content": {"parts": [{"text": "lo"}],"role": "model"},"finishReason": "STOP","index": 0}],"usageMetadata": {"promptTokenCount": 3,"totalTokenCount": 5}}"#;
 
     #[test]
@@ -145,7 +140,8 @@ mod tests {
     #[test]
     fn thoughts_are_kept_apart() {
         let mut s = ReplyStream::new();
-        let thought = r#"{"candidates": [{"content": {"parts": [{"text": "hmm","thought": true}],"role": "model"},"index": 0}]}"#;
+        let thought =
+            r#"{"candidates": [{"content": {"parts": [{"text": "hmm","thought": true}],"role": "model"},"index": 0}]}"#;
         assert_eq!(s.feed(event(thought).as_bytes()).unwrap(), "");
         s.feed(event(WORLD).as_bytes()).unwrap();
         assert_eq!(s.thoughts, "hmm");
@@ -176,18 +172,14 @@ mod tests {
     #[test]
     fn blocked_prompt_is_a_refusal() {
         let mut s = ReplyStream::new();
-        s.feed(event(r#"{"promptFeedback": {"blockReason": "SAFETY"}}"#).as_bytes())
-            .unwrap();
+        s.feed(event(r#"{"promptFeedback": {"blockReason": "SAFETY"}}"#).as_bytes()).unwrap();
         assert_eq!(s.finish(), Err(GeminiError::Blocked("SAFETY".into())));
     }
 
     #[test]
     fn data_error_event_is_an_error_too() {
         let mut s = ReplyStream::new();
-        let err = s.feed(
-            event(r#"{"error": {"code": 500, "message": "boom", "status": "INTERNAL"}}"#)
-                .as_bytes(),
-        );
+        let err = s.feed(event(r#"{"error": {"code": 500, "message": "boom", "status": "INTERNAL"}}"#).as_bytes());
         assert!(matches!(err, Err(GeminiError::Api(ref e)) if e.code == 500));
     }
 }

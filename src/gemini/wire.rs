@@ -19,10 +19,7 @@ pub struct Content {
 impl Content {
     /// A turn made of one text part.
     pub fn text(role: &str, text: impl Into<String>) -> Self {
-        Self {
-            role: Some(role.to_owned()),
-            parts: vec![Part::text(text)],
-        }
+        Self { role: Some(role.to_owned()), parts: vec![Part::text(text)] }
     }
 }
 
@@ -47,18 +44,12 @@ fn is_false(b: &bool) -> bool {
 
 impl Part {
     pub fn text(text: impl Into<String>) -> Self {
-        Self {
-            text: Some(text.into()),
-            ..Self::default()
-        }
+        Self { text: Some(text.into()), ..Self::default() }
     }
 
     /// A plain answer-text part with nothing else on it (safe to merge with a neighbour).
     fn is_plain_text(&self) -> bool {
-        self.text.is_some()
-            && !self.thought
-            && self.thought_signature.is_none()
-            && self.other.is_empty()
+        self.text.is_some() && !self.thought && self.thought_signature.is_none() && self.other.is_empty()
     }
 }
 
@@ -170,20 +161,10 @@ impl ModelInfo {
     /// Whether a chat should offer this model: a Gemini text model that can generate content
     /// (the list also holds embedding, TTS, image, live and Gemma models).
     pub fn is_chat_model(&self) -> bool {
-        const NOT_CHAT: [&str; 6] = [
-            "-tts",
-            "-image",
-            "-live",
-            "embedding",
-            "-native-audio",
-            "computer-use",
-        ];
+        const NOT_CHAT: [&str; 6] = ["-tts", "-image", "-live", "embedding", "-native-audio", "computer-use"];
         let id = self.id();
         id.starts_with("gemini-")
-            && self
-                .supported_generation_methods
-                .iter()
-                .any(|m| m == "generateContent")
+            && self.supported_generation_methods.iter().any(|m| m == "generateContent")
             && !NOT_CHAT.iter().any(|bad| id.contains(bad))
     }
 }
@@ -196,10 +177,7 @@ mod tests {
     fn request_serialises_camel_case_and_omits_empty_fields() {
         let req = GenerateContentRequest {
             contents: vec![Content::text("user", "hi")],
-            system_instruction: Some(Content {
-                role: None,
-                parts: vec![Part::text("be kind")],
-            }),
+            system_instruction: Some(Content { role: None, parts: vec![Part::text("be kind")] }),
             generation_config: None,
         };
         let json = serde_json::to_value(&req).unwrap();
@@ -225,10 +203,7 @@ mod tests {
         let mut parts = Vec::new();
         append_parts(&mut parts, &[Part::text("Hel")]);
         append_parts(&mut parts, &[Part::text("lo")]);
-        let signed = Part {
-            thought_signature: Some("sig".into()),
-            ..Part::text("")
-        };
+        let signed = Part { thought_signature: Some("sig".into()), ..Part::text("") };
         append_parts(&mut parts, std::slice::from_ref(&signed));
         assert_eq!(parts, vec![Part::text("Hello"), signed]);
     }

@@ -1,0 +1,159 @@
+//! The outbox of memory writes: each finished turn becomes one pending `add`, stored in the
+//! browser so that a reload, a 5xx or an outage loses nothing. One worker sends them oldest
+//! first; an entry leaves the outbox only when mem0 has accepted it, so each lands once.
+
+use crate::mem0::Mem0Error;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Longest pause between two tries of the same write.
+const MAX_BACKOFF_MS: f64 = 60_000.0;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingWrite {
+    pub id: u64,
+    /// The reply this turn ended with (none for imports).
+    pub reply_id: Option<u64>,
+    /// The exact body of the add call.
+    pub body: Value,
+    pub attempts: u32,
+    pub next_attempt_ms: f64,
+    pub last_error: Option<String>,
+    /// mem0 refused it for good (e.g. 400): kept for the user to see and discard.
+    #[serde(default)]
+    pub gave_up: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Outbox {
+    next_id: u64,
+    pub items: Vec<PendingWrite>,
+}
+
+impl Outbox {
+    pub fn enqueue(&mut self, reply_id: Option<u64>, body: Value, now_ms: f64) -> u64 {
+        self.next_id += 1;
+        self.items.push(PendingWrite {
+            id: self.next_id,
+            reply_id,
+            body,
+            attempts: 0,
+            next_attempt_ms: now_ms,
+            last_error: None,
+            gave_up: false,
+        });
+        self.next_id
+    }
+
+    /// The oldest write due now.
+    pub fn next_due(&self, now_ms: f64) -> Option<&PendingWrite> {
+        self.items.iter().find(|w| !w.gave_up && w.next_attempt_ms <= now_ms)
+    }
+
+    /// When the next write falls due, if any is waiting.
+    pub fn next_wake_ms(&self) -> Option<f64> {
+        self.items.iter().filter(|w| !w.gave_up).map(|w| w.next_attempt_ms).reduce(f64::min)
+    }
+
+    pub fn waiting(&self) -> usize {
+        self.items.iter().filter(|w| !w.gave_up).count()
+    }
+
+    /// mem0 accepted the write: it leaves the outbox. Returns it.
+    pub fn succeeded(&mut self, id: u64) -> Option<PendingWrite> {
+        let index = self.items.iter().position(|w| w.id == id)?;
+        Some(self.items.remove(index))
+    }
+
+    /// The write failed: schedule the next try (or give up on a permanent refusal).
+    /// `jitter` is in `0.0..1.0`.
+    pub fn failed(&mut self, id: u64, error: &Mem0Error, now_ms: f64, jitter: f64) {
+        let Some(write) = self.items.iter_mut().find(|w| w.id == id) else { return };
+        write.attempts += 1;
+        write.last_error = Some(error.user_message());
+        if !error.is_transient() {
+            write.gave_up = true;
+            return;
+        }
+        let wait = match error {
+            Mem0Error::RateLimited { retry_after: Some(wait) } => wait.as_secs_f64() * 1000.0,
+            _ => {
+                let exp = 1000.0 * 2f64.powi(write.attempts.saturating_sub(1).min(10) as i32);
+                exp.min(MAX_BACKOFF_MS) * (0.5 + jitter / 2.0)
+            }
+        };
+        write.next_attempt_ms = now_ms + wait;
+    }
+
+    /// Makes every waiting write due now (the user asked to retry, or the browser came online).
+    pub fn retry_now(&mut self, now_ms: f64) {
+        for w in self.items.iter_mut().filter(|w| !w.gave_up) {
+            w.next_attempt_ms = w.next_attempt_ms.min(now_ms);
+        }
+    }
+
+    pub fn discard(&mut self, id: u64) {
+        self.items.retain(|w| w.id != id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::time::Duration;
+
+    #[test]
+    fn writes_go_oldest_first_and_leave_only_on_success() {
+        let mut outbox = Outbox::default();
+        let a = outbox.enqueue(Some(2), json!({"n": 1}), 0.0);
+        let b = outbox.enqueue(Some(4), json!({"n": 2}), 0.0);
+        assert_eq!(outbox.next_due(0.0).unwrap().id, a);
+        outbox.failed(a, &Mem0Error::Server { code: 503 }, 0.0, 0.0);
+        assert_eq!(outbox.next_due(0.0).unwrap().id, b, "a failed write waits; the next one goes");
+        assert_eq!(outbox.succeeded(b).unwrap().reply_id, Some(4));
+        assert_eq!(outbox.waiting(), 1);
+        assert_eq!(outbox.next_wake_ms(), Some(500.0));
+        assert!(outbox.next_due(499.0).is_none());
+        assert_eq!(outbox.next_due(500.0).unwrap().id, a);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let mut outbox = Outbox::default();
+        let id = outbox.enqueue(None, json!({}), 0.0);
+        let mut waits = Vec::new();
+        for _ in 0..12 {
+            outbox.failed(id, &Mem0Error::Unreachable { direct: false }, 0.0, 1.0);
+            waits.push(outbox.items[0].next_attempt_ms);
+        }
+        assert_eq!(waits[0], 1000.0);
+        assert_eq!(waits[1], 2000.0);
+        assert!(waits.windows(2).all(|w| w[1] >= w[0]));
+        assert_eq!(*waits.last().unwrap(), MAX_BACKOFF_MS);
+    }
+
+    #[test]
+    fn retry_after_is_honoured_and_permanent_refusals_stop() {
+        let mut outbox = Outbox::default();
+        let id = outbox.enqueue(None, json!({}), 100.0);
+        outbox.failed(id, &Mem0Error::RateLimited { retry_after: Some(Duration::from_secs(7)) }, 100.0, 0.3);
+        assert_eq!(outbox.items[0].next_attempt_ms, 7100.0);
+        outbox.retry_now(200.0);
+        assert_eq!(outbox.items[0].next_attempt_ms, 200.0);
+        outbox.failed(id, &Mem0Error::Rejected { code: 400, message: "bad".into() }, 0.0, 0.0);
+        assert!(outbox.items[0].gave_up);
+        assert!(outbox.next_due(f64::MAX).is_none());
+        assert_eq!(outbox.waiting(), 0);
+        outbox.discard(id);
+        assert!(outbox.items.is_empty());
+    }
+
+    #[test]
+    fn survives_a_round_trip_through_storage() {
+        let mut outbox = Outbox::default();
+        outbox.enqueue(Some(1), json!({"messages": []}), 5.0);
+        let restored: Outbox = serde_json::from_str(&serde_json::to_string(&outbox).unwrap()).unwrap();
+        assert_eq!(restored, outbox);
+    }
+}

@@ -1,0 +1,100 @@
+//! What memory did for one reply: which memories were retrieved for it (with scores), or why
+//! none were, and whether the turn has been written to mem0. Stored with the reply.
+
+use crate::mem0::Memory;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UsedMemory {
+    pub id: String,
+    pub text: String,
+    pub score: Option<f64>,
+}
+
+impl From<&Memory> for UsedMemory {
+    fn from(m: &Memory) -> Self {
+        Self { id: m.id.clone(), text: m.memory.clone(), score: m.score }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Lookup {
+    /// Memory is switched off for this chat (incognito).
+    Off,
+    /// No mem0 key (and no proxy holding one): memory is not set up.
+    NotConfigured,
+    /// Searched; these were given to the model (possibly none).
+    Found { memories: Vec<UsedMemory> },
+    /// The search failed or ran past its deadline; the reply went ahead without memory.
+    Unavailable { reason: String },
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteState {
+    /// Nothing to write (memory off, or the reply did not finish).
+    #[default]
+    None,
+    /// Queued in the outbox.
+    Pending,
+    /// mem0 accepted the turn.
+    Saved,
+    /// mem0 refused it for good.
+    Failed,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemoryUse {
+    pub lookup: Lookup,
+    #[serde(default)]
+    pub write: WriteState,
+}
+
+impl MemoryUse {
+    pub fn used(&self) -> &[UsedMemory] {
+        match &self.lookup {
+            Lookup::Found { memories } => memories,
+            _ => &[],
+        }
+    }
+
+    /// The chip under the reply: "2 memories used · saved".
+    pub fn chip_label(&self) -> String {
+        let lookup = match &self.lookup {
+            Lookup::Off => "memory off".to_owned(),
+            Lookup::NotConfigured => "memory not set up".to_owned(),
+            Lookup::Found { memories } if memories.is_empty() => "no memory used".to_owned(),
+            Lookup::Found { memories } if memories.len() == 1 => "1 memory used".to_owned(),
+            Lookup::Found { memories } => format!("{} memories used", memories.len()),
+            Lookup::Unavailable { .. } => "replied without memory".to_owned(),
+        };
+        match self.write {
+            WriteState::None => lookup,
+            WriteState::Pending => format!("{lookup} · saving…"),
+            WriteState::Saved => format!("{lookup} · memory updated"),
+            WriteState::Failed => format!("{lookup} · not saved"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chip_labels() {
+        let m = |lookup, write| MemoryUse { lookup, write };
+        let one = vec![UsedMemory { id: "a".into(), text: "t".into(), score: Some(0.9) }];
+        assert_eq!(
+            m(Lookup::Found { memories: one.clone() }, WriteState::Saved).chip_label(),
+            "1 memory used · memory updated"
+        );
+        assert_eq!(m(Lookup::Found { memories: vec![] }, WriteState::Pending).chip_label(), "no memory used · saving…");
+        assert_eq!(m(Lookup::Off, WriteState::None).chip_label(), "memory off");
+        let down = m(Lookup::Unavailable { reason: "timeout".into() }, WriteState::Pending);
+        assert_eq!(down.chip_label(), "replied without memory · saving…");
+        assert!(down.used().is_empty());
+        assert_eq!(m(Lookup::Found { memories: one }, WriteState::None).used().len(), 1);
+    }
+}
