@@ -23,16 +23,17 @@ pub fn build_request(persona: &str, memories: &[String], history: Vec<Content>) 
     if !memories.is_empty() {
         system.push_str("\n\n");
         system.push_str(MEMORY_HEADING);
-        system.push_str(
-            "\nThese facts come from earlier conversations with this user. Use them when they help; \
-             do not recite them unprompted.\n",
-        );
+        system.push('\n');
         for memory in memories {
             // One line per memory, so a memory cannot pose as a new heading or instruction block.
             system.push_str("- ");
             system.push_str(&memory.replace(['\n', '\r'], " "));
             system.push('\n');
         }
+        system.push_str(
+            "These facts come from earlier conversations with this user. Use them when they help; \
+             do not recite them unprompted.",
+        );
     }
     GenerateContentRequest {
         contents: history,
@@ -66,7 +67,7 @@ mod tests {
     fn memories_are_listed_one_per_line_under_a_heading() {
         let req = build_request("P", &["Served in Afghanistan".into(), "line\nbreak".into()], vec![]);
         let text = system_text(&req);
-        assert!(text.starts_with("P\n\n## Relevant memories about the user\n"));
-        assert!(text.contains("\n- Served in Afghanistan\n- line break\n"));
+        assert!(text.starts_with("P\n\n## Relevant memories about the user\n- Served in Afghanistan\n- line break\n"));
+        assert!(text.ends_with("do not recite them unprompted."));
     }
 }

@@ -118,9 +118,13 @@ pub fn add_body(user_id: &str, messages: &[TurnMessage], metadata: Value, infer:
     body
 }
 
+/// Lowest relevance a search result needs. mem0's own current default (v3 search) is 0.1;
+/// the model is told to use memories only when they help, so recall matters more than precision.
+pub const SEARCH_THRESHOLD: f64 = 0.1;
+
 /// Body of `POST /v2/memories/search/`.
 pub fn search_body(user_id: &str, query: &str, top_k: u32) -> Value {
-    json!({"query": query, "filters": user_filter(user_id), "top_k": top_k, "threshold": 0.3, "rerank": false})
+    json!({"query": query, "filters": user_filter(user_id), "top_k": top_k, "threshold": SEARCH_THRESHOLD, "rerank": false})
 }
 
 #[cfg(test)]

@@ -130,8 +130,8 @@ pub fn MemoryItem(
                         Some(true) => view! { <span data-testid="memory-feedback-sent">"Marked useful"</span> }.into_any(),
                         Some(false) => view! { <span data-testid="memory-feedback-sent">"Marked not useful"</span> }.into_any(),
                         None => view! {
-                            <button type="button" class="icon-sm" title="Useful" aria-label="Useful" data-testid="memory-useful" on:click=move |_| send_feedback(true)>"👍"</button>
-                            <button type="button" class="icon-sm" title="Not useful" aria-label="Not useful" data-testid="memory-not-useful" on:click=move |_| send_feedback(false)>"👎"</button>
+                            <button type="button" class="link" data-testid="memory-useful" on:click=move |_| send_feedback(true)>"Useful"</button>
+                            <button type="button" class="link" data-testid="memory-not-useful" on:click=move |_| send_feedback(false)>"Not useful"</button>
                         }.into_any(),
                     }}
                 </span>

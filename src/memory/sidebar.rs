@@ -145,7 +145,7 @@ pub fn MemorySidebar() -> impl IntoView {
                     }}
                 </span>
                 <button type="button" class="link" data-testid="memory-refresh" on:click=move |_| spawn_local(memory_sync::refresh(ctx))>"Refresh"</button>
-                <button type="button" class="icon close-drawer" aria-label="Close memory" on:click=move |_| memory.open.set(false)>"×"</button>
+                <button type="button" class="icon close-drawer" aria-label="Close memory" data-testid="memory-close" on:click=move |_| memory.open.set(false)>"×"</button>
             </header>
             <p class="hint">
                 "Memories of " <strong data-testid="memory-user">{user_id}</strong>

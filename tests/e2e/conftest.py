@@ -56,6 +56,15 @@ class Fakes:
     def stream_requests(self):
         return [r for r in self.requests() if ":streamGenerateContent" in r["path"]]
 
+    def mem0_calls(self, method, path):
+        return [r for r in self.requests("mem0") if r["method"] == method and r["path"] == path]
+
+    def mem0_script(self, *steps):
+        _http("POST", f"{self.mem0_url}/_fake/script", list(steps))
+
+    def mem0_down(self, down):
+        _http("POST", f"{self.mem0_url}/_fake/down", {"down": down})
+
 
 @pytest.fixture(scope="session")
 def fakes():
@@ -108,9 +117,15 @@ def new_driver(width=1280, height=900):
                  "--disable-dev-shm-usage", f"--user-data-dir={profile}", f"--window-size={width},{height}"]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    downloads = os.path.join(profile, "downloads")
+    os.makedirs(downloads)
+    options.add_experimental_option("prefs", {"download.default_directory": downloads,
+                                              "download.prompt_for_download": False})
     service = Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
     driver = webdriver.Chrome(service=service, options=options)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": downloads})
     driver._w0_profile = profile
+    driver._w0_downloads = downloads
     return driver
 
 
@@ -158,13 +173,22 @@ class ChatPage:
     def settings_open(self):
         return "open" in self.one("settings").get_attribute("class")
 
-    def configure(self, key=GEMINI_KEY, base_url=None, model=None, user_id=None):
+    def configure(self, key=GEMINI_KEY, base_url=None, model=None, user_id=None, mem0_key=None, mem0_url=None,
+                  use_memory=None, deadline_ms=None):
+        """Fills Settings like a user. Memory stays unset unless a mem0 key is given."""
         if not self.settings_open():
             self.one("open-settings").click()
         self.wait(self.settings_open)
         if key is not None:
             self.one("gemini-key").send_keys(key)
         self.replace_text("gemini-base-url", base_url or self.fakes.gemini_url)
+        if mem0_key is not None:
+            self.one("mem0-key").send_keys(mem0_key)
+            self.replace_text("mem0-base-url", mem0_url or self.fakes.mem0_url)
+        if use_memory is not None and self.one("use-memory").is_selected() != use_memory:
+            self.one("use-memory").click()
+        if deadline_ms is not None:
+            self.replace_text("memory-deadline", str(deadline_ms))
         if model is not None:
             self.replace_text("model", model)
         if user_id is not None:
@@ -206,6 +230,15 @@ class ChatPage:
 
     def notice(self):
         return self.one("composer-notice").text
+
+    def phone(self, width=375, height=812):
+        """Emulates a phone screen (a plain window cannot be made narrower than 500 px)."""
+        self.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True})
+        self.wait(lambda: self.d.execute_script("return window.innerWidth") == width)
+
+    def no_sideways_scroll(self):
+        return self.d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
 
     def screenshot(self, name):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

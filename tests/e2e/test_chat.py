@@ -51,9 +51,8 @@ def test_seed_script_streams_replies_with_history_and_survives_reload(page, fake
     assert page.user_messages() == SEED_SCRIPT
     assert all(r.get_attribute("data-state") == "done" for r in page.replies())
     page.screenshot("seed-script-desktop")
-    page.d.set_window_size(375, 812)
-    overflow = page.d.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, "no sideways scrolling on a phone"
+    page.phone()
+    assert page.no_sideways_scroll(), "no sideways scrolling on a phone"
     page.screenshot("seed-script-phone")
 
 
