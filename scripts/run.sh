@@ -1,9 +1,33 @@
 #!/usr/bin/env bash
-# Builds wellness0 and serves it on localhost (prints the URL). Installs what it needs first.
+# Builds wellness0 and serves it on localhost through its proxy (prints the URL).
+#
+#   bash scripts/run.sh            # keys from GEMINI_API_KEY / MEM0_API_KEY or ./.env, else typed in the page
+#   bash scripts/run.sh --demo     # no keys at all: the local fake Gemini and mem0 answer instead
+#
+# PORT (default 8080) picks the port. Installs what it needs first.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 bash scripts/setup.sh
 PORT="${PORT:-8080}"
-echo "wellness0: building and serving on http://127.0.0.1:$PORT/ (Ctrl-C stops)"
-exec trunk serve --release --port "$PORT" --address 127.0.0.1
+
+echo "== building the site (trunk, release)"
+trunk build --release
+echo "== building the proxy"
+cargo build --release -p wellness0-proxy -p wellness0-fakes
+
+proxy_args=(--host 127.0.0.1 --port "$PORT" --dist "$ROOT/dist")
+if [ "${1:-}" = "--demo" ]; then
+  fakes_log=$(mktemp)
+  "$ROOT/target/release/fakes" --gemini-port 0 --mem0-port 0 --gemini-key demo --mem0-key demo \
+    --first-token-ms 300 --chunk-ms 40 > "$fakes_log" &
+  fakes_pid=$!
+  trap 'kill $fakes_pid 2>/dev/null' EXIT
+  for _ in $(seq 50); do [ "$(grep -c listening "$fakes_log")" = 2 ] && break; sleep 0.1; done
+  gemini_url=$(sed -n 's/^gemini listening on //p' "$fakes_log")
+  mem0_url=$(sed -n 's/^mem0 listening on //p' "$fakes_log")
+  proxy_args+=(--gemini-upstream "$gemini_url" --mem0-upstream "$mem0_url" --gemini-api-key demo --mem0-api-key demo)
+  echo "== demo mode: replies come from the local fake Gemini, memories from the fake mem0"
+fi
+echo "== wellness0 on http://127.0.0.1:$PORT/ (Ctrl-C stops)"
+"$ROOT/target/release/wellness0-proxy" "${proxy_args[@]}"

@@ -26,9 +26,10 @@ step "release build (trunk)"
 trunk build --release
 bash scripts/bundle-size.sh
 
-step "fake servers binary"
-cargo build -p wellness0-fakes
+step "fake servers and proxy binaries"
+cargo build -p wellness0-fakes -p wellness0-proxy
 export FAKES_BIN="$ROOT/target/debug/fakes"
+export PROXY_BIN="$ROOT/target/debug/wellness0-proxy"
 export DIST_DIR="$ROOT/dist"
 
 step "SDK fidelity and end-to-end tests (pytest)"

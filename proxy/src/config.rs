@@ -1,0 +1,255 @@
+//! Command line and environment configuration (`clap` with `env`), plus loading the `.env`
+//! file from the working directory before the command line is parsed.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Parser;
+
+/// Default Gemini upstream.
+pub const DEFAULT_GEMINI_UPSTREAM: &str = "https://generativelanguage.googleapis.com";
+/// Default mem0 upstream.
+pub const DEFAULT_MEM0_UPSTREAM: &str = "https://api.mem0.ai";
+
+/// wellness0-proxy: serves the built wellness0 site and forwards the app's Gemini and mem0 calls,
+/// adding API keys held on the server.
+///
+/// Keys come from the environment or from a `.env` file in the working directory (lines
+/// `GEMINI_API_KEY=...` and `MEM0_API_KEY=...`, optionally quoted; real environment variables
+/// win over `.env`). When a key is not configured, the client's own key header for that upstream
+/// (`x-goog-api-key` for Gemini, `Authorization: Token ...` for mem0) is forwarded instead, so a
+/// page in direct-key mode can still use the proxy to get around CORS.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "wellness0-proxy", version, about, long_about)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "WELLNESS0_HOST", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub host: IpAddr,
+
+    /// Port to listen on (0 = any free port; the chosen one is printed on start).
+    #[arg(long, env = "PORT", default_value_t = 8080)]
+    pub port: u16,
+
+    /// Directory of the Trunk-built site to serve.
+    #[arg(long, env = "WELLNESS0_DIST", default_value = "dist")]
+    pub dist: PathBuf,
+
+    /// Gemini API key added to forwarded Gemini calls as `x-goog-api-key`. Prefer the
+    /// environment or `.env` over this flag: command lines are visible to other local users.
+    #[arg(long, env = "GEMINI_API_KEY", hide_env_values = true)]
+    pub gemini_api_key: Option<String>,
+
+    /// mem0 API key added to forwarded mem0 calls as `Authorization: Token <key>`. Prefer the
+    /// environment or `.env` over this flag.
+    #[arg(long, env = "MEM0_API_KEY", hide_env_values = true)]
+    pub mem0_api_key: Option<String>,
+
+    /// Base URL of the Gemini API (`/v1beta/...` is appended).
+    #[arg(long, env = "GEMINI_UPSTREAM", default_value = DEFAULT_GEMINI_UPSTREAM)]
+    pub gemini_upstream: String,
+
+    /// Base URL of the mem0 API (`/v1/...`, `/v2/...`, `/v3/...` are appended).
+    #[arg(long, env = "MEM0_UPSTREAM", default_value = DEFAULT_MEM0_UPSTREAM)]
+    pub mem0_upstream: String,
+
+    /// Origins (comma-separated, e.g. `https://a.example,http://localhost:8081`) whose
+    /// cross-origin calls to `/api/` are allowed (CORS preflights answered). Empty: same-origin
+    /// only. `*` is refused: it would let any website spend your keys.
+    #[arg(long, env = "WELLNESS0_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Largest accepted request body in bytes; larger ones get 413.
+    #[arg(long, env = "WELLNESS0_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Sustained `/api/` requests per minute allowed per client IP (0 = no rate limit).
+    #[arg(long, env = "WELLNESS0_RATE_LIMIT_PER_MINUTE", default_value_t = 120)]
+    pub rate_limit_per_minute: u32,
+
+    /// Burst size of the per-client token bucket (requests allowed at once after a quiet spell).
+    #[arg(long, env = "WELLNESS0_RATE_LIMIT_BURST", default_value_t = 60)]
+    pub rate_limit_burst: u32,
+
+    /// Take the client IP for rate limiting from the right-most `X-Forwarded-For` entry. Only
+    /// turn this on behind a reverse proxy that sets that header.
+    #[arg(long, env = "WELLNESS0_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+
+    /// Seconds allowed to open a connection to an upstream.
+    #[arg(long, env = "WELLNESS0_CONNECT_TIMEOUT_SECS", default_value_t = 10)]
+    pub connect_timeout_secs: u64,
+
+    /// Seconds allowed until an upstream's response headers arrive (its first byte); 504 beyond.
+    #[arg(long, env = "WELLNESS0_RESPONSE_TIMEOUT_SECS", default_value_t = 120)]
+    pub response_timeout_secs: u64,
+
+    /// Seconds an upstream response body (e.g. an SSE stream) may stay silent before the proxy
+    /// cuts it. There is no limit on a body's total duration.
+    #[arg(long, env = "WELLNESS0_IDLE_TIMEOUT_SECS", default_value_t = 120)]
+    pub idle_timeout_secs: u64,
+
+    /// Seconds open requests (e.g. streams) may keep running after SIGTERM / ctrl-c.
+    #[arg(long, env = "WELLNESS0_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+}
+
+impl Config {
+    /// A configuration with every default and no keys, without reading the command line or the
+    /// environment (for tests and embedding).
+    pub fn defaults() -> Self {
+        Self {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 8080,
+            dist: PathBuf::from("dist"),
+            gemini_api_key: None,
+            mem0_api_key: None,
+            gemini_upstream: DEFAULT_GEMINI_UPSTREAM.into(),
+            mem0_upstream: DEFAULT_MEM0_UPSTREAM.into(),
+            allowed_origins: Vec::new(),
+            max_body_bytes: 1024 * 1024,
+            rate_limit_per_minute: 120,
+            rate_limit_burst: 60,
+            trust_forwarded_for: false,
+            connect_timeout_secs: 10,
+            response_timeout_secs: 120,
+            idle_timeout_secs: 120,
+            shutdown_grace_secs: 10,
+        }
+    }
+
+    /// Connect timeout as a duration.
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_secs(self.connect_timeout_secs)
+    }
+
+    /// Response (first byte) timeout as a duration.
+    pub fn response_timeout(&self) -> Duration {
+        Duration::from_secs(self.response_timeout_secs)
+    }
+
+    /// Body idle timeout as a duration.
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_secs)
+    }
+}
+
+/// Why `.env` could not be loaded. Never carries the file's content (it holds keys).
+#[derive(Debug, thiserror::Error)]
+pub enum DotenvError {
+    /// The file exists but could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A line could not be parsed.
+    #[error("cannot parse {path} near byte {position} of a line (content not shown)")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Where in the line parsing failed.
+        position: usize,
+    },
+}
+
+/// Reads `KEY=value` pairs from a dotenv file (quotes, `export`, comments handled by `dotenvy`).
+/// A missing file gives an empty list.
+pub fn read_dotenv(path: &Path) -> Result<Vec<(String, String)>, DotenvError> {
+    let iter = match dotenvy::from_path_iter(path) {
+        Ok(iter) => iter,
+        Err(dotenvy::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(map_dotenv_error(path, e)),
+    };
+    iter.map(|item| item.map_err(|e| map_dotenv_error(path, e))).collect()
+}
+
+fn map_dotenv_error(path: &Path, e: dotenvy::Error) -> DotenvError {
+    match e {
+        dotenvy::Error::Io(source) => DotenvError::Io { path: path.to_owned(), source },
+        dotenvy::Error::LineParse(_, position) => DotenvError::Parse { path: path.to_owned(), position },
+        // `EnvVar` errors only come from `var()`, not from parsing a file.
+        _ => DotenvError::Parse { path: path.to_owned(), position: 0 },
+    }
+}
+
+/// Loads `.env` from the working directory (not its parents) into the process environment;
+/// variables already set win. Call before any thread is started.
+pub fn load_dotenv() -> Result<usize, DotenvError> {
+    let pairs = read_dotenv(Path::new(".env"))?;
+    let mut n = 0;
+    for (k, v) in pairs {
+        if std::env::var_os(&k).is_none() {
+            // Called at the start of `main`, before the runtime starts any thread.
+            std::env::set_var(&k, v);
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// A key from configuration: trimmed, and `None` when empty.
+pub fn clean_key(key: Option<&str>) -> Option<String> {
+    key.map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_hides_key_values_and_documents_every_flag() {
+        use clap::CommandFactory;
+        let help = Config::command().render_long_help().to_string();
+        for flag in [
+            "--host",
+            "--port",
+            "--dist",
+            "--gemini-api-key",
+            "--mem0-api-key",
+            "--gemini-upstream",
+            "--mem0-upstream",
+            "--allowed-origins",
+            "--max-body-bytes",
+            "--rate-limit-per-minute",
+            "--rate-limit-burst",
+            "--trust-forwarded-for",
+            "--connect-timeout-secs",
+            "--response-timeout-secs",
+            "--idle-timeout-secs",
+            "--shutdown-grace-secs",
+        ] {
+            assert!(help.contains(flag), "{flag} missing from --help");
+        }
+        assert!(help.contains("GEMINI_API_KEY") && help.contains("MEM0_API_KEY"));
+    }
+
+    #[test]
+    fn defaults_match_the_parser_defaults() {
+        let parsed = Config::try_parse_from(["wellness0-proxy", "--port", "8080"]).unwrap();
+        let d = Config::defaults();
+        assert_eq!(parsed.host, d.host);
+        assert_eq!(parsed.max_body_bytes, d.max_body_bytes);
+        assert_eq!(parsed.rate_limit_per_minute, d.rate_limit_per_minute);
+        assert_eq!(parsed.rate_limit_burst, d.rate_limit_burst);
+        assert_eq!(parsed.response_timeout_secs, d.response_timeout_secs);
+        assert_eq!(parsed.idle_timeout_secs, d.idle_timeout_secs);
+    }
+
+    #[test]
+    fn allowed_origins_split_on_commas() {
+        let c =
+            Config::try_parse_from(["wellness0-proxy", "--allowed-origins", "https://a.example,http://localhost:8081"])
+                .unwrap();
+        assert_eq!(c.allowed_origins, vec!["https://a.example", "http://localhost:8081"]);
+    }
+
+    #[test]
+    fn keys_are_trimmed_and_empty_means_none() {
+        assert_eq!(clean_key(Some("  abc \n")), Some("abc".into()));
+        assert_eq!(clean_key(Some("   ")), None);
+        assert_eq!(clean_key(None), None);
+    }
+}

@@ -1,0 +1,160 @@
+//! The proxy's own errors ([`AppError`]) and how they are rendered: a Gemini-style
+//! `google.rpc.Status` envelope under `/api/gemini`, mem0's `{"detail": ...}` under
+//! `/api/mem0` and elsewhere, so the app's existing error handling shows them as it would
+//! the real services' errors.
+
+use std::time::Duration;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// Which upstream API a request belongs to; decides the error format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// Google Gemini (`/api/gemini/...`).
+    Gemini,
+    /// mem0 (`/api/mem0/...`).
+    Mem0,
+}
+
+impl Api {
+    /// The API a request path belongs to, by prefix (`/api/gemini...`, `/api/mem0...`).
+    pub fn of_path(path: &str) -> Option<Api> {
+        if path.starts_with("/api/gemini") {
+            Some(Api::Gemini)
+        } else if path.starts_with("/api/mem0") {
+            Some(Api::Mem0)
+        } else {
+            None
+        }
+    }
+
+    /// Human name used in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Api::Gemini => "Gemini API",
+            Api::Mem0 => "mem0 API",
+        }
+    }
+}
+
+/// Everything the proxy itself can answer with instead of an upstream response.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The path/method is not one the app uses (not an open proxy).
+    #[error("not found: wellness0-proxy does not forward this call")]
+    NotFound(Option<Api>),
+    /// The request body is larger than the configured limit.
+    #[error("request body larger than {limit} bytes")]
+    BodyTooLarge {
+        /// The API the request was for.
+        api: Api,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The request body could not be read (client went away).
+    #[error("could not read the request body")]
+    BodyRead(Api),
+    /// The client exceeded its rate limit.
+    #[error("too many requests to wellness0-proxy; retry in {}s", retry_after.as_secs())]
+    RateLimited {
+        /// The API the request was for, if any.
+        api: Option<Api>,
+        /// How long until a request would be accepted (whole seconds, at least 1).
+        retry_after: Duration,
+    },
+    /// The upstream could not be reached (DNS, connect, TLS, reset before headers).
+    #[error("wellness0-proxy could not reach the {}", .api.name())]
+    Unreachable {
+        /// The upstream.
+        api: Api,
+        /// The cause (logged without its URL, never sent to the client).
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The upstream did not send response headers in time.
+    #[error("the {} did not answer within {}s", .api.name(), .after.as_secs())]
+    Timeout {
+        /// The upstream.
+        api: Api,
+        /// The configured response timeout.
+        after: Duration,
+    },
+}
+
+impl AppError {
+    /// HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::BodyRead(_) => StatusCode::BAD_REQUEST,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unreachable { .. } => StatusCode::BAD_GATEWAY,
+            AppError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+        }
+    }
+
+    fn api(&self) -> Option<Api> {
+        match self {
+            AppError::NotFound(api) | AppError::RateLimited { api, .. } => *api,
+            AppError::BodyTooLarge { api, .. }
+            | AppError::BodyRead(api)
+            | AppError::Unreachable { api, .. }
+            | AppError::Timeout { api, .. } => Some(*api),
+        }
+    }
+
+    fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after, .. } => Some(retry_after.as_secs().max(1)),
+            _ => None,
+        }
+    }
+}
+
+/// The `google.rpc.Code` name Google pairs with an HTTP status.
+fn google_status(code: StatusCode) -> &'static str {
+    match code.as_u16() {
+        400 | 413 => "INVALID_ARGUMENT",
+        404 => "NOT_FOUND",
+        429 => "RESOURCE_EXHAUSTED",
+        502 | 503 => "UNAVAILABLE",
+        504 => "DEADLINE_EXCEEDED",
+        _ => "UNKNOWN",
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = self.to_string();
+        let retry = self.retry_after_secs();
+        let body = match self.api() {
+            Some(Api::Gemini) => {
+                let mut error = json!({
+                    "code": status.as_u16(),
+                    "message": message,
+                    "status": google_status(status),
+                });
+                if let Some(secs) = retry {
+                    // The app already honours RetryInfo on Gemini 429s.
+                    error["details"] = json!([{
+                        "@type": "type.googleapis.com/google.rpc.RetryInfo",
+                        "retryDelay": format!("{secs}s"),
+                    }]);
+                }
+                json!({ "error": error })
+            }
+            Some(Api::Mem0) | None => json!({ "detail": message }),
+        };
+        let mut resp = (status, axum::Json(body)).into_response();
+        let headers = resp.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(secs) = retry {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        resp
+    }
+}

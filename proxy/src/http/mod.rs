@@ -1,0 +1,61 @@
+//! HTTP surface: [`app`] assembles the router (API routes with rate limiting and optional
+//! CORS, the static site as fallback, an access log around everything); one module per
+//! resource.
+
+pub mod gemini;
+pub mod health;
+pub mod mem0;
+pub mod site;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{any, get};
+use axum::Router;
+
+use crate::error::{Api, AppError};
+use crate::{ratelimit, AppState};
+
+/// The whole proxy as a router (drive it with `oneshot` in tests, or serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()` so rate limiting sees client IPs).
+pub fn app(state: Arc<AppState>) -> Router {
+    let mut api = Router::new()
+        .route("/api/health", get(health::health))
+        .route("/api/gemini/{*rest}", any(gemini::proxy))
+        .route("/api/mem0/{*rest}", any(mem0::proxy))
+        .route("/api", any(not_found))
+        .route("/api/{*rest}", any(not_found))
+        .route_layer(middleware::from_fn_with_state(state.clone(), ratelimit::limit));
+    if let Some(cors) = state.cors.clone() {
+        api = api.layer(cors);
+    }
+    Router::new()
+        .merge(api)
+        .fallback_service(site::router(&state.dist))
+        .layer(middleware::from_fn(access_log))
+        .with_state(state)
+}
+
+async fn not_found(req: Request) -> AppError {
+    AppError::NotFound(Api::of_path(req.uri().path()))
+}
+
+/// Logs method, path (never the query: it may carry a key), status and time to headers.
+/// Bodies and headers are never logged.
+async fn access_log(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let started = Instant::now();
+    let resp = next.run(req).await;
+    tracing::info!(
+        target: "wellness0_proxy::access",
+        %method,
+        path = %path,
+        status = resp.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+    );
+    resp
+}

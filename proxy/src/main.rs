@@ -1,0 +1,54 @@
+//! The `wellness0-proxy` binary: loads `.env`, parses the command line, binds, prints
+//! `wellness0-proxy listening on http://ADDR:PORT` and serves until SIGTERM or ctrl-c.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use wellness0_proxy::{bind, config, init_tracing, print_banner, serve, shutdown_signal};
+use wellness0_proxy::{AppState, Config, StartError};
+
+fn main() -> ExitCode {
+    // Before any thread exists: `.env` fills the environment clap then reads.
+    let loaded = config::load_dotenv();
+    let cfg = Config::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("wellness0-proxy: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cfg, loaded)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wellness0-proxy: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cfg: Config, loaded: Result<usize, config::DotenvError>) -> Result<(), StartError> {
+    let n = loaded?;
+    if n > 0 {
+        tracing::info!(variables = n, "loaded .env");
+    }
+    let state = AppState::new(&cfg)?;
+    if !cfg.dist.join("index.html").is_file() {
+        tracing::warn!(dist = %cfg.dist.display(), "no index.html in the site directory");
+    }
+    tracing::info!(
+        gemini_upstream = %state.gemini.base,
+        gemini_key = state.gemini.has_key(),
+        mem0_upstream = %state.mem0.base,
+        mem0_key = state.mem0.has_key(),
+        "configured"
+    );
+    let listener = bind(&cfg).await?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| StartError::Io { context: "cannot read the listen address".into(), source })?;
+    print_banner(addr).map_err(|source| StartError::Io { context: "cannot print the banner".into(), source })?;
+    serve(listener, state, shutdown_signal(), Duration::from_secs(cfg.shutdown_grace_secs)).await
+}

@@ -1,0 +1,207 @@
+//! Tests of the real `wellness0-proxy` binary: the start-up banner, keys read from the seed's
+//! `.env` format, no keys or message bodies in the logs, and a clean exit on SIGTERM.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use serde_json::Value;
+
+use common::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_wellness0-proxy");
+
+/// Starts the binary in `cwd` with a clean environment (only `extra_env` and PATH) and
+/// returns it with its base URL, parsed from the banner.
+fn start(cwd: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> (Child, String) {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(cwd)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .args(["--port", "0", "--rate-limit-per-minute", "0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("start wellness0-proxy");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let addr = line
+        .trim_end()
+        .strip_prefix("wellness0-proxy listening on http://")
+        .unwrap_or_else(|| panic!("unexpected banner {line:?}"))
+        .to_owned();
+    let sock: std::net::SocketAddr = addr.parse().expect("banner has ADDR:PORT");
+    assert_eq!(sock.ip().to_string(), "127.0.0.1");
+    assert_ne!(sock.port(), 0);
+    (child, format!("http://{addr}"))
+}
+
+/// Sends SIGTERM, waits for a clean exit, returns stderr.
+fn stop(mut child: Child) -> String {
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "no exit after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert!(exit.success(), "exit {exit:?}; stderr:\n{err}");
+    err
+}
+
+#[tokio::test]
+async fn keys_come_from_the_seeds_dotenv_file() {
+    let fakes = Fakes::start(0).await;
+    let dir = temp_dir("dotenv");
+    // The seed's format: two lines, the first quoted.
+    std::fs::write(dir.join(".env"), format!("GEMINI_API_KEY=\"{GEMINI_KEY}\"\nMEM0_API_KEY={MEM0_KEY}\n")).unwrap();
+    let (child, base) =
+        start(&dir, &["--gemini-upstream", &fakes.gemini_url(), "--mem0-upstream", &fakes.mem0_url()], &[]);
+    let c = client();
+    let health: Value = c.get(format!("{base}/api/health")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(health["proxy"], true);
+    assert_eq!(health["gemini"]["key"], true);
+    assert_eq!(health["mem0"]["key"], true);
+    let resp = c
+        .post(format!("{base}/api/gemini/v1beta/models/gemini-3.5-flash:generateContent"))
+        .json(&generate_body("hi"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let resp = c.get(format!("{base}/api/mem0/v1/ping/")).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(fakes.gemini_requests()[0].headers["x-goog-api-key"], GEMINI_KEY);
+    assert_eq!(fakes.mem0_requests()[0].headers["authorization"], format!("Token {MEM0_KEY}"));
+    stop(child);
+}
+
+#[tokio::test]
+async fn dotenv_variants_and_environment_precedence() {
+    let fakes = Fakes::start(0).await;
+    let dir = temp_dir("dotenv2");
+    // Single quotes, spaces, `export`, a comment, CRLF line ends (a file edited on Windows).
+    std::fs::write(
+        dir.join(".env"),
+        format!("# keys\r\nexport GEMINI_API_KEY='wrong-from-file'\r\nMEM0_API_KEY = '{MEM0_KEY}'\r\n"),
+    )
+    .unwrap();
+    // A real environment variable wins over the file.
+    let (child, base) = start(
+        &dir,
+        &["--gemini-upstream", &fakes.gemini_url(), "--mem0-upstream", &fakes.mem0_url()],
+        &[("GEMINI_API_KEY", GEMINI_KEY)],
+    );
+    let c = client();
+    let resp = c.get(format!("{base}/api/gemini/v1beta/models")).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let resp = c.get(format!("{base}/api/mem0/v1/ping/")).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    stop(child);
+}
+
+#[test]
+fn a_broken_dotenv_fails_without_echoing_its_content() {
+    let dir = temp_dir("dotenv3");
+    std::fs::write(dir.join(".env"), "GEMINI_API_KEY=\"unterminated-secret-value\n").unwrap();
+    let out = Command::new(BIN).current_dir(&dir).env_clear().args(["--port", "0"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(".env"), "{err}");
+    assert!(!err.contains("unterminated-secret-value"), "{err}");
+}
+
+#[tokio::test]
+async fn logs_never_contain_keys_or_message_bodies() {
+    let fakes = Fakes::start(0).await;
+    let dir = temp_dir("logs");
+    let secret_message = "my-private-worry-about-the-exam-7q3z";
+    let client_key = "client-side-key-9x8y";
+    for log in ["", "debug"] {
+        let mut env = vec![("GEMINI_API_KEY", GEMINI_KEY), ("MEM0_API_KEY", MEM0_KEY)];
+        if !log.is_empty() {
+            env.push(("RUST_LOG", log));
+        }
+        let (child, base) =
+            start(&dir, &["--gemini-upstream", &fakes.gemini_url(), "--mem0-upstream", &fakes.mem0_url()], &env);
+        let c = client();
+        let resp = c
+            .post(format!(
+                "{base}/api/gemini/v1beta/models/gemini-3.5-flash:streamGenerateContent?alt=sse&key={client_key}"
+            ))
+            .header("x-goog-api-key", client_key)
+            .json(&generate_body(secret_message))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let mut body = resp.bytes_stream();
+        let mut reply = Vec::new();
+        while let Some(chunk) = body.next().await {
+            reply.extend_from_slice(&chunk.unwrap());
+        }
+        // The fake echoes the message, so the reply carries it too.
+        assert!(String::from_utf8_lossy(&reply).contains(secret_message));
+        let resp = c
+            .post(format!("{base}/api/mem0/v1/memories/"))
+            .header("authorization", format!("Token {client_key}"))
+            .json(&serde_json::json!({
+                "messages": [{"role": "user", "content": secret_message}],
+                "user_id": "alice"
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success());
+        // An error path too (upstream error body).
+        fakes.script_gemini(serde_json::json!({"kind": "error", "status": 429}));
+        let resp = c
+            .post(format!("{base}/api/gemini/v1beta/models/gemini-3.5-flash:generateContent"))
+            .json(&generate_body(secret_message))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 429);
+
+        let logs = stop(child);
+        // Something was logged: method, path without query, status.
+        assert!(
+            logs.contains("/api/gemini/v1beta/models/gemini-3.5-flash:streamGenerateContent"),
+            "RUST_LOG={log:?}:\n{logs}"
+        );
+        assert!(logs.contains("status=200") && logs.contains("status=429"), "{logs}");
+        assert!(logs.contains("method=POST"), "{logs}");
+        for secret in [GEMINI_KEY, MEM0_KEY, client_key, secret_message, "alt=sse"] {
+            assert!(!logs.contains(secret), "RUST_LOG={log:?}: logs contain {secret:?}:\n{logs}");
+        }
+    }
+}
+
+#[test]
+fn help_documents_the_flags_and_hides_key_values() {
+    let out = Command::new(BIN)
+        .arg("--help")
+        .env("GEMINI_API_KEY", "visible-if-leaked-1")
+        .env("MEM0_API_KEY", "visible-if-leaked-2")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in ["--dist", "--gemini-upstream", "--allowed-origins", "--port"] {
+        assert!(help.contains(flag), "{flag}");
+    }
+    assert!(!help.contains("visible-if-leaked"), "{help}");
+}
