@@ -116,7 +116,16 @@ pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
-/// A Performance API mark, for benchmarks (`w0:send`, `w0:first-chunk`, `w0:done`).
+/// Clears earlier marks and sets `name`: one reply's marks at a time, so they never pile up.
+pub fn start_marks(name: &str) {
+    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+        perf.clear_marks();
+        let _ = perf.mark(name);
+    }
+}
+
+/// A Performance API mark, for benchmarks: `w0:send` (the user sent), `w0:first-chunk`,
+/// `w0:chunk` (each piece of reply text), `w0:done` (the reply is complete).
 pub fn mark(name: &str) {
     if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
         let _ = perf.mark(name);

@@ -87,6 +87,7 @@ async fn run_reply(ctx: AppCtx, reply_id: u64) {
     let Some(user) = user else { return };
     let (user_id, user_text) = (user.id, user.text.get_untracked());
     ctx.chat.begin_reply();
+    http::start_marks("w0:send");
     row.text.set(String::new());
     row.memory.set(None);
     let memory = memory_sync::lookup(ctx, &user_text).await;
@@ -111,12 +112,12 @@ async fn run_reply(ctx: AppCtx, reply_id: u64) {
         row.state.set(MessageState::Streaming);
         let controller = AbortController::new().expect("AbortController is available");
         ctx.chat.begin_request(controller.clone());
-        http::mark("w0:send");
         let mut first_chunk = true;
         let outcome = gemini::stream_generate(&endpoint, &settings.model, &request, &controller.signal(), |delta| {
             if std::mem::take(&mut first_chunk) {
                 http::mark("w0:first-chunk");
             }
+            http::mark("w0:chunk");
             row.text.update(|t| t.push_str(delta));
             ctx.chat.save_throttled();
         })
