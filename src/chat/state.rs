@@ -64,6 +64,7 @@ pub struct Chat {
     /// Set by Stop; checked by a reply waiting to retry.
     stop_requested: StoredValue<bool>,
     last_save_ms: StoredValue<f64>,
+    save_scheduled: StoredValue<bool>,
 }
 
 impl Chat {
@@ -82,6 +83,7 @@ impl Chat {
             controller: StoredValue::new_local(None),
             stop_requested: StoredValue::new(false),
             last_save_ms: StoredValue::new(0.0),
+            save_scheduled: StoredValue::new(false),
         }
     }
 
@@ -100,10 +102,22 @@ impl Chat {
         }
     }
 
-    /// Saves unless a save happened less than a second ago (for use while streaming).
+    /// Saves at most once a second (for use while streaming); a change that arrives sooner is
+    /// saved by a timer at the end of that second, so the last piece of text is never left out.
     pub fn save_throttled(&self) {
-        if now_ms() - self.last_save_ms.get_value() >= STREAM_SAVE_INTERVAL_MS {
+        let since = now_ms() - self.last_save_ms.get_value();
+        if since >= STREAM_SAVE_INTERVAL_MS {
             self.save();
+        } else if !self.save_scheduled.get_value() {
+            self.save_scheduled.set_value(true);
+            let chat = *self;
+            set_timeout(
+                move || {
+                    chat.save_scheduled.set_value(false);
+                    chat.save();
+                },
+                std::time::Duration::from_millis((STREAM_SAVE_INTERVAL_MS - since) as u64),
+            );
         }
     }
 

@@ -153,3 +153,42 @@ def test_blocked_prompt_is_a_clear_refusal(page, fakes):
     page.send("hello")
     reply = page.wait_reply_state(0, "failed")
     assert "declined" in page.one("reply-error", reply).text
+
+
+def test_offline_browser_is_explained_and_nothing_is_lost(page, fakes):
+    page.configure(mem0_key="test-mem0-key", user_id="offline-e2e")
+    page.send("first, while online")
+    page.wait_reply_state(0, "done")
+    page.wait(lambda: "memory updated" in page.one("memory-chip", page.reply(0)).text)
+    page.d.execute_cdp_cmd("Network.enable", {})
+    page.d.execute_cdp_cmd("Network.emulateNetworkConditions",
+                           {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    try:
+        page.send("second, while offline")
+        reply = page.wait_reply_state(1, "failed", timeout=20)
+        assert "Could not reach Gemini" in page.one("reply-error", reply).text
+        assert page.user_messages() == ["first, while online", "second, while offline"]
+    finally:
+        page.d.execute_cdp_cmd("Network.emulateNetworkConditions",
+                               {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    page.one("retry", page.reply(1)).click()
+    page.wait_reply_state(1, "done")
+    page.wait(lambda: "memory updated" in page.one("memory-chip", page.reply(1)).text)
+    assert 'You said: "second, while offline"' in page.reply_text(1)
+
+
+def test_reload_in_the_middle_of_a_streamed_reply_keeps_what_arrived(page, fakes):
+    page.configure()
+    fakes.script({"kind": "hang", "text": "the first few words and then a very long pause", "after_chunks": 2})
+    page.send("tell me something")
+    page.wait(lambda: len(page.reply_text(0).split()) >= 6)
+    page.d.refresh()
+    reply = page.wait_reply_state(0, "cut")
+    assert page.reply_text(0).startswith("the first few words")
+    # Either the page saw its stream end as it unloaded, or it was saved mid-stream: both say so.
+    message = page.one("reply-error", reply).text
+    assert "reloaded" in message or "cut off" in message
+    assert page.user_messages() == ["tell me something"]
+    page.one("retry", reply).click()
+    page.wait_reply_state(0, "done")
+    assert 'You said: "tell me something"' in page.reply_text(0)
