@@ -140,25 +140,14 @@ pub fn SettingsPanel(
 
                 <fieldset>
                     <legend>"Gemini"</legend>
-                    <Show when=proxy_holds_gemini>
-                        <p class="hint" data-testid="gemini-key-held">"The wellness0 proxy holds the Gemini key: no key is needed in this page."</p>
-                    </Show>
-                    <div class:hidden=proxy_holds_gemini>
-                    <label for="gemini-key">"API key"</label>
-                    <input
-                        id="gemini-key"
-                        type="password"
-                        autocomplete="off"
-                        spellcheck="false"
-                        data-testid="gemini-key"
+                    <KeyField
+                        name="gemini"
+                        service="Gemini"
                         node_ref=key_input
-                        placeholder=move || if has_key() { "A key is set — type to replace it" } else { "Paste your Gemini API key" }
+                        is_set=Signal::derive(has_key)
+                        held_by_proxy=Signal::derive(proxy_holds_gemini)
+                        placeholder="Paste your Gemini API key"
                     />
-                    <p class="hint">
-                        {move || if has_key() { "Key set. " } else { "No key yet. " }}
-                        "Sent only in a request header to the base URL below."
-                    </p>
-                    </div>
 
                     <label for="gemini-base">"Base URL"</label>
                     <input id="gemini-base" type="url" data-testid="gemini-base-url" bind:value=base_url disabled=move || proxy().is_some() />
@@ -179,15 +168,14 @@ pub fn SettingsPanel(
                         <input type="checkbox" data-testid="use-memory" prop:checked=move || use_memory.get() on:change:target=move |ev| use_memory.set(ev.target().checked()) />
                         "Use memory (off = incognito: nothing looked up or saved)"
                     </label>
-                    <Show when=proxy_holds_mem0>
-                        <p class="hint" data-testid="mem0-key-held">"The wellness0 proxy holds the mem0 key."</p>
-                    </Show>
-                    <div class:hidden=proxy_holds_mem0>
-                        <label for="mem0-key">"API key"</label>
-                        <input id="mem0-key" type="password" autocomplete="off" spellcheck="false" data-testid="mem0-key" node_ref=mem0_key_input
-                            placeholder=move || if has_mem0_key() { "A key is set — type to replace it" } else { "Paste your mem0 API key (m0-…)" } />
-                        <p class="hint">{move || if has_mem0_key() { "Key set. " } else { "No key yet. " }}"Sent only as a request header."</p>
-                    </div>
+                    <KeyField
+                        name="mem0"
+                        service="mem0"
+                        node_ref=mem0_key_input
+                        is_set=Signal::derive(has_mem0_key)
+                        held_by_proxy=Signal::derive(proxy_holds_mem0)
+                        placeholder="Paste your mem0 API key (m0-…)"
+                    />
                     <label for="mem0-base">"Base URL"</label>
                     <input id="mem0-base" type="url" data-testid="mem0-base-url" bind:value=mem0_base_url disabled=move || proxy().is_some() />
                     <label for="memory-deadline">"Memory search deadline (ms)"</label>
@@ -225,5 +213,47 @@ pub fn SettingsPanel(
                 </div>
             </form>
         </aside>
+    }
+}
+
+/// A write-only API key field, or a note that the proxy holds that key.
+#[component]
+fn KeyField(
+    /// Short id: `gemini` or `mem0` (element ids and test ids derive from it).
+    name: &'static str,
+    /// The service's name as the user knows it.
+    service: &'static str,
+    /// The input, read and emptied on Save.
+    node_ref: NodeRef<html::Input>,
+    /// Whether a key is stored.
+    is_set: Signal<bool>,
+    /// Whether the proxy holds this key (then the field is hidden).
+    held_by_proxy: Signal<bool>,
+    /// Placeholder when no key is stored.
+    placeholder: &'static str,
+) -> impl IntoView {
+    let id = format!("{name}-key");
+    view! {
+        <Show when=move || held_by_proxy.get()>
+            <p class="hint" data-testid=format!("{name}-key-held")>
+                {format!("The wellness0 proxy holds the {service} key: no key is needed in this page.")}
+            </p>
+        </Show>
+        <div class:hidden=move || held_by_proxy.get()>
+            <label for=id.clone()>"API key"</label>
+            <input
+                id=id.clone()
+                type="password"
+                autocomplete="off"
+                spellcheck="false"
+                data-testid=id
+                node_ref=node_ref
+                placeholder=move || if is_set.get() { "A key is set — type to replace it" } else { placeholder }
+            />
+            <p class="hint">
+                {move || if is_set.get() { "Key set. " } else { "No key yet. " }}
+                "Sent only in a request header, never in a URL."
+            </p>
+        </div>
     }
 }

@@ -40,7 +40,7 @@ def test_seed_script_through_the_proxy_with_no_keys_in_the_page(proxy, fakes):
         page.wait(lambda: page.d.find_element("css selector", ".app").get_attribute("data-mode") == "proxy")
         assert not page.settings_open(), "nothing to set up: the proxy holds the keys"
         page.one("open-settings").click()
-        assert "proxy holds the Gemini key" in page.one("gemini-key-held").text
+        page.wait(lambda: "proxy holds the Gemini key" in page.one("gemini-key-held").text)
         assert not page.one("gemini-key").is_displayed() and not page.one("mem0-key").is_displayed()
         page.replace_text("user-id", "proxy-veteran")
         page.one("settings-save").click()
