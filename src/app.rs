@@ -124,7 +124,12 @@ pub fn App() -> impl IntoView {
         memory_sync::kick(ctx);
     });
     // Leaving or reloading the page: save whatever a streaming reply has received so far.
-    let _pagehide = window_event_listener(leptos::ev::pagehide, move |_| ctx.chat.save());
+    // (Only then: an idle page has nothing unsaved, and must not overwrite another tab's save.)
+    let _pagehide = window_event_listener(leptos::ev::pagehide, move |_| {
+        if ctx.chat.is_busy_untracked() {
+            ctx.chat.save();
+        }
+    });
     // Back online: try waiting memory writes now rather than at their next backoff.
     let _online = window_event_listener(leptos::ev::online, move |_| {
         ctx.memory.update_outbox(|o| o.retry_now(crate::http::now_ms()));
