@@ -96,3 +96,13 @@ def test_end_session_clears_the_conversation_after_confirmation(page):
     page.d.refresh()
     assert "No rush. No judgement." in page.one("greeting").text
     assert not page.replies()
+
+
+def test_dark_mode_follows_the_system_setting(page):
+    light = page.d.execute_script("return getComputedStyle(document.body).backgroundColor")
+    page.d.execute_cdp_cmd("Emulation.setEmulatedMedia",
+                           {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    page.wait(lambda: page.d.execute_script("return getComputedStyle(document.body).backgroundColor") != light)
+    dark = page.d.execute_script("return getComputedStyle(document.body).backgroundColor")
+    assert dark == "rgb(21, 24, 28)", dark
+    page.screenshot("dark-desktop")
