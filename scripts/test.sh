@@ -32,5 +32,8 @@ export FAKES_BIN="$ROOT/target/debug/fakes"
 export PROXY_BIN="$ROOT/target/debug/wellness0-proxy"
 export DIST_DIR="$ROOT/dist"
 
+step "benchmarks still run (quick mode; the numbers are reported, not judged)"
+bash bench/run.sh --quick
+
 step "SDK fidelity and end-to-end tests (pytest)"
 .venv/bin/python -m pytest -q tests/fidelity tests/e2e "$@"

@@ -20,14 +20,20 @@ pub fn MessageList() -> impl IntoView {
             stick_to_bottom.set_value(gap < 48);
         }
     };
+    // One scroll per animation frame at most: reading `scroll_height` forces a layout, which on a
+    // long conversation costs milliseconds, and chunks can arrive faster than frames.
+    let scroll_queued = StoredValue::new(false);
     Effect::new(move |_| {
         // Track the row list and the last row's text.
-        let last_text_len = chat.rows.with(|rows| rows.last().map(|r| r.text.with(String::len)));
-        let _ = last_text_len;
-        if stick_to_bottom.get_value() {
-            if let Some(el) = log.get_untracked() {
-                el.set_scroll_top(el.scroll_height());
-            }
+        chat.rows.with(|rows| rows.last().map(|r| r.text.track()));
+        if stick_to_bottom.get_value() && !scroll_queued.get_value() {
+            scroll_queued.set_value(true);
+            request_animation_frame(move || {
+                scroll_queued.set_value(false);
+                if let Some(el) = log.get_untracked() {
+                    el.set_scroll_top(el.scroll_height());
+                }
+            });
         }
     });
 

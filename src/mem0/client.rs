@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use web_sys::AbortSignal;
 
 /// Largest page the list call asks for, and how many pages it follows at most.
-const PAGE_SIZE: u32 = 200;
+const PAGE_SIZE: u32 = 500;
 const MAX_PAGES: u32 = 50;
 
 /// What the app needs from a memory service.

@@ -31,6 +31,9 @@ fn download(file_name: &str, text: &str) -> Option<()> {
     web_sys::Url::revoke_object_url(&url).ok()
 }
 
+/// How many memory rows are shown before "Show more".
+const ROWS_PER_PAGE: usize = 100;
+
 /// The memory sidebar.
 #[component]
 pub fn MemorySidebar() -> impl IntoView {
@@ -53,10 +56,14 @@ pub fn MemorySidebar() -> impl IntoView {
     });
     let used_scores: Memo<HashMap<String, Option<f64>>> =
         Memo::new(move |_| used.with(|u| u.iter().map(|m| (m.id.clone(), m.score)).collect()));
-    let visible = Memo::new(move |_| {
+    // Long lists are shown a page at a time: a thousand rows would cost a long paint.
+    let shown = RwSignal::new(ROWS_PER_PAGE);
+    let matching = Memo::new(move |_| {
         let f = filter.get();
         memory.items.with(|items| items.iter().filter(|m| matches_filter(m, &f)).cloned().collect::<Vec<_>>())
     });
+    let visible = Memo::new(move |_| matching.with(|m| m.iter().take(shown.get()).cloned().collect::<Vec<_>>()));
+    let hidden_count = move || matching.with(Vec::len).saturating_sub(shown.get());
 
     let export = move |_| {
         let memories = memory.items.get_untracked();
@@ -208,6 +215,11 @@ pub fn MemorySidebar() -> impl IntoView {
                     }
                 </For>
             </ul>
+            <Show when=move || { hidden_count() > 0 }>
+                <button type="button" class="link" data-testid="memory-show-more" on:click=move |_| shown.update(|n| *n += ROWS_PER_PAGE)>
+                    {move || format!("Show more ({} not shown)", hidden_count())}
+                </button>
+            </Show>
             <Show when=move || configured.get() && memory.status.get() == ListStatus::Ready && visible.with(Vec::is_empty)>
                 <p class="hint" data-testid="memory-empty">
                     {move || if filter.with(String::is_empty) { "No memories yet. They appear here as you talk." } else { "No memory matches that search." }}

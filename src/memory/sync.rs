@@ -132,10 +132,12 @@ fn set_write_state(ctx: AppCtx, write: &PendingWrite, state: WriteState) {
 /// An async add is processed in the background: follow its event, then re-list.
 async fn refresh_when_processed(ctx: AppCtx, event_id: Option<String>) {
     if let (Some(event_id), Ok(client)) = (event_id, ctx.memory_client()) {
+        // Processing takes a moment: ask after it, not at once (a first poll is always PENDING).
         for _ in 0..20 {
+            http::sleep_ms(500).await;
             match client.event_status(&event_id).await.as_deref() {
                 Ok("SUCCEEDED") | Ok("FAILED") | Err(_) => break,
-                Ok(_) => http::sleep_ms(500).await,
+                Ok(_) => {}
             }
         }
     }

@@ -16,6 +16,7 @@ import urllib.request
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -156,7 +157,9 @@ class ChatPage:
         self.fakes = fakes
 
     def wait(self, condition, timeout=15, message=""):
-        return WebDriverWait(self.d, timeout, poll_frequency=0.05).until(lambda d: condition(), message)
+        # The page re-renders as it streams: an element found a moment ago may be gone; look again.
+        return WebDriverWait(self.d, timeout, poll_frequency=0.05,
+                             ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: condition(), message)
 
     def by_testid(self, testid, within=None):
         return (within or self.d).find_elements(By.CSS_SELECTOR, f"[data-testid='{testid}']")

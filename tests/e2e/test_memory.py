@@ -261,3 +261,19 @@ def test_memory_drawer_on_a_phone(page, fakes):
     page.wait(lambda: page.one("settings").rect["x"] == 0)
     assert page.no_sideways_scroll()
     page.screenshot("settings-phone")
+
+
+def test_long_memory_lists_are_shown_a_page_at_a_time(page, fakes, tmp_path):
+    remembering(page, user_id="many-e2e")
+    seed = tmp_path / "many.json"
+    seed.write_text(json.dumps([f"Memory number {i:03d}" for i in range(130)]))
+    page.one("memory-import-file").send_keys(str(seed))
+    page.one("memory-import-confirm").click()
+    page.wait(lambda: any("Imported 130" in r.text for r in page.by_testid("memory-import-result")), timeout=60)
+    page.wait(lambda: len(page.by_testid("memory-item")) == 100)
+    assert page.one("memory-count").text == "130"
+    more = page.one("memory-show-more")
+    assert "30 not shown" in more.text
+    more.click()
+    page.wait(lambda: len(page.by_testid("memory-item")) == 130)
+    assert not page.by_testid("memory-show-more")
