@@ -41,7 +41,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
-from conftest import GEMINI_KEY, MEM0_KEY, ChatPage, Fakes, new_driver  # noqa: E402
+from conftest import GEMINI_KEY, MEM0_KEY, ChatPage, launch_fakes, new_driver  # noqa: E402
 
 WASM_NAMED = ROOT / "target" / "wasm32-unknown-unknown" / "release" / "wellness0.wasm"
 # The app's list page size (src/mem0/client.rs) and rows shown before "Show more" (src/memory/sidebar.rs).
@@ -99,24 +99,10 @@ def kb(n):
 
 
 def start_fakes(binary, mem0_latency, first_token, chunk):
-    proc = subprocess.Popen(
-        [binary, "--host", "127.0.0.1", "--gemini-port", "0", "--mem0-port", "0",
-         "--mem0-latency-ms", str(mem0_latency), "--first-token-ms", str(first_token), "--chunk-ms", str(chunk),
-         "--gemini-key", GEMINI_KEY, "--mem0-key", MEM0_KEY],
-        stdout=subprocess.PIPE, text=True)
+    proc, fakes = launch_fakes(binary, "--host", "127.0.0.1", "--mem0-latency-ms", mem0_latency,
+                               "--first-token-ms", first_token, "--chunk-ms", chunk)
     CHILDREN.append(proc)
-    urls = {}
-    deadline = time.time() + 30
-    while len(urls) < 2 and time.time() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        name, _, url = line.strip().partition(" listening on ")
-        if url:
-            urls[name] = url
-    if len(urls) != 2:
-        raise RuntimeError(f"fakes did not start: {urls}")
-    return Fakes(urls["gemini"], urls["mem0"])
+    return fakes
 
 
 class _StaticHandler(http.server.SimpleHTTPRequestHandler):

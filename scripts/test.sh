@@ -16,6 +16,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm: the app)"
 cargo clippy -p wellness0 --target wasm32-unknown-unknown --all-targets -- -D warnings
 
+step "pyflakes (Python tests and bench)"
+.venv/bin/python -m pyflakes tests bench
+
 step "native unit and integration tests"
 cargo test --workspace
 

@@ -67,16 +67,10 @@ class Fakes:
         _http("POST", f"{self.mem0_url}/_fake/down", {"down": down})
 
 
-@pytest.fixture(scope="session")
-def fakes():
-    binary = os.environ.get("FAKES_BIN", str(ROOT / "target" / "debug" / "fakes"))
-    if not os.path.exists(binary):
-        subprocess.run(["cargo", "build", "-p", "wellness0-fakes"], cwd=ROOT, check=True)
-    proc = subprocess.Popen(
-        [binary, "--gemini-port", "0", "--mem0-port", "0", "--chunk-ms", "40", "--first-token-ms", "100",
-         "--gemini-key", GEMINI_KEY, "--mem0-key", MEM0_KEY],
-        stdout=subprocess.PIPE, text=True,
-    )
+def launch_fakes(binary, *args):
+    """Starts the fake servers on free ports; returns the process and their control handle."""
+    proc = subprocess.Popen([binary, "--gemini-port", "0", "--mem0-port", "0", "--gemini-key", GEMINI_KEY,
+                             "--mem0-key", MEM0_KEY, *map(str, args)], stdout=subprocess.PIPE, text=True)
     urls = {}
     deadline = time.time() + 30
     while len(urls) < 2 and time.time() < deadline:
@@ -86,8 +80,19 @@ def fakes():
         name, _, url = line.strip().partition(" listening on ")
         if url:
             urls[name] = url
-    assert len(urls) == 2, f"fakes did not start: {urls}"
-    yield Fakes(urls["gemini"], urls["mem0"])
+    if len(urls) != 2:
+        proc.kill()
+        raise RuntimeError(f"fakes did not start: {urls}")
+    return proc, Fakes(urls["gemini"], urls["mem0"])
+
+
+@pytest.fixture(scope="session")
+def fakes():
+    binary = os.environ.get("FAKES_BIN", str(ROOT / "target" / "debug" / "fakes"))
+    if not os.path.exists(binary):
+        subprocess.run(["cargo", "build", "-p", "wellness0-fakes"], cwd=ROOT, check=True)
+    proc, handle = launch_fakes(binary, "--chunk-ms", 40, "--first-token-ms", 100)
+    yield handle
     proc.terminate()
     proc.wait(timeout=10)
 
