@@ -10,7 +10,7 @@ use crate::app::{AppCtx, Mode};
 use crate::http::now_ms;
 use crate::mem0::wire::{add_body, TurnMessage};
 use crate::mem0::MemoryApi;
-use crate::memory::usage::UsedMemory;
+use crate::memory::usage::{format_score, UsedMemory};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::json;
@@ -189,7 +189,7 @@ pub fn MemorySidebar() -> impl IntoView {
                     <ul>
                         <For each=move || used.get() key=|m| m.id.clone() let:m>
                             <li data-testid="memory-used-item">
-                                <span class="score">{m.score.map(|s| format!("{s:.2}")).unwrap_or_default()}</span>
+                                <span class="score">{m.score.map(format_score).unwrap_or_default()}</span>
                                 " " {m.text.clone()}
                             </li>
                         </For>
@@ -208,7 +208,7 @@ pub fn MemorySidebar() -> impl IntoView {
                     {
                         let id = m.id.clone();
                         let mark = Signal::derive(move || used_scores.with(|s| s.get(&id).map(|score| match score {
-                            Some(score) => format!("used · {score:.2}"),
+                            Some(score) => format!("used · {}", format_score(*score)),
                             None => "used".to_owned(),
                         })));
                         view! { <MemoryItem memory=m mark=mark /> }

@@ -36,10 +36,14 @@ pub async fn lookup(ctx: AppCtx, query: &str) -> MemoryUse {
         }
         Err(error) => {
             let reason = match error {
-                Mem0Error::Timeout => format!(
-                    "The memory search took longer than {:.1} s; replied without memory.",
-                    f64::from(settings.memory_deadline_ms) / 1000.0
-                ),
+                Mem0Error::Timeout => {
+                    let ms = settings.memory_deadline_ms;
+                    format!(
+                        "The memory search took longer than {}.{} s; replied without memory.",
+                        ms / 1000,
+                        ms % 1000 / 100
+                    )
+                }
                 other => other.user_message(),
             };
             ctx.memory.error.set(Some(reason.clone()));

@@ -11,6 +11,13 @@ pub struct UsedMemory {
     pub score: Option<f64>,
 }
 
+/// A relevance score as shown to the user, `0.82` (integer maths: float formatting would add
+/// ~15 KB of code to the bundle for this one number).
+pub fn format_score(score: f64) -> String {
+    let hundredths = (score.clamp(0.0, 1.0) * 100.0).round() as u32;
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
 impl From<&Memory> for UsedMemory {
     fn from(m: &Memory) -> Self {
         Self { id: m.id.clone(), text: m.memory.clone(), score: m.score }
@@ -81,6 +88,14 @@ impl MemoryUse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scores() {
+        assert_eq!(format_score(0.8249), "0.82");
+        assert_eq!(format_score(0.005), "0.01");
+        assert_eq!(format_score(1.0), "1.00");
+        assert_eq!(format_score(7.0), "1.00");
+    }
 
     #[test]
     fn chip_labels() {
