@@ -130,6 +130,14 @@ pub fn App() -> impl IntoView {
             ctx.chat.save();
         }
     });
+    // Escape closes whichever drawer is open.
+    let _escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" {
+            settings_open.set(false);
+            ctx.memory.open.set(false);
+            confirm_end.set(false);
+        }
+    });
     // Back online: try waiting memory writes now rather than at their next backoff.
     let _online = window_event_listener(leptos::ev::online, move |_| {
         ctx.memory.update_outbox(|o| o.retry_now(crate::http::now_ms()));

@@ -2,6 +2,7 @@
 
 from conftest import GEMINI_KEY
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 SEED_SCRIPT = [
     "Hi, I am a war veteran. I was deployed in Afghanistan and since coming home I have been dealing with PTSD.",
@@ -106,3 +107,15 @@ def test_dark_mode_follows_the_system_setting(page):
     dark = page.d.execute_script("return getComputedStyle(document.body).backgroundColor")
     assert dark == "rgb(21, 24, 28)", dark
     page.screenshot("dark-desktop")
+
+
+def test_escape_closes_the_drawers(page):
+    page.wait(page.settings_open)  # a first visit without a key opens Settings
+    page.one("gemini-base-url").send_keys(Keys.ESCAPE)
+    page.wait(lambda: not page.settings_open())
+    page.phone()
+    page.one("open-memory").click()
+    sidebar = page.one("memory-sidebar")
+    page.wait(lambda: "open" in sidebar.get_attribute("class"))
+    page.one("memory-search").send_keys(Keys.ESCAPE)
+    page.wait(lambda: "open" not in sidebar.get_attribute("class"))
