@@ -5,7 +5,7 @@
 //! (http, https, mailto, or scheme-less), and images become their alt text (no remote
 //! loads that could track the reader). Everything else is escaped by pulldown-cmark itself.
 
-use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{html, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 /// Renders untrusted markdown to HTML that is safe to put in `innerHTML`.
 pub fn render(markdown: &str) -> String {
@@ -14,7 +14,12 @@ pub fn render(markdown: &str) -> String {
     let mut open_links: Vec<bool> = Vec::new();
     let events = Parser::new_ext(markdown, options).filter_map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
-        Event::Start(Tag::Link { dest_url, title, .. }) => {
+        Event::Start(Tag::Link { link_type, dest_url, title, .. }) => {
+            // An email autolink (`<a@b.c>`) carries the bare address.
+            let dest_url = match link_type {
+                LinkType::Email => CowStr::from(format!("mailto:{dest_url}")),
+                _ => dest_url,
+            };
             let safe = is_safe_url(&dest_url);
             open_links.push(safe);
             safe.then(|| Event::InlineHtml(CowStr::from(anchor_open(&dest_url, &title))))
@@ -114,6 +119,7 @@ mod tests {
         ), "{html}");
         assert!(render("[x](/relative#frag)").contains("href=\"/relative#frag\""));
         assert!(render("[x](mailto:a@b.c)").contains("href=\"mailto:a@b.c\""));
+        assert!(render("<a@b.c>").contains("href=\"mailto:a@b.c\""));
     }
 
     #[test]

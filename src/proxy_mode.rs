@@ -30,8 +30,13 @@ pub fn origin() -> String {
 }
 
 /// Asks the page's own server whether it is our proxy. A static host answers 404 (or HTML).
+/// Gives up after a few seconds (a host that never answers is not our proxy).
 pub async fn detect() -> Option<ProxyInfo> {
-    let response = http::send("GET", &format!("{}/api/health", origin()), &[], None, None).await.ok()?;
+    let controller = web_sys::AbortController::new().ok()?;
+    let abort = controller.clone();
+    leptos::prelude::set_timeout(move || abort.abort(), std::time::Duration::from_secs(3));
+    let url = format!("{}/api/health", origin());
+    let response = http::send("GET", &url, &[], None, Some(&controller.signal())).await.ok()?;
     if response.status() != 200 {
         return None;
     }

@@ -76,6 +76,10 @@ impl std::fmt::Debug for Keys {
 pub enum SettingsError {
     #[error("The base URL must start with http:// or https://")]
     BadUrl,
+    #[error("Use https:// (plain http:// only for this computer: localhost or 127.0.0.1), so keys are not sent in the clear")]
+    Cleartext,
+    #[error("A model id uses only letters, digits, '.', '_' and '-', like gemini-3.5-flash")]
+    BadModel,
     #[error("The user id may not be empty")]
     EmptyUserId,
     #[error("The user id may only use letters, digits, '.', '_', '-' and '@' (at most 64)")]
@@ -83,13 +87,36 @@ pub enum SettingsError {
 }
 
 /// Trims a base URL and checks its scheme; trailing slashes are dropped.
+/// Keys travel in these requests' headers, so plain `http://` is only allowed to this computer.
 pub fn normalize_base_url(url: &str) -> Result<String, SettingsError> {
     let url = url.trim().trim_end_matches('/');
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).ok_or(SettingsError::BadUrl)?;
+    let (rest, secure) = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+        (Some(rest), _) => (rest, true),
+        (_, Some(rest)) => (rest, false),
+        _ => return Err(SettingsError::BadUrl),
+    };
     if rest.is_empty() || rest.contains(char::is_whitespace) {
         return Err(SettingsError::BadUrl);
     }
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let is_loopback =
+        host == "localhost" || host.starts_with("localhost:") || host.starts_with("127.") || host.starts_with("[::1]");
+    if !secure && !is_loopback {
+        return Err(SettingsError::Cleartext);
+    }
     Ok(url.to_owned())
+}
+
+/// A bare model id such as `gemini-3.5-flash` (a `models/` prefix is dropped).
+pub fn validate_model(model: &str) -> Result<String, SettingsError> {
+    let id = model.trim();
+    let id = id.strip_prefix("models/").unwrap_or(id);
+    let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if id.is_empty() || id.len() > 128 || !id.chars().all(ok) || id.starts_with('.') {
+        return Err(SettingsError::BadModel);
+    }
+    Ok(id.to_owned())
 }
 
 pub fn validate_user_id(id: &str) -> Result<String, SettingsError> {
@@ -153,6 +180,17 @@ mod tests {
         assert_eq!(normalize_base_url("ftp://x"), Err(SettingsError::BadUrl));
         assert_eq!(normalize_base_url("javascript:alert(1)"), Err(SettingsError::BadUrl));
         assert_eq!(normalize_base_url("https://"), Err(SettingsError::BadUrl));
+        assert_eq!(normalize_base_url("http://localhost:8080/"), Ok("http://localhost:8080".into()));
+        assert_eq!(normalize_base_url("http://[::1]:9"), Ok("http://[::1]:9".into()));
+        assert_eq!(normalize_base_url("http://api.mem0.ai"), Err(SettingsError::Cleartext));
+        assert_eq!(normalize_base_url("http://127.0.0.1@evil.example"), Err(SettingsError::Cleartext));
+    }
+
+    #[test]
+    fn model_ids() {
+        assert_eq!(validate_model(" models/gemini-3.5-flash "), Ok("gemini-3.5-flash".into()));
+        assert_eq!(validate_model("../../v1/x"), Err(SettingsError::BadModel));
+        assert_eq!(validate_model(""), Err(SettingsError::BadModel));
     }
 
     #[test]

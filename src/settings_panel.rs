@@ -8,7 +8,7 @@ use crate::app::{AppCtx, Mode};
 use crate::gemini;
 use crate::memory::sync as memory_sync;
 use crate::prompt::DEFAULT_PERSONA;
-use crate::settings::{normalize_base_url, validate_user_id, Keys, Settings, FALLBACK_MODELS};
+use crate::settings::{normalize_base_url, validate_model, validate_user_id, Keys, Settings, FALLBACK_MODELS};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -76,11 +76,7 @@ pub fn SettingsPanel(
             let mut s = ctx.settings.get_untracked();
             s.gemini_base_url = normalize_base_url(&base_url.get_untracked()).map_err(|e| e.to_string())?;
             s.user_id = validate_user_id(&user_id.get_untracked()).map_err(|e| e.to_string())?;
-            let m = model.get_untracked().trim().to_owned();
-            if m.is_empty() {
-                return Err("Choose a model.".into());
-            }
-            s.model = m;
+            s.model = validate_model(&model.get_untracked()).map_err(|e| e.to_string())?;
             s.persona = persona.get_untracked();
             s.remember_keys = remember.get_untracked();
             s.mem0_base_url = normalize_base_url(&mem0_base_url.get_untracked()).map_err(|e| format!("mem0: {e}"))?;
@@ -244,7 +240,7 @@ fn KeyField(
             <input
                 id=id.clone()
                 type="password"
-                autocomplete="off"
+                autocomplete="new-password"
                 spellcheck="false"
                 data-testid=id
                 node_ref=node_ref

@@ -175,7 +175,9 @@ async fn end_session_asks_first_then_clears_the_conversation() {
     assert!(find(&root, "greeting").is_some());
     let stored =
         web_sys::window().unwrap().local_storage().unwrap().unwrap().get_item("wellness0.conversation").unwrap();
-    assert_eq!(stored, None);
+    let stored = Conversation::restore(&stored.unwrap()).unwrap();
+    assert!(stored.messages.is_empty(), "nothing of the conversation is kept");
+    assert!(stored.next_id >= 3, "ids are not reused");
 }
 
 #[wasm_bindgen_test]

@@ -39,6 +39,8 @@ pub struct RecordedRequest {
     pub body: Value,
     /// Milliseconds since the Unix epoch when the request arrived.
     pub ts_ms: u64,
+    /// The status the fake answered with (recorded once the response head is ready).
+    pub status: u16,
 }
 
 /// State every fake carries for its control plane.
@@ -158,18 +160,23 @@ pub async fn record_and_gate<S: Controlled>(State(s): State<Arc<S>>, req: Reques
         .iter()
         .map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
-    s.control().record(RecordedRequest {
+    let mut recorded = RecordedRequest {
         method: parts.method.to_string(),
         path: parts.uri.path().to_string(),
         query: parse_query(parts.uri.query()),
         headers,
         body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         ts_ms: now_ms(),
-    });
-    if s.control().is_down() {
-        return s.down_response();
-    }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+        status: 0,
+    };
+    let response = if s.control().is_down() {
+        s.down_response()
+    } else {
+        next.run(Request::from_parts(parts, Body::from(bytes))).await
+    };
+    recorded.status = response.status().as_u16();
+    s.control().record(recorded);
+    response
 }
 
 /// Decodes a query string into a map (last value wins).

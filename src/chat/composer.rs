@@ -23,6 +23,8 @@ pub fn Composer() -> impl IntoView {
     let save_draft = move |text: &str| {
         if text.len() <= MAX_SAVED_DRAFT_CHARS {
             storage::set(Scope::Tab, DRAFT_KEY, text);
+        } else {
+            storage::remove(Scope::Tab, DRAFT_KEY); // an older, shorter draft must not come back
         }
     };
     let submit = move || match pipeline::send(ctx, &draft.get_untracked()) {
@@ -62,18 +64,20 @@ pub fn Composer() -> impl IntoView {
                     }
                 }
             ></textarea>
-            {move || {
-                if busy.get() {
-                    view! {
-                        <button type="button" class="stop" data-testid="stop" on:click=move |_| ctx.chat.stop()>
-                            "Stop"
-                        </button>
+            // One button that turns into Stop, so keyboard focus stays put as replies start and end.
+            <button
+                type=move || if busy.get() { "button" } else { "submit" }
+                class=move || if busy.get() { "stop" } else { "send" }
+                data-testid=move || if busy.get() { "stop" } else { "send" }
+                on:click=move |ev| {
+                    if busy.get_untracked() {
+                        ev.prevent_default();
+                        ctx.chat.stop();
                     }
-                        .into_any()
-                } else {
-                    view! { <button type="submit" class="send" data-testid="send">"Send"</button> }.into_any()
                 }
-            }}
+            >
+                {move || if busy.get() { "Stop" } else { "Send" }}
+            </button>
         </form>
         <div class="composer-meta">
             <p class="notice" role="status" data-testid="composer-notice">{move || notice.get()}</p>

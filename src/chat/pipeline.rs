@@ -91,14 +91,14 @@ async fn run_reply(ctx: AppCtx, reply_id: u64) {
     row.text.set(String::new());
     row.memory.set(None);
     let memory = memory_sync::lookup(ctx, &user_text).await;
-    let memories: Vec<String> = memory.used().iter().map(|m| m.text.clone()).collect();
-    // Without a mem0 set-up there is nothing to say under each reply.
-    row.memory.set((memory.lookup != Lookup::NotConfigured).then_some(memory));
     if ctx.chat.stop_requested() {
         row.state.set(MessageState::Stopped);
         ctx.chat.save();
         return;
     }
+    let memories: Vec<String> = memory.used().iter().map(|m| m.text.clone()).collect();
+    // Without a mem0 set-up there is nothing to say under each reply.
+    row.memory.set((memory.lookup != Lookup::NotConfigured).then_some(memory));
 
     let mut attempt = 1;
     loop {
@@ -124,6 +124,11 @@ async fn run_reply(ctx: AppCtx, reply_id: u64) {
         .await;
         ctx.chat.end_request();
         row.parts.set_value(outcome.reply.parts.clone());
+        // Text that arrived in the same read as an error (or in an unterminated last event) was
+        // never passed to `on_text`: show everything that arrived.
+        if row.text.with_untracked(|t| *t != outcome.reply.text) {
+            row.text.set(outcome.reply.text.clone());
+        }
 
         let error = match outcome.result {
             Ok(finished) => {
@@ -135,9 +140,11 @@ async fn run_reply(ctx: AppCtx, reply_id: u64) {
                 let writes_memory = row.memory.with_untracked(|m| {
                     m.as_ref().is_some_and(|m| matches!(m.lookup, Lookup::Found { .. } | Lookup::Unavailable { .. }))
                 });
-                if writes_memory {
+                // Incognito switched on while the reply streamed: respect it.
+                if writes_memory && ctx.settings.with_untracked(|s| s.use_memory) {
                     row.memory.update(|m| m.iter_mut().for_each(|m| m.write = WriteState::Pending));
-                    memory_sync::record_turn(ctx, (user_id, &user_text), (reply_id, &outcome.reply.text));
+                    let turn = (&*settings.user_id, (user_id, &*user_text), (reply_id, &*outcome.reply.text));
+                    memory_sync::record_turn(ctx, turn);
                 }
                 ctx.chat.save();
                 return;

@@ -185,6 +185,8 @@ impl Chat {
     pub fn clear(&self) {
         self.stop();
         self.rows.set(Vec::new());
-        storage::remove(Scope::Device, CONVERSATION_KEY);
+        // Saves the empty conversation with its id counter, so new messages never reuse the id of
+        // an old reply that a pending memory write still points at.
+        self.save();
     }
 }

@@ -56,6 +56,11 @@ pub async fn stream_generate(
             let text = http::text(&response).await?;
             return Err(GeminiError::Api(ApiError::from_body(response.status(), &text)));
         }
+        // A captive portal or a static host's fallback page answers 200 with HTML.
+        let content_type = response.headers().get("content-type").ok().flatten().unwrap_or_default();
+        if content_type.contains("text/html") {
+            return Err(GeminiError::BadResponse("a web page instead of a reply stream: check the base URL".into()));
+        }
         let mut body = BodyReader::new(&response).ok_or(GeminiError::StreamCut)?;
         while let Some(chunk) = body.next().await.map_err(|e| match e {
             FetchError::Network(_) => GeminiError::StreamCut,

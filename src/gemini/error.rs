@@ -109,7 +109,8 @@ impl ApiError {
 /// A protobuf Duration string such as `"47s"` or `"0.5s"`.
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let secs: f64 = text.trim().strip_suffix('s')?.parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+    // Server-sent: never trust it to be sane (negative, NaN, 1e30 …); a day is plenty.
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
 }
 
 /// The "Please retry in 46.15s." hint in a 429 message (seconds only; longer forms such as
@@ -298,6 +299,13 @@ mod tests {
         let err = GeminiError::Api(daily);
         assert_eq!(err.recovery(1, 0.0), Recovery::Fix);
         assert!(err.user_message().contains("today's Gemini quota"));
+    }
+
+    #[test]
+    fn absurd_retry_delays_are_bounded_not_fatal() {
+        assert_eq!(parse_duration("1e20s"), Some(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("-3s"), None);
+        assert_eq!(parse_duration("NaNs"), None);
     }
 
     #[test]

@@ -32,6 +32,9 @@ impl SseDecoder {
     /// Feeds a chunk of the body; returns the items it completed.
     pub fn feed(&mut self, chunk: &[u8]) -> Vec<SseItem> {
         let mut items = Vec::new();
+        if chunk.is_empty() {
+            return items; // keeps a pending CR waiting for its LF
+        }
         let mut start = 0;
         let mut i = 0;
         if self.after_cr && chunk.first() == Some(&b'\n') {
@@ -132,7 +135,7 @@ mod tests {
         );
         for cut in 0..body.len() {
             for cut2 in cut..body.len() {
-                let (items, _) = feed_all(&[&body[..cut], &body[cut..cut2], &body[cut2..]]);
+                let (items, _) = feed_all(&[&body[..cut], b"", &body[cut..cut2], b"", &body[cut2..]]);
                 assert_eq!(items, expected, "cut at {cut}/{cut2}");
             }
         }

@@ -34,7 +34,11 @@ impl Mem0Error {
             401 | 403 => Mem0Error::Unauthorized { code },
             404 => Mem0Error::NotFound(detail(body).unwrap_or_else(|| "404".into())),
             429 => Mem0Error::RateLimited {
-                retry_after: retry_after.and_then(|s| s.trim().parse::<f64>().ok()).map(Duration::from_secs_f64),
+                // Server-sent: never trust it to be sane (negative, NaN, 1e30 …); an hour is plenty.
+                retry_after: retry_after
+                    .and_then(|s| s.trim().parse::<f64>().ok())
+                    .filter(|secs| secs.is_finite() && *secs >= 0.0)
+                    .map(|secs| Duration::from_secs_f64(secs.min(3_600.0))),
             },
             500..=599 => Mem0Error::Server { code },
             _ => {
@@ -60,8 +64,10 @@ impl Mem0Error {
 
     /// Whether a queued write should be tried again later (vs. needing the user to fix something).
     /// Bad keys are retried too, slowly: the user may fix the key, and the write must not be lost.
+    /// A 404 or an unreadable answer usually means a wrong base URL or a portal in the way, which
+    /// the user can fix, so only a request mem0 itself refused (4xx but 408/425) is given up on.
     pub fn is_transient(&self) -> bool {
-        !matches!(self, Mem0Error::Rejected { .. } | Mem0Error::BadResponse | Mem0Error::NotFound(_))
+        !matches!(self, Mem0Error::Rejected { code, .. } if *code != 408 && *code != 425)
     }
 }
 
@@ -96,6 +102,12 @@ mod tests {
             Mem0Error::RateLimited { retry_after: Some(Duration::from_secs(7)) }
         );
         assert_eq!(Mem0Error::from_status(503, None, ""), Mem0Error::Server { code: 503 });
+        for hostile in ["-1", "NaN", "inf", "1e30"] {
+            let Mem0Error::RateLimited { retry_after } = Mem0Error::from_status(429, Some(hostile), "") else {
+                panic!()
+            };
+            assert!(retry_after.is_none_or(|d| d <= Duration::from_secs(3_600)), "{hostile}");
+        }
         assert_eq!(
             Mem0Error::from_status(400, None, r#"{"detail":[{"msg":"field required"}]}"#),
             Mem0Error::Rejected { code: 400, message: "field required".into() }
@@ -118,5 +130,8 @@ mod tests {
         assert!(Mem0Error::Unreachable { direct: true }.is_transient());
         assert!(Mem0Error::Unauthorized { code: 401 }.is_transient());
         assert!(!Mem0Error::Rejected { code: 400, message: String::new() }.is_transient());
+        assert!(Mem0Error::Rejected { code: 408, message: String::new() }.is_transient());
+        assert!(Mem0Error::NotFound("no such route".into()).is_transient());
+        assert!(Mem0Error::BadResponse.is_transient());
     }
 }

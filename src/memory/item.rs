@@ -68,9 +68,10 @@ pub fn MemoryItem(
         }));
     };
     let delete = move |_| {
+        // Read the id now: the row may be gone (filtered, re-listed) when the call returns.
+        let gone = id.get_value();
         act(Box::pin(async move {
-            client()?.delete(&id.get_value()).await.map_err(|e| e.user_message())?;
-            let gone = id.get_value();
+            client()?.delete(&gone).await.map_err(|e| e.user_message())?;
             ctx.memory.items.update(|items| items.retain(|m| m.id != gone));
             memory_sync::schedule_refresh(ctx);
             Ok(())

@@ -95,6 +95,19 @@ impl Outbox {
     pub fn discard(&mut self, id: u64) {
         self.items.retain(|w| w.id != id);
     }
+
+    /// Tries a given-up write again (the user fixed what was wrong).
+    pub fn revive(&mut self, id: u64, now_ms: f64) {
+        if let Some(w) = self.items.iter_mut().find(|w| w.id == id) {
+            w.gave_up = false;
+            w.next_attempt_ms = now_ms;
+        }
+    }
+
+    /// Drops every write for `user_id` (their memories were deleted: nothing may bring them back).
+    pub fn discard_user(&mut self, user_id: &str) {
+        self.items.retain(|w| w.body.get("user_id").and_then(Value::as_str) != Some(user_id));
+    }
 }
 
 #[cfg(test)]
@@ -147,6 +160,20 @@ mod tests {
         assert_eq!(outbox.waiting(), 0);
         outbox.discard(id);
         assert!(outbox.items.is_empty());
+    }
+
+    #[test]
+    fn revive_and_discard_by_user() {
+        let mut outbox = Outbox::default();
+        let a = outbox.enqueue(None, json!({"user_id": "ann"}), 0.0);
+        outbox.enqueue(None, json!({"user_id": "bob"}), 0.0);
+        outbox.failed(a, &Mem0Error::Rejected { code: 400, message: "bad".into() }, 0.0, 0.0);
+        assert_eq!(outbox.waiting(), 1);
+        outbox.revive(a, 10.0);
+        assert_eq!(outbox.next_due(10.0).unwrap().id, a);
+        outbox.discard_user("ann");
+        assert_eq!(outbox.items.len(), 1);
+        assert_eq!(outbox.items[0].body["user_id"], "bob");
     }
 
     #[test]

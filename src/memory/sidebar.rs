@@ -128,6 +128,8 @@ pub fn MemorySidebar() -> impl IntoView {
         spawn_local(async move {
             match client.delete_all(&user_id()).await {
                 Ok(()) => {
+                    // Writes still waiting for this user would bring deleted memories back.
+                    memory.update_outbox(|o| o.discard_user(&user_id()));
                     memory.items.set(Vec::new());
                     delete_all_open.set(false);
                     delete_all_typed.set(String::new());
@@ -177,6 +179,10 @@ pub fn MemorySidebar() -> impl IntoView {
             <For each=given_up key=|w| w.id let:w>
                 <p class="error" data-testid="memory-write-failed">
                     {format!("A memory write was refused: {}", w.last_error.clone().unwrap_or_default())}
+                    <button type="button" class="link" data-testid="memory-write-retry" on:click=move |_| {
+                        memory.update_outbox(|o| o.revive(w.id, now_ms()));
+                        memory_sync::kick(ctx);
+                    }>"Retry"</button>
                     <button type="button" class="link" on:click=move |_| memory.update_outbox(|o| o.discard(w.id))>"Discard"</button>
                 </p>
             </For>
@@ -247,7 +253,7 @@ pub fn MemorySidebar() -> impl IntoView {
             {move || import_result.get().map(|r| view! { <p class="hint" role="status" data-testid="memory-import-result">{r}</p> })}
             <Show when=move || delete_all_open.get()>
                 <div class="confirm-box" data-testid="memory-delete-all-box">
-                    <label for="delete-all-confirm">{move || format!("This deletes every memory of {} in mem0. Type the user id to confirm:", user_id())}</label>
+                    <label for="delete-all-confirm">{move || format!("This deletes every memory of {} in mem0, and any memory writes still waiting. Type the user id to confirm:", user_id())}</label>
                     <input id="delete-all-confirm" data-testid="memory-delete-all-input" autocomplete="off" bind:value=delete_all_typed />
                     <button type="button" class="danger" data-testid="memory-delete-all-confirm"
                         disabled=move || delete_all_typed.get().trim() != user_id() on:click=delete_all>"Delete all memories"</button>

@@ -14,6 +14,8 @@ pub enum ListStatus {
     Idle,
     Loading,
     Ready,
+    /// The last list call failed (the error is shown; the old list, if any, stays).
+    Failed,
 }
 
 #[derive(Clone, Copy)]
@@ -29,6 +31,8 @@ pub struct MemoryStore {
     /// The sidebar drawer on narrow screens.
     pub open: RwSignal<bool>,
     pub(super) refresh_queued: StoredValue<bool>,
+    /// Counts list calls: only the newest one may replace the list.
+    pub(super) list_generation: StoredValue<u64>,
     pub(super) worker_running: StoredValue<bool>,
     pub(super) wake_scheduled_for: StoredValue<f64>,
 }
@@ -46,13 +50,20 @@ impl MemoryStore {
             selected_reply: RwSignal::new(None),
             open: RwSignal::new(false),
             refresh_queued: StoredValue::new(false),
+            list_generation: StoredValue::new(0),
             worker_running: StoredValue::new(false),
             wake_scheduled_for: StoredValue::new(f64::INFINITY),
         }
     }
 
     /// Changes the outbox and saves it at once (a write must survive a reload).
+    /// Starts from what is stored, not from this tab's copy, so that another tab's writes are kept.
     pub fn update_outbox<R>(&self, change: impl FnOnce(&mut Outbox) -> R) -> R {
+        if let Some(stored) = storage::get(Scope::Device, OUTBOX_KEY).and_then(|j| serde_json::from_str(&j).ok()) {
+            if self.outbox.with_untracked(|o| *o != stored) {
+                self.outbox.set(stored);
+            }
+        }
         let result = self.outbox.try_update(change).expect("outbox signal is alive");
         let json = self.outbox.with_untracked(|o| serde_json::to_string(o).unwrap_or_default());
         storage::set(Scope::Device, OUTBOX_KEY, &json);

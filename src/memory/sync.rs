@@ -25,13 +25,16 @@ pub async fn lookup(ctx: AppCtx, query: &str) -> MemoryUse {
         Ok(client) => client,
         Err(_) => return MemoryUse { lookup: Lookup::NotConfigured, write: WriteState::None },
     };
+    // One controller for both the deadline and the user's Stop.
     let controller = AbortController::new().expect("AbortController is available");
     let abort = controller.clone();
     set_timeout(move || abort.abort(), Duration::from_millis(settings.memory_deadline_ms.into()));
+    ctx.chat.begin_request(controller.clone());
     let result = client.search(&settings.user_id, query, Some(&controller.signal())).await;
+    ctx.chat.end_request();
     let lookup = match result {
         Ok(found) => {
-            ctx.memory.error.set(None);
+            set_error(ctx, None);
             Lookup::Found { memories: found.iter().map(UsedMemory::from).collect() }
         }
         Err(error) => {
@@ -46,22 +49,23 @@ pub async fn lookup(ctx: AppCtx, query: &str) -> MemoryUse {
                 }
                 other => other.user_message(),
             };
-            ctx.memory.error.set(Some(reason.clone()));
+            set_error(ctx, Some(reason.clone()));
             Lookup::Unavailable { reason }
         }
     };
     MemoryUse { lookup, write: WriteState::None }
 }
 
-/// Queues this turn (and only this turn) for mem0, and starts the worker.
-pub fn record_turn(ctx: AppCtx, user: (u64, &str), reply: (u64, &str)) {
-    let settings = ctx.settings.get_untracked();
+/// Queues this turn (and only this turn) for mem0 under the user id the reply was asked for,
+/// and starts the worker. `turn` is (user id, (message id, text), (reply id, text)).
+pub fn record_turn(ctx: AppCtx, turn: (&str, (u64, &str), (u64, &str))) {
+    let (user_id, user, reply) = turn;
     let turn = [
         TurnMessage { role: "user".into(), content: user.1.to_owned() },
         TurnMessage { role: "assistant".into(), content: reply.1.to_owned() },
     ];
     let metadata = json!({"app": "wellness0", "user_message_id": user.0, "reply_message_id": reply.0});
-    let body = add_body(&settings.user_id, &turn, metadata, true);
+    let body = add_body(user_id, &turn, metadata, true);
     ctx.memory.update_outbox(|o| o.enqueue(Some(reply.0), body, now_ms()));
     kick(ctx);
 }
@@ -91,12 +95,12 @@ async fn drain(ctx: AppCtx) {
         match client.add(&write.body).await {
             Ok(event_id) => {
                 ctx.memory.update_outbox(|o| o.succeeded(write.id));
-                ctx.memory.error.set(None);
+                set_error(ctx, None);
                 set_write_state(ctx, &write, WriteState::Saved);
                 spawn_local(refresh_when_processed(ctx, event_id));
             }
             Err(error) => {
-                ctx.memory.error.set(Some(format!("Memory writes are waiting: {}", error.user_message())));
+                set_error(ctx, Some(format!("Memory writes are waiting: {}", error.user_message())));
                 ctx.memory.update_outbox(|o| o.failed(write.id, &error, now_ms(), js_sys::Math::random()));
                 if !error.is_transient() {
                     set_write_state(ctx, &write, WriteState::Failed);
@@ -173,12 +177,30 @@ pub async fn refresh(ctx: AppCtx) {
     if ctx.memory.status.get_untracked() == ListStatus::Idle {
         ctx.memory.status.set(ListStatus::Loading);
     }
-    match client.list_all(&user_id).await {
+    let generation = ctx.memory.list_generation.get_value() + 1;
+    ctx.memory.list_generation.set_value(generation);
+    let result = client.list_all(&user_id).await;
+    // A newer list call, or another user id, has taken over: this answer is stale.
+    if ctx.memory.list_generation.get_value() != generation || ctx.settings.with_untracked(|s| s.user_id != user_id) {
+        return;
+    }
+    match result {
         Ok(memories) => {
             ctx.memory.set_items(memories);
-            ctx.memory.error.set(None);
+            set_error(ctx, None);
+            ctx.memory.status.set(ListStatus::Ready);
         }
-        Err(error) => ctx.memory.error.set(Some(error.user_message())),
+        Err(error) => {
+            set_error(ctx, Some(error.user_message()));
+            ctx.memory.status.set(ListStatus::Failed);
+        }
     }
-    ctx.memory.status.set(ListStatus::Ready);
+}
+
+/// Shows (or clears) the sidebar's mem0 problem; the same text is not set again, so a screen
+/// reader does not announce it at every retry.
+pub fn set_error(ctx: AppCtx, error: Option<String>) {
+    if ctx.memory.error.with_untracked(|e| *e != error) {
+        ctx.memory.error.set(error);
+    }
 }

@@ -3,6 +3,7 @@
 import json
 import os
 import time
+from collections import Counter
 
 from conftest import MEM0_KEY, ChatPage, new_driver
 from test_chat import SEED_SCRIPT
@@ -143,10 +144,10 @@ def test_mem0_down_for_five_turns_then_back_loses_nothing_and_writes_once(page, 
     for i in range(5):
         wait_saved(page, i)
     page.wait(lambda: sorted(memory_texts(page)) == sorted(messages))
-    accepted = [a for a in fakes.mem0_calls("POST", ADD)]
-    delivered = [a["body"]["messages"][0]["content"] for a in accepted]
-    # Every message landed; none was stored twice (the list has exactly one memory each).
-    assert set(messages) <= set(delivered)
+    # mem0 accepted each turn exactly once (the failed tries during the outage were 503s).
+    accepted = Counter(a["body"]["messages"][0]["content"]
+                       for a in fakes.mem0_calls("POST", ADD) if a["status"] == 200)
+    assert accepted == Counter(messages)
     assert len(memory_texts(page)) == 5
 
 
