@@ -23,9 +23,12 @@ if [ "${1:-}" = "--demo" ]; then
     --first-token-ms 300 --chunk-ms 40 > "$fakes_log" &
   fakes_pid=$!
   trap 'kill $fakes_pid 2>/dev/null' EXIT
-  for _ in $(seq 50); do [ "$(grep -c listening "$fakes_log")" = 2 ] && break; sleep 0.1; done
+  for _ in $(seq 100); do [ "$(grep -c listening "$fakes_log")" = 2 ] && break; sleep 0.1; done
   gemini_url=$(sed -n 's/^gemini listening on //p' "$fakes_log")
   mem0_url=$(sed -n 's/^mem0 listening on //p' "$fakes_log")
+  if [ -z "$gemini_url" ] || [ -z "$mem0_url" ]; then
+    echo "run.sh: the fake servers did not start:" >&2; cat "$fakes_log" >&2; exit 1
+  fi
   proxy_args+=(--gemini-upstream "$gemini_url" --mem0-upstream "$mem0_url" --gemini-api-key demo --mem0-api-key demo)
   echo "== demo mode: replies come from the local fake Gemini, memories from the fake mem0"
 fi

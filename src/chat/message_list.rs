@@ -24,8 +24,15 @@ pub fn MessageList() -> impl IntoView {
     // long conversation costs milliseconds, and chunks can arrive faster than frames.
     let scroll_queued = StoredValue::new(false);
     Effect::new(move |_| {
-        // Track the row list and the last row's text.
-        chat.rows.with(|rows| rows.last().map(|r| r.text.track()));
+        // Track the row list and the last row: its text, and its state and memory chip (an error
+        // box or chip appearing under the reply must come into view too).
+        chat.rows.with(|rows| {
+            if let Some(r) = rows.last() {
+                r.text.track();
+                r.state.track();
+                r.memory.track();
+            }
+        });
         if stick_to_bottom.get_value() && !scroll_queued.get_value() {
             scroll_queued.set_value(true);
             request_animation_frame(move || {
