@@ -103,6 +103,12 @@ pub fn App() -> impl IntoView {
     provide_context(ctx);
     let settings_open = RwSignal::new(false);
     let confirm_end = RwSignal::new(false);
+    let confirm_yes = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(button) = confirm_yes.get() {
+            let _ = button.focus();
+        }
+    });
     let end_session = move |_| {
         ctx.chat.clear();
         ctx.memory.selected_reply.set(None);
@@ -170,10 +176,18 @@ pub fn App() -> impl IntoView {
                     </button>
                 </nav>
             </header>
+            <Show when=move || ctx.chat.save_failed.get()>
+                <p class="confirm" role="alert" data-testid="save-failed">
+                    "This browser refused to store the conversation (its storage is full or switched off), so a reload would lose it. \
+                     Free some site storage, or end the session when you are done."
+                </p>
+            </Show>
             <Show when=move || confirm_end.get()>
                 <div class="confirm" role="alertdialog" aria-label="End session" data-testid="confirm-end">
                     <span>"End this session? The conversation on this device will be cleared (memories stay in mem0)."</span>
-                    <button type="button" class="danger" data-testid="confirm-end-yes" on:click=end_session>"End session"</button>
+                    // Focus moves to the choice, so keyboard and screen-reader users land on it.
+                    <button type="button" class="danger" data-testid="confirm-end-yes" on:click=end_session
+                        node_ref=confirm_yes>"End session"</button>
                     <button type="button" data-testid="confirm-end-no" on:click=move |_| confirm_end.set(false)>"Cancel"</button>
                 </div>
             </Show>

@@ -164,6 +164,8 @@ async fn end_session_asks_first_then_clears_the_conversation() {
     assert_eq!(count(&root, "article"), 2);
     find(&root, "end-session").unwrap().click();
     tick().await;
+    let focused = || document().active_element().and_then(|e| e.get_attribute("data-testid"));
+    assert!(wait_for(|| focused().as_deref() == Some("confirm-end-yes")).await, "focus moves to the choice");
     find(&root, "confirm-end-no").unwrap().click();
     tick().await;
     assert_eq!(count(&root, "article"), 2);
@@ -209,4 +211,24 @@ fn keys_live_in_the_tab_unless_remembered() {
     keys.save(true);
     assert!(session.get_item("wellness0.keys").unwrap().is_none());
     assert!(local.get_item("wellness0.keys").unwrap().unwrap().contains("AIza-test"));
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_save_is_announced() {
+    clear_storage();
+    set_local("wellness0.conversation", &stored_conversation("Hi!", MessageState::Done));
+    let root = mount_app().await;
+    // The browser's storage is full from now on.
+    js_sys::eval(
+        "window.__realSetItem = Storage.prototype.setItem; \
+         Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); };",
+    )
+    .unwrap();
+    find(&root, "end-session").unwrap().click();
+    tick().await;
+    find(&root, "confirm-end-yes").unwrap().click();
+    tick().await;
+    let shown = wait_for(|| find(&root, "save-failed").is_some()).await;
+    js_sys::eval("Storage.prototype.setItem = window.__realSetItem;").unwrap();
+    assert!(shown, "the page says the conversation could not be stored");
 }

@@ -65,6 +65,8 @@ pub struct Chat {
     stop_requested: StoredValue<bool>,
     last_save_ms: StoredValue<f64>,
     save_scheduled: StoredValue<bool>,
+    /// The browser refused the last save (storage full or disabled): the page says so.
+    pub save_failed: RwSignal<bool>,
 }
 
 impl Chat {
@@ -84,6 +86,7 @@ impl Chat {
             stop_requested: StoredValue::new(false),
             last_save_ms: StoredValue::new(0.0),
             save_scheduled: StoredValue::new(false),
+            save_failed: RwSignal::new(false),
         }
     }
 
@@ -97,8 +100,9 @@ impl Chat {
     pub fn save(&self) {
         self.last_save_ms.set_value(now_ms());
         let json = serde_json::to_string(&self.snapshot()).unwrap_or_default();
-        if !storage::set(Scope::Device, CONVERSATION_KEY, &json) {
-            leptos::logging::warn!("wellness0: the browser refused to store the conversation (storage full?)");
+        let stored = storage::set(Scope::Device, CONVERSATION_KEY, &json);
+        if self.save_failed.get_untracked() == stored {
+            self.save_failed.set(!stored);
         }
     }
 
