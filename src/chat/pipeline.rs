@@ -82,6 +82,7 @@ pub fn retry(ctx: AppCtx, reply_id: u64) {
 async fn run_reply(ctx: AppCtx, reply_id: u64) {
     let settings = ctx.settings.get_untracked();
     let endpoint = ctx.gemini_endpoint();
+    let key_on_server = endpoint.api_key.is_none() && matches!(ctx.mode.get_untracked(), crate::app::Mode::Proxy(_));
     let Some((index, row)) = ctx.chat.find(reply_id) else { return };
     let user = index.checked_sub(1).and_then(|i| ctx.chat.rows.with_untracked(|rows| rows.get(i).copied()));
     let Some(user) = user else { return };
@@ -160,7 +161,7 @@ async fn run_reply(ctx: AppCtx, reply_id: u64) {
         if nothing_received && !ctx.chat.stop_requested() {
             if let Recovery::RetryAfter(wait) = error.recovery(attempt, js_sys::Math::random()) {
                 row.state.set(MessageState::Waiting {
-                    message: format!("{} Trying again in {}…", error.user_message(), human_secs(wait)),
+                    message: format!("{} Trying again in {}…", error.user_message_for(key_on_server), human_secs(wait)),
                     retry_at_ms: now_ms() + wait.as_secs_f64() * 1000.0,
                 });
                 ctx.chat.save();
@@ -174,7 +175,7 @@ async fn run_reply(ctx: AppCtx, reply_id: u64) {
             }
         }
         let cut = matches!(error, GeminiError::StreamCut) || !nothing_received;
-        row.state.set(MessageState::Failed { message: error.user_message(), cut });
+        row.state.set(MessageState::Failed { message: error.user_message_for(key_on_server), cut });
         ctx.chat.save();
         return;
     }

@@ -195,6 +195,23 @@ impl GeminiError {
         }
     }
 
+    /// Like [`GeminiError::user_message`], for a page whose key is held by our proxy: key problems
+    /// are then the site's to fix, not something the user can change in Settings.
+    pub fn user_message_for(&self, key_on_server: bool) -> String {
+        let key_problem = match self {
+            GeminiError::Api(e) => {
+                matches!(e.reason.as_deref(), Some("API_KEY_INVALID" | "API_KEY_EXPIRED"))
+                    || matches!(e.code, 401 | 403)
+            }
+            _ => false,
+        };
+        if key_on_server && key_problem {
+            "This site's Gemini key was not accepted. Please tell whoever runs this wellness0.".into()
+        } else {
+            self.user_message()
+        }
+    }
+
     fn is_daily_quota(&self) -> bool {
         match self {
             GeminiError::Api(e) => {
@@ -326,6 +343,15 @@ mod tests {
         assert_eq!(err.recovery(3, 0.0), Recovery::Fix);
         assert!(err.user_message().contains("overloaded"));
         assert_eq!(GeminiError::Api(ApiError::plain(404, "gone")).recovery(1, 0.0), Recovery::Fix);
+    }
+
+    #[test]
+    fn key_problems_behind_the_proxy_are_the_sites() {
+        let err = GeminiError::Api(ApiError::from_body(400, BAD_KEY));
+        assert!(err.user_message_for(true).contains("This site's Gemini key"));
+        assert!(err.user_message_for(false).contains("Check it in Settings"));
+        let busy = GeminiError::Api(ApiError::plain(503, "overloaded"));
+        assert_eq!(busy.user_message_for(true), busy.user_message());
     }
 
     #[test]

@@ -59,7 +59,10 @@ impl PlatformClient {
         let retry_after = response.headers().get("retry-after").ok().flatten();
         let text = http::text(&response).await.map_err(|_| Mem0Error::Unreachable { direct: self.direct })?;
         if !(200..300).contains(&status) {
-            return Err(Mem0Error::from_status(status, retry_after.as_deref(), &text));
+            return Err(match Mem0Error::from_status(status, retry_after.as_deref(), &text) {
+                Mem0Error::Unauthorized { code } if self.api_key.is_none() => Mem0Error::ServerKeyRefused { code },
+                other => other,
+            });
         }
         if text.trim().is_empty() {
             return Ok(Value::Null);

@@ -8,6 +8,9 @@ use std::time::Duration;
 pub enum Mem0Error {
     #[error("mem0 did not accept the API key ({code}). Check it in Settings.")]
     Unauthorized { code: u16 },
+    /// The key our proxy holds was refused: the site's to fix, not the user's.
+    #[error("mem0 did not accept this site's key ({code}). Please tell whoever runs this wellness0.")]
+    ServerKeyRefused { code: u16 },
     #[error("mem0 could not find that ({0}).")]
     NotFound(String),
     #[error("mem0's rate limit was reached.")]

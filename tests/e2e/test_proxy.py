@@ -10,13 +10,12 @@ from conftest import GEMINI_KEY, MEM0_KEY, ROOT, ChatPage, new_driver
 from test_chat import SEED_SCRIPT
 
 
-@pytest.fixture(scope="module")
-def proxy(fakes):
+def start_proxy(fakes, gemini_key, mem0_key):
     binary = os.environ.get("PROXY_BIN", str(ROOT / "target" / "debug" / "wellness0-proxy"))
     if not os.path.exists(binary):
         subprocess.run(["cargo", "build", "-p", "wellness0-proxy"], cwd=ROOT, check=True)
     dist = pathlib.Path(os.environ.get("DIST_DIR", ROOT / "dist"))
-    env = {**os.environ, "GEMINI_API_KEY": GEMINI_KEY, "MEM0_API_KEY": MEM0_KEY}
+    env = {**os.environ, "GEMINI_API_KEY": gemini_key, "MEM0_API_KEY": mem0_key}
     proc = subprocess.Popen(
         [binary, "--port", "0", "--dist", str(dist), "--gemini-upstream", fakes.gemini_url,
          "--mem0-upstream", fakes.mem0_url, "--rate-limit-per-minute", "0"],
@@ -24,7 +23,13 @@ def proxy(fakes):
     )
     line = proc.stdout.readline()
     assert "listening on" in line, line
-    yield line.strip().split(" listening on ")[1] + "/"
+    return proc, line.strip().split(" listening on ")[1] + "/"
+
+
+@pytest.fixture(scope="module")
+def proxy(fakes):
+    proc, url = start_proxy(fakes, GEMINI_KEY, MEM0_KEY)
+    yield url
     proc.terminate()
     _, logs = proc.communicate(timeout=10)
     # The proxy never logs keys or what the user said.
@@ -65,3 +70,20 @@ def test_seed_script_through_the_proxy_with_no_keys_in_the_page(proxy, fakes):
         assert json.loads(storage)[0].get("wellness0.keys") is None
     finally:
         page.d.quit()
+
+
+def test_a_bad_key_on_the_server_is_the_sites_problem_not_the_users(fakes):
+    fakes.reset()
+    proc, url = start_proxy(fakes, "wrong-gemini-key", "wrong-mem0-key")
+    page = ChatPage(new_driver(), url, fakes)
+    try:
+        page.open()
+        page.wait(lambda: page.d.find_element("css selector", ".app").get_attribute("data-mode") == "proxy")
+        page.send("hello")
+        reply = page.wait_reply_state(0, "failed")
+        assert "This site's Gemini key was not accepted" in page.one("reply-error", reply).text
+        page.wait(lambda: "this site's key" in page.one("memory-error").get_attribute("textContent"))
+    finally:
+        page.d.quit()
+        proc.terminate()
+        proc.wait(timeout=10)
