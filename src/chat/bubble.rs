@@ -52,7 +52,8 @@ pub fn MessageBubble(
             MessageState::Stopped => view! {
                 <div class="status stopped" data-testid="reply-stopped">
                     <span>"Stopped."</span>
-                    <button type="button" class="link" data-testid="retry" on:click=retry>"Retry"</button>
+                    <button type="button" class="link" data-testid="retry" on:click=retry
+                        disabled=move || ctx.chat.is_busy() title="Wait for the current reply to finish">"Retry"</button>
                 </div>
             }
             .into_any(),
@@ -60,7 +61,8 @@ pub fn MessageBubble(
                 <div class="status error" role="alert" data-testid="reply-error">
                     <span>{message}</span>
                     {cut.then(|| view! { <span class="cut-mark" data-testid="cut-mark">" (partial reply kept above)"</span> })}
-                    <button type="button" class="link" data-testid="retry" on:click=retry>"Retry"</button>
+                    <button type="button" class="link" data-testid="retry" on:click=retry
+                        disabled=move || ctx.chat.is_busy() title="Wait for the current reply to finish">"Retry"</button>
                 </div>
             }
             .into_any(),

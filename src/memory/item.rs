@@ -42,6 +42,8 @@ pub fn MemoryItem(
     let ctx = expect_context::<AppCtx>();
     let id = StoredValue::new(memory.id.clone());
     let text = StoredValue::new(memory.memory.clone());
+    // Buttons named just "Edit" or "Delete" are described by the memory they act on.
+    let text_id = StoredValue::new(format!("memory-{}", memory.id));
     let editing = RwSignal::new(false);
     let draft = RwSignal::new(memory.memory.clone());
     let confirm_delete = RwSignal::new(false);
@@ -101,7 +103,7 @@ pub fn MemoryItem(
         <li class="memory-item" class:used=move || mark.get().is_some() data-testid="memory-item" data-id=memory.id.clone()>
             <Show
                 when=move || editing.get()
-                fallback=move || view! { <p class="memory-text" data-testid="memory-text">{text.get_value()}</p> }
+                fallback=move || view! { <p class="memory-text" id=text_id.get_value() data-testid="memory-text">{text.get_value()}</p> }
             >
                 <textarea class="memory-edit" data-testid="memory-edit-input" rows="3" aria-label="Edit memory"
                     prop:value=move || draft.get() on:input:target=move |ev| draft.set(ev.target().value())></textarea>
@@ -117,22 +119,22 @@ pub fn MemoryItem(
                 {updated.map(|u| view! { <span class="updated" title=u.clone()>{format!("edited {}", short_time(&u))}</span> })}
             </div>
             <div class="row-actions">
-                <button type="button" class="link" data-testid="memory-edit" on:click=move |_| editing.set(true)>"Edit"</button>
+                <button type="button" class="link" aria-describedby=text_id.get_value() data-testid="memory-edit" on:click=move |_| editing.set(true)>"Edit"</button>
                 <Show
                     when=move || confirm_delete.get()
-                    fallback=move || view! { <button type="button" class="link" data-testid="memory-delete" on:click=move |_| confirm_delete.set(true)>"Delete"</button> }
+                    fallback=move || view! { <button type="button" class="link" aria-describedby=text_id.get_value() data-testid="memory-delete" on:click=move |_| confirm_delete.set(true)>"Delete"</button> }
                 >
                     <button type="button" class="link danger" data-testid="memory-delete-confirm" on:click=delete>"Really delete"</button>
                     <button type="button" class="link" on:click=move |_| confirm_delete.set(false)>"Keep"</button>
                 </Show>
-                <button type="button" class="link" data-testid="memory-history" aria-expanded=move || history_open.get().to_string() on:click=toggle_history>"History"</button>
+                <button type="button" class="link" aria-describedby=text_id.get_value() data-testid="memory-history" aria-expanded=move || history_open.get().to_string() on:click=toggle_history>"History"</button>
                 <span class="feedback">
                     {move || match feedback_sent.get() {
                         Some(true) => view! { <span data-testid="memory-feedback-sent">"Marked useful"</span> }.into_any(),
                         Some(false) => view! { <span data-testid="memory-feedback-sent">"Marked not useful"</span> }.into_any(),
                         None => view! {
-                            <button type="button" class="link" data-testid="memory-useful" on:click=move |_| send_feedback(true)>"Useful"</button>
-                            <button type="button" class="link" data-testid="memory-not-useful" on:click=move |_| send_feedback(false)>"Not useful"</button>
+                            <button type="button" class="link" aria-describedby=text_id.get_value() data-testid="memory-useful" on:click=move |_| send_feedback(true)>"Useful"</button>
+                            <button type="button" class="link" aria-describedby=text_id.get_value() data-testid="memory-not-useful" on:click=move |_| send_feedback(false)>"Not useful"</button>
                         }.into_any(),
                     }}
                 </span>

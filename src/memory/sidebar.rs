@@ -65,16 +65,18 @@ pub fn MemorySidebar() -> impl IntoView {
     let visible = Memo::new(move |_| matching.with(|m| m.iter().take(shown.get()).cloned().collect::<Vec<_>>()));
     let hidden_count = move || matching.with(Vec::len).saturating_sub(shown.get());
 
+    let import_result = RwSignal::new(None::<String>);
     let export = move |_| {
         let memories = memory.items.get_untracked();
         let stamp = String::from(js_sys::Date::new_0().to_iso_string());
         let file = export_json(&user_id(), &stamp, &memories);
-        download(&format!("wellness0-memories-{}-{}.json", user_id(), &stamp[..10]), &file);
+        if download(&format!("wellness0-memories-{}-{}.json", user_id(), &stamp[..10]), &file).is_none() {
+            import_result.set(Some("The browser did not allow the download.".into()));
+        }
     };
 
     // Import: read the file, show a preview, then add the new ones verbatim (infer: false).
     let import_plan = RwSignal::new(None::<ImportPlan>);
-    let import_result = RwSignal::new(None::<String>);
     let importing = RwSignal::new(false);
     let choose_file = move |ev: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
@@ -247,7 +249,7 @@ pub fn MemorySidebar() -> impl IntoView {
                     <button type="button" class="primary" data-testid="memory-import-confirm" disabled=move || importing.get() || plan.to_add.is_empty() on:click=run_import>
                         {format!("Import {}", plan.to_add.len())}
                     </button>
-                    <button type="button" on:click=move |_| import_plan.set(None)>"Cancel"</button>
+                    <button type="button" disabled=move || importing.get() on:click=move |_| import_plan.set(None)>"Cancel"</button>
                 </div>
             })}
             {move || import_result.get().map(|r| view! { <p class="hint" role="status" data-testid="memory-import-result">{r}</p> })}

@@ -14,7 +14,11 @@ LIST = "/v2/memories/"
 
 
 def remembering(page, user_id="veteran-e2e", **kw):
-    return page.configure(mem0_key=MEM0_KEY, user_id=user_id, **kw)
+    """Sets up memory in Settings and waits for the sidebar's first list, as a person would."""
+    page.configure(mem0_key=MEM0_KEY, user_id=user_id, **kw)
+    if kw.get("use_memory", True):
+        page.wait(lambda: page.by_testid("memory-empty") or page.by_testid("memory-item"))
+    return page
 
 
 def chip(page, index):
