@@ -6,6 +6,7 @@ pub mod outbox;
 pub mod sidebar;
 pub mod store;
 pub mod sync;
+pub mod tools;
 pub mod transfer;
 pub mod usage;
 
