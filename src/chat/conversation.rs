@@ -89,6 +89,21 @@ impl Conversation {
     }
 }
 
+/// How many of the newest messages keep their raw parts in storage. Older ones are sent back as
+/// plain text (if at all: the history budget reaches back only so far), so their parts, which can
+/// carry large thought signatures, would only fill the browser's storage.
+pub const MESSAGES_WITH_PARTS: usize = 60;
+
+impl Conversation {
+    /// Drops the raw parts of all but the newest [`MESSAGES_WITH_PARTS`] messages.
+    pub fn compact(&mut self) {
+        let keep_from = self.messages.len().saturating_sub(MESSAGES_WITH_PARTS);
+        for m in &mut self.messages[..keep_from] {
+            m.parts.clear();
+        }
+    }
+}
+
 /// Picks the history for a reply to the user message at `user_index`: earlier exchanges whose
 /// reply has text, newest first until `budget_chars` is spent, then that user message. Failed
 /// replies and unanswered messages are left out, and the window always starts with a user turn.
@@ -187,6 +202,20 @@ mod tests {
             vec![msg(1, Role::User, "a", MessageState::Done), reply, msg(3, Role::User, "b", MessageState::Done)];
         let h = history_for(&messages, 2, 10_000);
         assert_eq!(h[1].parts, vec![Part::text("hi"), signed]);
+    }
+
+    #[test]
+    fn compact_keeps_parts_only_for_recent_messages() {
+        let mut conv = Conversation::default();
+        for i in 0..100 {
+            let mut m = msg(i, Role::Model, "t", MessageState::Done);
+            m.parts = vec![Part { thought_signature: Some("x".repeat(100)), ..Part::text("t") }];
+            conv.messages.push(m);
+        }
+        conv.compact();
+        assert!(conv.messages[..40].iter().all(|m| m.parts.is_empty()));
+        assert!(conv.messages[40..].iter().all(|m| m.parts.len() == 1));
+        assert!(conv.messages.iter().all(|m| m.text == "t"));
     }
 
     #[test]

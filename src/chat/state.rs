@@ -99,7 +99,9 @@ impl Chat {
 
     pub fn save(&self) {
         self.last_save_ms.set_value(now_ms());
-        let json = serde_json::to_string(&self.snapshot()).unwrap_or_default();
+        let mut conversation = self.snapshot();
+        conversation.compact();
+        let json = serde_json::to_string(&conversation).unwrap_or_default();
         let stored = storage::set(Scope::Device, CONVERSATION_KEY, &json);
         if self.save_failed.get_untracked() == stored {
             self.save_failed.set(!stored);
