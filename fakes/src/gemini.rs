@@ -793,6 +793,20 @@ enum Framing {
 }
 
 /// One step of a streamed body.
+/// The first `after_chunks` chunks of a reply, paced like a real stream (for the steps that then
+/// cut, fail or hang). `timing` is (words per chunk, first delay, delay between chunks).
+fn first_chunks(ctx: &Ctx, fr: &mut Framer, text: &str, after_chunks: usize, timing: (usize, u64, u64)) -> Vec<Emit> {
+    let (words, first, between) = timing;
+    let mut plan = Vec::new();
+    let mut so_far = 0;
+    for (i, c) in split_chunks(text, words).iter().take(after_chunks).enumerate() {
+        plan.push(Emit::Sleep(if i == 0 { first } else { between }));
+        so_far += count_words(c);
+        plan.push(Emit::Data(fr.event(&ctx.chunk(c, None, so_far))));
+    }
+    plan
+}
+
 enum Emit {
     Sleep(u64),
     Data(String),
@@ -1057,12 +1071,7 @@ async fn generate(
                 plan.push(Emit::Abort);
                 return Ok(stream_response(JSON_CT, plan));
             }
-            let mut so_far = 0;
-            for (i, c) in split_chunks(&text, words).iter().take(after_chunks).enumerate() {
-                plan.push(Emit::Sleep(if i == 0 { first } else { between }));
-                so_far += count_words(c);
-                plan.push(Emit::Data(fr.event(&ctx.chunk(c, None, so_far))));
-            }
+            plan.extend(first_chunks(&ctx, &mut fr, &text, after_chunks, (words, first, between)));
             if abort {
                 plan.push(Emit::Abort);
             }
@@ -1077,12 +1086,7 @@ async fn generate(
             let (words, first, between) = plan_timing(&timing);
             let mut fr = Framer { framing: f, started: false };
             let mut plan = Vec::new();
-            let mut so_far = 0;
-            for (i, c) in split_chunks(&text, words).iter().take(after_chunks).enumerate() {
-                plan.push(Emit::Sleep(if i == 0 { first } else { between }));
-                so_far += count_words(c);
-                plan.push(Emit::Data(fr.event(&ctx.chunk(c, None, so_far))));
-            }
+            plan.extend(first_chunks(&ctx, &mut fr, &text, after_chunks, (words, first, between)));
             plan.push(Emit::Sleep(between));
             plan.push(Emit::Data(fr.raw_error(&err)));
             Ok(stream_response(content_type(f), plan))
@@ -1098,12 +1102,7 @@ async fn generate(
             };
             let mut fr = Framer { framing: f, started: false };
             let mut plan = Vec::new();
-            let mut so_far = 0;
-            for (i, c) in split_chunks(&text, words).iter().take(after_chunks).enumerate() {
-                plan.push(Emit::Sleep(if i == 0 { first } else { between }));
-                so_far += count_words(c);
-                plan.push(Emit::Data(fr.event(&ctx.chunk(c, None, so_far))));
-            }
+            plan.extend(first_chunks(&ctx, &mut fr, &text, after_chunks, (words, first, between)));
             plan.push(Emit::Sleep(hang));
             Ok(stream_response(content_type(f), plan))
         }
