@@ -4,6 +4,7 @@
 //! is plain Rust with native tests; components only wire state to views.
 
 pub mod app;
+pub mod backoff;
 pub mod chat;
 pub mod gemini;
 pub mod http;

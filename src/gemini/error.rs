@@ -1,6 +1,7 @@
 //! Gemini errors: the `google.rpc.Status` envelope, and what each case means to the user
 //! (retry or fix, and how long to wait). Rules from `shared/api/gemini.md` §5 and §11.
 
+use crate::backoff::backoff;
 use serde::Deserialize;
 use serde_json::Value;
 use std::time::Duration;
@@ -230,11 +231,7 @@ impl GeminiError {
         if attempt >= MAX_ATTEMPTS {
             return Recovery::Fix;
         }
-        let backoff = || {
-            // Exponential backoff with jitter: ~1 s, ~2 s, … capped at 30 s.
-            let base = (1u64 << (attempt - 1).min(5)).min(30) as f64;
-            Recovery::RetryAfter(Duration::from_secs_f64(base * (0.5 + jitter * 0.5)))
-        };
+        let backoff = || Recovery::RetryAfter(backoff(attempt, Duration::from_secs(30), jitter));
         match self {
             GeminiError::Api(e) if e.code == 429 => match e.retry_delay {
                 _ if self.is_daily_quota() => Recovery::Fix,

@@ -2,12 +2,14 @@
 //! browser so that a reload, a 5xx or an outage loses nothing. One worker sends them oldest
 //! first; an entry leaves the outbox only when mem0 has accepted it, so each lands once.
 
+use crate::backoff::backoff;
 use crate::mem0::Mem0Error;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::time::Duration;
 
 /// Longest pause between two tries of the same write.
-const MAX_BACKOFF_MS: f64 = 60_000.0;
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PendingWrite {
@@ -77,10 +79,7 @@ impl Outbox {
         }
         let wait = match error {
             Mem0Error::RateLimited { retry_after: Some(wait) } => wait.as_secs_f64() * 1000.0,
-            _ => {
-                let exp = 1000.0 * 2f64.powi(write.attempts.saturating_sub(1).min(10) as i32);
-                exp.min(MAX_BACKOFF_MS) * (0.5 + jitter / 2.0)
-            }
+            _ => backoff(write.attempts, MAX_BACKOFF, jitter).as_secs_f64() * 1000.0,
         };
         write.next_attempt_ms = now_ms + wait;
     }
@@ -143,7 +142,7 @@ mod tests {
         assert_eq!(waits[0], 1000.0);
         assert_eq!(waits[1], 2000.0);
         assert!(waits.windows(2).all(|w| w[1] >= w[0]));
-        assert_eq!(*waits.last().unwrap(), MAX_BACKOFF_MS);
+        assert_eq!(*waits.last().unwrap(), 60_000.0);
     }
 
     #[test]
