@@ -59,6 +59,13 @@ pub struct Config {
     #[arg(long, env = "WELLNESS0_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
+    /// Extra host names (comma-separated, `name` for any port or `name:port`) the proxy answers
+    /// to, e.g. the public name behind a TLS front end. `localhost`, `127.0.0.1` and `[::1]` on
+    /// the listening port are always accepted; any other `Host` gets 421 (this is what stops
+    /// DNS-rebinding pages). `*` is refused.
+    #[arg(long, env = "WELLNESS0_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+
     /// Largest accepted request body in bytes; larger ones get 413.
     #[arg(long, env = "WELLNESS0_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -107,6 +114,7 @@ impl Config {
             gemini_upstream: DEFAULT_GEMINI_UPSTREAM.into(),
             mem0_upstream: DEFAULT_MEM0_UPSTREAM.into(),
             allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
             max_body_bytes: 1024 * 1024,
             rate_limit_per_minute: 120,
             rate_limit_burst: 60,
@@ -212,6 +220,7 @@ mod tests {
             "--gemini-upstream",
             "--mem0-upstream",
             "--allowed-origins",
+            "--allowed-hosts",
             "--max-body-bytes",
             "--rate-limit-per-minute",
             "--rate-limit-burst",

@@ -9,6 +9,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::guard::origin::Refusal;
+
 /// Which upstream API a request belongs to; decides the error format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Api {
@@ -73,6 +75,25 @@ pub enum AppError {
         #[source]
         source: reqwest::Error,
     },
+    /// The request names a host this proxy does not serve (DNS rebinding, a stray name).
+    #[error(
+        "wellness0-proxy does not answer to the host name {host:?}; open it as http://localhost:PORT \
+         or add the name to --allowed-hosts"
+    )]
+    UnknownHost {
+        /// The API the request was for, if any.
+        api: Option<Api>,
+        /// The refused host (cut to 100 characters).
+        host: String,
+    },
+    /// A cross-site call or a body that is not JSON.
+    #[error("{refusal}")]
+    Refused {
+        /// The API the request was for, if any.
+        api: Option<Api>,
+        /// What was wrong.
+        refusal: Refusal,
+    },
     /// The upstream did not send response headers in time.
     #[error("the {} did not answer within {}s", .api.name(), .after.as_secs())]
     Timeout {
@@ -93,12 +114,18 @@ impl AppError {
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unreachable { .. } => StatusCode::BAD_GATEWAY,
             AppError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+            AppError::UnknownHost { .. } => StatusCode::MISDIRECTED_REQUEST,
+            AppError::Refused { refusal: Refusal::ContentType(_), .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Refused { .. } => StatusCode::FORBIDDEN,
         }
     }
 
     fn api(&self) -> Option<Api> {
         match self {
-            AppError::NotFound(api) | AppError::RateLimited { api, .. } => *api,
+            AppError::NotFound(api)
+            | AppError::RateLimited { api, .. }
+            | AppError::UnknownHost { api, .. }
+            | AppError::Refused { api, .. } => *api,
             AppError::BodyTooLarge { api, .. }
             | AppError::BodyRead(api)
             | AppError::Unreachable { api, .. }
@@ -117,7 +144,10 @@ impl AppError {
 /// The `google.rpc.Code` name Google pairs with an HTTP status.
 fn google_status(code: StatusCode) -> &'static str {
     match code.as_u16() {
-        400 | 413 => "INVALID_ARGUMENT",
+        400 | 413 | 415 => "INVALID_ARGUMENT",
+        401 => "UNAUTHENTICATED",
+        403 => "PERMISSION_DENIED",
+        421 => "FAILED_PRECONDITION",
         404 => "NOT_FOUND",
         429 => "RESOURCE_EXHAUSTED",
         502 | 503 => "UNAVAILABLE",

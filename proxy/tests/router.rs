@@ -152,12 +152,13 @@ async fn everything_else_is_404() {
 }
 
 #[tokio::test]
-async fn absolute_form_request_target_still_goes_to_the_configured_upstream() {
-    // `GET http://evil.example/api/...`: only the path is used; the host is ignored, so the
-    // (dead) configured upstream is tried, never evil.example.
+async fn absolute_form_request_target_naming_another_host_is_refused() {
+    // `GET http://evil.example/api/...`: the target names a host the proxy does not serve.
     let r = router(&config());
     let resp = send(&r, req("GET", "http://evil.example/api/gemini/v1beta/models")).await;
-    assert_eq!(resp.status(), StatusCode::BAD_GATEWAY);
+    assert_eq!(resp.status(), StatusCode::MISDIRECTED_REQUEST);
+    let v = body_json(resp).await;
+    assert_eq!(v["error"]["status"], "FAILED_PRECONDITION", "{v}");
 }
 
 #[tokio::test]
@@ -199,9 +200,15 @@ async fn bodies_over_the_limit_get_413() {
 
     // Declared length over the limit.
     let big = vec![b'a'; 2048];
-    let resp =
-        send(&r, Request::post(uri).header(header::CONTENT_LENGTH, big.len()).body(Body::from(big.clone())).unwrap())
-            .await;
+    let resp = send(
+        &r,
+        Request::post(uri)
+            .header(header::CONTENT_LENGTH, big.len())
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(big.clone()))
+            .unwrap(),
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let v = body_json(resp).await;
     assert_eq!(v["error"]["code"], 413);
@@ -210,14 +217,21 @@ async fn bodies_over_the_limit_get_413() {
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..8).map(|_| Ok(vec![b'b'; 300])).collect();
     let resp = send(
         &r,
-        Request::post("/api/mem0/v1/memories/").body(Body::from_stream(futures_util::stream::iter(chunks))).unwrap(),
+        Request::post("/api/mem0/v3/memories/add/")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from_stream(futures_util::stream::iter(chunks)))
+            .unwrap(),
     )
     .await;
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(body_json(resp).await["detail"].is_string());
 
     // Exactly at the limit: accepted and forwarded (dead upstream: 502).
-    let resp = send(&r, Request::post(uri).body(Body::from(vec![b'c'; 1024])).unwrap()).await;
+    let resp = send(
+        &r,
+        Request::post(uri).header(header::CONTENT_TYPE, "application/json").body(Body::from(vec![b'c'; 1024])).unwrap(),
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::BAD_GATEWAY);
 }
 
@@ -287,10 +301,10 @@ async fn cors_preflight_only_for_allowed_origins() {
             .body(Body::empty())
             .unwrap()
     };
-    // Default: same-origin only; a preflight is just an unknown call.
+    // Default: same-origin only; a cross-origin preflight is refused.
     let r = router(&config());
     let resp = send(&r, preflight("https://app.example")).await;
-    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert!(resp.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
 
     let mut cfg = config();

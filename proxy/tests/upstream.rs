@@ -266,18 +266,25 @@ async fn every_allowed_call_reaches_the_upstream_at_the_mapped_path() {
 async fn absolute_form_request_target_cannot_pick_the_host() {
     let fakes = Fakes::start(0).await;
     let proxy = spawn_proxy(&fakes.config()).await;
-    let addr = proxy.trim_start_matches("http://");
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(
-        b"GET http://evil.invalid/api/gemini/v1beta/models HTTP/1.1\r\nHost: evil.invalid\r\nConnection: close\r\n\r\n",
+    let authority = proxy.trim_start_matches("http://");
+    // A target naming our own address: only its path is used.
+    let text = raw_http(
+        &proxy,
+        &format!(
+            "GET http://{authority}/api/gemini/v1beta/models HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+        ),
     )
-    .await
-    .unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf);
+    .await;
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
     assert!(text.contains("\"models\""));
+    assert_eq!(fakes.gemini_requests().len(), 1);
+    // Naming another host: refused, nothing forwarded.
+    let text = raw_http(
+        &proxy,
+        "GET http://evil.invalid/api/gemini/v1beta/models HTTP/1.1\r\nHost: evil.invalid\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(text.starts_with("HTTP/1.1 421"), "{text}");
     assert_eq!(fakes.gemini_requests().len(), 1);
 }
 

@@ -17,7 +17,10 @@ use axum::routing::{any, get};
 use axum::Router;
 
 use crate::error::{Api, AppError};
-use crate::{ratelimit, AppState};
+use crate::{guard, ratelimit, AppState};
+
+/// Longest request path written to the log (longer ones are cut, marked with `…`).
+pub const LOG_PATH_CHARS: usize = 200;
 
 /// The whole proxy as a router (drive it with `oneshot` in tests, or serve it with
 /// `into_make_service_with_connect_info::<SocketAddr>()` so rate limiting sees client IPs).
@@ -28,13 +31,15 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/mem0/{*rest}", any(mem0::proxy))
         .route("/api", any(not_found))
         .route("/api/{*rest}", any(not_found))
-        .route_layer(middleware::from_fn_with_state(state.clone(), ratelimit::limit));
+        .route_layer(middleware::from_fn_with_state(state.clone(), ratelimit::limit))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::api_guard));
     if let Some(cors) = state.cors.clone() {
         api = api.layer(cors);
     }
     Router::new()
         .merge(api)
         .fallback_service(site::router(&state.dist))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::host_guard))
         .layer(middleware::from_fn(access_log))
         .with_state(state)
 }
@@ -47,7 +52,7 @@ async fn not_found(req: Request) -> AppError {
 /// Bodies and headers are never logged.
 async fn access_log(req: Request, next: Next) -> Response {
     let method = req.method().clone();
-    let path = req.uri().path().to_owned();
+    let path = log_path(req.uri().path());
     let started = Instant::now();
     let resp = next.run(req).await;
     tracing::info!(
@@ -58,4 +63,12 @@ async fn access_log(req: Request, next: Next) -> Response {
         latency_ms = started.elapsed().as_secs_f64() * 1000.0,
     );
     resp
+}
+
+/// A request path as logged: at most [`LOG_PATH_CHARS`] characters.
+pub fn log_path(path: &str) -> String {
+    match path.char_indices().nth(LOG_PATH_CHARS) {
+        Some((cut, _)) => format!("{}…", &path[..cut]),
+        None => path.to_owned(),
+    }
 }

@@ -146,3 +146,22 @@ pub fn client() -> reqwest::Client {
 pub fn generate_body(text: &str) -> serde_json::Value {
     serde_json::json!({"contents": [{"role": "user", "parts": [{"text": text}]}]})
 }
+
+/// Asserts that neither fake received any request (for refused attempts).
+pub fn assert_nothing_reached(fakes: &Fakes, what: &str) {
+    let g = fakes.gemini_requests();
+    let m = fakes.mem0_requests();
+    assert!(g.is_empty() && m.is_empty(), "{what}: {} Gemini and {} mem0 requests reached the fakes", g.len(), m.len());
+}
+
+/// Sends raw HTTP/1.1 bytes to `base` (`http://ADDR`) and returns the whole answer as text
+/// (the request should say `Connection: close`).
+pub async fn raw_http(base: &str, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.unwrap();
+    String::from_utf8_lossy(&buf).into_owned()
+}

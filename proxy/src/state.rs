@@ -1,0 +1,149 @@
+//! [`AppState`]: everything request handlers share, built and validated once from the
+//! [`Config`]; [`StartError`]: why the proxy could not start.
+
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{header, HeaderName, HeaderValue, Method};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::config::{clean_key, Config, DotenvError};
+use crate::error::Api;
+use crate::forward::{Timeouts, Upstream, UpstreamError};
+use crate::guard::host::{AllowedHosts, BadHostRule};
+use crate::ratelimit::RateLimiter;
+
+/// Everything request handlers share.
+#[derive(Debug)]
+pub struct AppState {
+    /// The Gemini upstream and its key.
+    pub gemini: Upstream,
+    /// The mem0 upstream and its key.
+    pub mem0: Upstream,
+    /// HTTP client for upstream calls: HTTP/1.1 only (one connection per open stream, so
+    /// hundreds of concurrent SSE streams never queue behind an HTTP/2 stream limit), no
+    /// redirects followed, connect timeout set.
+    pub client: reqwest::Client,
+    /// Upstream timeouts.
+    pub timeouts: Timeouts,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Per-client limiter (`None`: unlimited).
+    pub limiter: Option<RateLimiter>,
+    /// Whether to trust `X-Forwarded-For` for client IPs.
+    pub trust_forwarded_for: bool,
+    /// CORS for `/api/` when origins are allowed.
+    pub cors: Option<CorsLayer>,
+    /// The origins allowed for CORS (exact `Origin` values).
+    pub cors_origins: Vec<HeaderValue>,
+    /// Host names the proxy answers to.
+    pub hosts: AllowedHosts,
+    /// The port the proxy listens on (known once bound; see [`AppState::set_listen_port`]).
+    listen_port: AtomicU16,
+    /// The site directory.
+    pub dist: std::path::PathBuf,
+}
+
+/// Why the proxy could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A bad upstream URL or key.
+    #[error(transparent)]
+    Upstream(#[from] UpstreamError),
+    /// A bad `--allowed-origins` entry.
+    #[error("allowed origin {0:?} is not valid (use e.g. https://app.example; `*` is refused)")]
+    Origin(String),
+    /// A bad `--allowed-hosts` entry.
+    #[error(transparent)]
+    Host(#[from] BadHostRule),
+    /// The HTTP client could not be built.
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+    /// `.env` could not be loaded.
+    #[error(transparent)]
+    Dotenv(#[from] DotenvError),
+    /// Binding or serving failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+impl AppState {
+    /// Validates the configuration and builds the shared state.
+    pub fn new(cfg: &Config) -> Result<Arc<Self>, StartError> {
+        let gemini_key = clean_key(cfg.gemini_api_key.as_deref());
+        let mem0_key = clean_key(cfg.mem0_api_key.as_deref());
+        let gemini = Upstream::new(Api::Gemini, &cfg.gemini_upstream, gemini_key.as_deref())?;
+        let mem0 = Upstream::new(Api::Mem0, &cfg.mem0_upstream, mem0_key.as_deref())?;
+        let client = reqwest::Client::builder()
+            .connect_timeout(cfg.connect_timeout())
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("wellness0-proxy/", env!("CARGO_PKG_VERSION")))
+            .tcp_nodelay(true)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()?;
+        let cors_origins = cors_origins(&cfg.allowed_origins)?;
+        Ok(Arc::new(Self {
+            gemini,
+            mem0,
+            client,
+            timeouts: Timeouts { response: cfg.response_timeout(), idle: cfg.idle_timeout() },
+            max_body_bytes: cfg.max_body_bytes,
+            limiter: RateLimiter::new(cfg.rate_limit_per_minute, cfg.rate_limit_burst),
+            trust_forwarded_for: cfg.trust_forwarded_for,
+            cors: cors_layer(&cors_origins),
+            cors_origins,
+            hosts: AllowedHosts::new(&cfg.allowed_hosts, cfg.host)?,
+            listen_port: AtomicU16::new(cfg.port),
+            dist: cfg.dist.clone(),
+        }))
+    }
+
+    /// The port the proxy listens on.
+    pub fn listen_port(&self) -> u16 {
+        self.listen_port.load(Ordering::Relaxed)
+    }
+
+    /// Records the port actually bound (`--port 0` picks one at bind time).
+    pub fn set_listen_port(&self, port: u16) {
+        self.listen_port.store(port, Ordering::Relaxed);
+    }
+}
+
+/// Validates `--allowed-origins` entries (`*` and anything not a bare http(s) origin refused).
+fn cors_origins(origins: &[String]) -> Result<Vec<HeaderValue>, StartError> {
+    origins
+        .iter()
+        .map(|o| o.trim().trim_end_matches('/'))
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            let ok = (o.starts_with("http://") || o.starts_with("https://")) && !o.contains('*');
+            ok.then(|| HeaderValue::from_str(o).ok()).flatten().ok_or_else(|| StartError::Origin(o.to_owned()))
+        })
+        .collect()
+}
+
+/// CORS for the given origins (`None` when the list is empty: same-origin only).
+fn cors_layer(origins: &[HeaderValue]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins.iter().cloned()))
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+                header::AUTHORIZATION,
+                HeaderName::from_static("x-goog-api-key"),
+            ])
+            .expose_headers([header::RETRY_AFTER, header::CONTENT_TYPE])
+            .max_age(Duration::from_secs(600)),
+    )
+}
