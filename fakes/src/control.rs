@@ -1,20 +1,23 @@
-//! Test-control plumbing shared by both fakes: request recording, the "down"
-//! switch, permissive CORS, and the `/_fake/*` control routes
+//! Test-control plumbing shared by every fake: request recording (with body sizes in both
+//! directions), the "down" switch, permissive CORS, and the `/_fake/*` control routes
 //! (`reset`, `requests`, `script`, `down`).
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::body::{to_bytes, Body};
+use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Serialize;
+use http_body::{Frame, SizeHint};
+use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 
@@ -41,6 +44,41 @@ pub struct RecordedRequest {
     pub ts_ms: u64,
     /// The status the fake answered with (recorded once the response head is ready).
     pub status: u16,
+    /// Size of the request body in bytes, as received.
+    pub request_bytes: usize,
+    /// Size of the response body in bytes sent so far (final once the body has ended;
+    /// a stream still open counts what it has sent).
+    pub response_bytes: ResponseBytes,
+}
+
+/// A response body size that grows while the body is being sent.
+#[derive(Debug, Clone, Default)]
+pub struct ResponseBytes(Arc<AtomicU64>);
+
+impl ResponseBytes {
+    /// Bytes sent so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Serialize for ResponseBytes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(self.get())
+    }
+}
+
+/// A script step a fake could not accept.
+#[derive(Debug, thiserror::Error)]
+pub enum ScriptError {
+    /// Step `index` of the posted list is malformed.
+    #[error("step {index}: {reason}")]
+    BadStep {
+        /// Position of the step in the posted list.
+        index: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// State every fake carries for its control plane.
@@ -89,8 +127,8 @@ pub trait Controlled: Send + Sync + 'static {
     fn control(&self) -> &ControlPlane;
     /// Clears fake-specific state (script queue, store).
     fn reset_extra(&self);
-    /// Appends script steps; returns the queue length or a description of the bad step.
-    fn push_script(&self, steps: Vec<Value>) -> Result<usize, String>;
+    /// Appends script steps; returns the queue length, or the first bad step.
+    fn push_script(&self, steps: Vec<Value>) -> Result<usize, ScriptError>;
     /// The response sent to every non-control request while the fake is down.
     fn down_response(&self) -> Response;
 }
@@ -122,7 +160,7 @@ async fn script<S: Controlled>(State(s): State<Arc<S>>, body: axum::body::Bytes)
     };
     match s.push_script(steps) {
         Ok(queued) => Json(json!({"ok": true, "queued": queued})).into_response(),
-        Err(e) => bad_control(&e),
+        Err(e) => bad_control(&e.to_string()),
     }
 }
 
@@ -168,6 +206,8 @@ pub async fn record_and_gate<S: Controlled>(State(s): State<Arc<S>>, req: Reques
         body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         ts_ms: now_ms(),
         status: 0,
+        request_bytes: bytes.len(),
+        response_bytes: ResponseBytes::default(),
     };
     let response = if s.control().is_down() {
         s.down_response()
@@ -175,24 +215,45 @@ pub async fn record_and_gate<S: Controlled>(State(s): State<Arc<S>>, req: Reques
         next.run(Request::from_parts(parts, Body::from(bytes))).await
     };
     recorded.status = response.status().as_u16();
+    let counter = recorded.response_bytes.clone();
     s.control().record(recorded);
-    response
+    let (parts, body) = response.into_parts();
+    Response::from_parts(parts, Body::new(CountingBody { inner: body, sent: counter }))
 }
 
-/// Decodes a query string into a map (last value wins).
-pub fn parse_query(q: Option<&str>) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for pair in q.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        out.insert(decode_component(k), decode_component(v));
+/// A response body that adds every data frame's length to a shared counter, keeping the
+/// inner body's size hint (so a known length still goes out as `Content-Length`).
+struct CountingBody {
+    inner: Body,
+    sent: ResponseBytes,
+}
+
+impl http_body::Body for CountingBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &polled {
+            if let Some(data) = frame.data_ref() {
+                self.sent.0.fetch_add(data.len() as u64, Ordering::SeqCst);
+            }
+        }
+        polled
     }
-    out
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
 }
 
-/// Percent-decodes one query component, treating `+` as a space.
-pub fn decode_component(s: &str) -> String {
-    let plus = s.replace('+', " ");
-    percent_encoding::percent_decode_str(&plus).decode_utf8_lossy().into_owned()
+/// Decodes a query string into a map (last value wins, `+` is a space).
+pub fn parse_query(q: Option<&str>) -> BTreeMap<String, String> {
+    form_urlencoded::parse(q.unwrap_or("").as_bytes()).into_owned().collect()
 }
 
 /// Milliseconds since the Unix epoch.

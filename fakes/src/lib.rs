@@ -4,8 +4,11 @@
 //! modules ([`gemini`], [`mem0`]) with their shared control plane ([`control`]).
 
 pub mod control;
+pub mod faults;
+pub mod filters;
 pub mod gemini;
 pub mod mem0;
+pub mod relevance;
 
 use std::future::Future;
 use std::net::SocketAddr;
