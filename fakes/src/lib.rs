@@ -1,7 +1,8 @@
-//! `wellness0-fakes`: native fake servers for the Gemini API and the mem0
-//! Platform API, used by every wellness0 test. This file wires the pieces:
-//! the CLI ([`Cli`]), binding and serving ([`serve`]), and the per-fake
-//! modules ([`gemini`], [`mem0`]) with their shared control plane ([`control`]).
+//! `wellness0-fakes`: native fake servers for the Gemini API, the mem0 Platform API and a
+//! self-hosted mem0 server, used by every wellness0 test. This file wires the pieces: the CLI
+//! ([`Cli`]), binding and serving ([`serve`]), and the per-fake modules ([`gemini`], [`mem0`],
+//! [`selfhosted`]) with what they share: the control plane ([`control`]), scripted faults
+//! ([`faults`]), mem0's filter expressions ([`filters`]) and memory ranking ([`relevance`]).
 
 pub mod control;
 pub mod faults;
@@ -9,6 +10,7 @@ pub mod filters;
 pub mod gemini;
 pub mod mem0;
 pub mod relevance;
+pub mod selfhosted;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -19,14 +21,17 @@ use tokio::net::TcpListener;
 
 /// Command line of the `fakes` binary (every flag can also come from the environment).
 #[derive(Debug, Clone, Parser)]
-#[command(name = "fakes", about = "Fake Gemini and mem0 servers for tests")]
+#[command(name = "fakes", about = "Fake Gemini, mem0 Platform and self-hosted mem0 servers for tests")]
 pub struct Cli {
     /// Port of the Gemini fake (0 = any free port; omitted = not started).
     #[arg(long, env = "FAKES_GEMINI_PORT")]
     pub gemini_port: Option<u16>,
-    /// Port of the mem0 fake (0 = any free port; omitted = not started).
+    /// Port of the mem0 Platform fake (0 = any free port; omitted = not started).
     #[arg(long, env = "FAKES_MEM0_PORT")]
     pub mem0_port: Option<u16>,
+    /// Port of the self-hosted mem0 fake (0 = any free port; omitted = not started).
+    #[arg(long, env = "FAKES_SELFHOSTED_PORT")]
+    pub selfhosted_port: Option<u16>,
     /// Address to bind.
     #[arg(long, env = "FAKES_HOST", default_value = "127.0.0.1")]
     pub host: String,
@@ -45,13 +50,31 @@ pub struct Cli {
     /// Extra latency of every mem0 request, in ms.
     #[arg(long, env = "FAKES_MEM0_LATENCY_MS", default_value_t = 0)]
     pub mem0_latency_ms: u64,
+    /// How long an inferring mem0 add takes until its event SUCCEEDED, in ms.
+    #[arg(long, env = "FAKES_MEM0_EVENT_MS", default_value_t = 50)]
+    pub mem0_event_ms: u64,
+    /// The self-hosted fake's admin key (`X-API-Key`).
+    #[arg(long, env = "FAKES_SELFHOSTED_KEY", default_value = "test-selfhosted-key")]
+    pub selfhosted_key: String,
+    /// A non-admin user's key the self-hosted fake also accepts.
+    #[arg(long, env = "FAKES_SELFHOSTED_MEMBER_KEY")]
+    pub selfhosted_member_key: Option<String>,
+    /// Run the self-hosted fake with auth disabled (requests without a key are let in).
+    #[arg(long, env = "FAKES_SELFHOSTED_AUTH_DISABLED")]
+    pub selfhosted_auth_disabled: bool,
+    /// Extra latency of every self-hosted request, in ms.
+    #[arg(long, env = "FAKES_SELFHOSTED_LATENCY_MS", default_value_t = 0)]
+    pub selfhosted_latency_ms: u64,
+    /// The one origin the self-hosted fake's CORS allows (changeable with `POST /_fake/cors`).
+    #[arg(long, env = "FAKES_SELFHOSTED_CORS_ORIGIN", default_value = "http://localhost:3000")]
+    pub selfhosted_cors_origin: String,
 }
 
 /// Errors of the `fakes` binary.
 #[derive(Debug, thiserror::Error)]
 pub enum FakesError {
-    /// Neither port was given.
-    #[error("nothing to start: pass --gemini-port and/or --mem0-port")]
+    /// No port was given.
+    #[error("nothing to start: pass --gemini-port, --mem0-port and/or --selfhosted-port")]
     NothingToStart,
     /// Binding a listener failed.
     #[error("cannot bind {addr}: {source}")]
@@ -68,7 +91,7 @@ pub enum FakesError {
 
 /// A bound, not yet serving, fake.
 pub struct Bound {
-    /// `"gemini"` or `"mem0"`.
+    /// `"gemini"`, `"mem0"` or `"selfhosted"`.
     pub name: &'static str,
     /// The actual address (port 0 resolved).
     pub addr: SocketAddr,
@@ -98,9 +121,19 @@ pub async fn bind(cli: &Cli) -> Result<Vec<Bound>, FakesError> {
         let state = mem0::Mem0State::new(mem0::Mem0Config {
             api_key: cli.mem0_key.clone(),
             latency_ms: cli.mem0_latency_ms,
-            ..mem0::Mem0Config::default()
+            async_delay_ms: cli.mem0_event_ms,
         });
         out.push(bind_one("mem0", &cli.host, port, mem0::app(state)).await?);
+    }
+    if let Some(port) = cli.selfhosted_port {
+        let state = selfhosted::SelfHostedState::new(selfhosted::SelfHostedConfig {
+            api_key: cli.selfhosted_key.clone(),
+            member_key: cli.selfhosted_member_key.clone(),
+            auth_disabled: cli.selfhosted_auth_disabled,
+            latency_ms: cli.selfhosted_latency_ms,
+            cors_origin: cli.selfhosted_cors_origin.clone(),
+        });
+        out.push(bind_one("selfhosted", &cli.host, port, selfhosted::app(state)).await?);
     }
     if out.is_empty() {
         return Err(FakesError::NothingToStart);
