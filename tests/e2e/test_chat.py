@@ -1,21 +1,23 @@
 """The chat, end to end: the seed's script, streaming, reload, settings and keys."""
 
-from conftest import GEMINI_KEY
+import time
+
+from harness import GEMINI_KEY
+from seed_script import SEED_SCRIPT
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-SEED_SCRIPT = [
-    "Hi, I am a war veteran. I was deployed in Afghanistan and since coming home I have been dealing with PTSD.",
-    "Can you suggest some physical therapy centres in the US that work with veterans?",
-    "Do you remember my war story? The country?",
-]
 
+def observe_stream(page, index, timeout=20):
+    """Polls a streaming reply and returns the distinct text lengths seen before it finished.
 
-def observe_stream(page, index):
-    """Polls a streaming reply and returns the distinct text lengths seen before it finished."""
+    Fails if the reply is still streaming after `timeout` seconds (a hung stream must not hang the test).
+    """
     lengths = []
     busy_seen = False
-    while page.reply(index).get_attribute("data-state") in ("streaming", None):
+    deadline = time.monotonic() + timeout
+    while page.reply_state(index) in ("streaming", None):
+        assert time.monotonic() < deadline, f"reply #{index} still streaming after {timeout} s: {lengths}"
         busy_seen |= page.one("transcript").get_attribute("aria-busy") == "true"
         length = len(page.reply_text(index))
         if length and (not lengths or lengths[-1] != length):
@@ -47,10 +49,12 @@ def test_seed_script_streams_replies_with_history_and_survives_reload(page, fake
     assert last[0]["parts"][0]["text"] == SEED_SCRIPT[0]
     assert last[-1]["parts"][0]["text"] == SEED_SCRIPT[2], "the persona must not be glued onto the user's text"
 
+    replies = [page.reply_text(i) for i in range(3)]
     page.d.refresh()
     page.wait(lambda: len(page.replies()) == 3)
     assert page.user_messages() == SEED_SCRIPT
     assert all(r.get_attribute("data-state") == "done" for r in page.replies())
+    assert [page.reply_text(i) for i in range(3)] == replies, "the replies come back word for word"
     page.screenshot("seed-script-desktop")
     page.phone()
     assert page.no_sideways_scroll(), "no sideways scrolling on a phone"
@@ -72,6 +76,10 @@ def test_key_stays_out_of_the_dom_urls_and_device_storage(page, fakes):
     req = fakes.stream_requests()[0]
     assert req["headers"]["x-goog-api-key"] == secret
     assert secret not in req["path"] and secret not in str(req["query"])
+    # Nor once the conversation (with its failed reply) has been saved.
+    local = page.d.execute_script("return JSON.stringify(Object.assign({}, localStorage)) + document.cookie")
+    assert "wellness0.conversation" in local and secret not in local
+    assert secret not in page.d.page_source
 
 
 def test_model_picker_lists_chat_models_from_the_api(page, fakes):

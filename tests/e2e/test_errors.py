@@ -1,6 +1,6 @@
 """Every failure the chat can meet: a clear message in place, nothing typed or received lost."""
 
-from conftest import GEMINI_KEY
+from harness import GEMINI_KEY
 
 HOSTILE = (
     '<img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script>\n\n'
@@ -43,7 +43,10 @@ def test_rate_limit_waits_as_told_then_retries_by_itself(page, fakes):
     text = page.one("reply-waiting", waiting).text
     assert "rate limit" in text and "Trying again in" in text
     page.wait_reply_state(0, "done")
-    assert len(fakes.stream_requests()) == 2
+    streams = fakes.stream_requests()
+    assert len(streams) == 2
+    waited = streams[1]["ts_ms"] - streams[0]["ts_ms"]
+    assert waited >= 950, f"told to wait 1 s, retried after {waited} ms"
 
 
 def test_long_quota_wait_is_reported_not_retried(page, fakes):
@@ -61,7 +64,11 @@ def test_server_errors_back_off_and_recover(page, fakes):
     page.send("hello")
     page.wait_reply_state(0, "waiting")
     page.wait_reply_state(0, "done", timeout=20)
-    assert len(fakes.stream_requests()) == 3
+    streams = fakes.stream_requests()
+    assert len(streams) == 3
+    # Backoff: 1 s, then 2 s, each scaled down by jitter to no less than half.
+    gaps = [b["ts_ms"] - a["ts_ms"] for a, b in zip(streams, streams[1:])]
+    assert gaps[0] >= 450 and gaps[1] >= 950, f"retried too soon: {gaps} ms"
 
 
 def test_persistent_overload_gives_up_with_a_message(page, fakes):
@@ -144,7 +151,7 @@ def test_hostile_reply_is_shown_as_text_and_never_runs(page, fakes):
     assert [a.get_attribute("href") for a in links] == ["https://example.org/help"]
     assert links[0].get_attribute("rel") == "noopener noreferrer nofollow"
     assert "<img src=x" in page.reply_text(0)
-    assert page.d.execute_script("return window.__pwned === undefined")
+    assert not page.hostile_code_ran()
 
 
 def test_blocked_prompt_is_a_clear_refusal(page, fakes):

@@ -1,0 +1,136 @@
+"""`ChatPage`: the app as a person uses it (Settings, composer, replies), driven over WebDriver."""
+
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from .binaries import ROOT
+from .fakes import GEMINI_KEY
+
+ARTIFACTS = ROOT / "tests" / "e2e" / "artifacts"
+
+
+class ChatPage:
+    """What a person does with the page, in their words."""
+
+    def __init__(self, driver, site_url, fakes, artifacts=ARTIFACTS):
+        self.d = driver
+        self.site_url = site_url
+        self.fakes = fakes
+        self.artifacts = artifacts
+
+    def wait(self, condition, timeout=15, message=""):
+        # The page re-renders as it streams: an element found a moment ago may be gone; look again.
+        return WebDriverWait(self.d, timeout, poll_frequency=0.05,
+                             ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: condition(), message)
+
+    def by_testid(self, testid, within=None):
+        return (within or self.d).find_elements(By.CSS_SELECTOR, f"[data-testid='{testid}']")
+
+    def one(self, testid, within=None):
+        found = self.wait(lambda: self.by_testid(testid, within), message=f"no [data-testid={testid}]")
+        return found[0]
+
+    def open(self):
+        self.d.get(self.site_url)
+        self.one("transcript")
+        return self
+
+    def settings_open(self):
+        return "open" in self.one("settings").get_attribute("class")
+
+    def configure(self, key=GEMINI_KEY, base_url=None, model=None, user_id=None, mem0_key=None, mem0_url=None,
+                  use_memory=None, deadline_ms=None):
+        """Fills Settings like a user. Memory stays unset unless a mem0 key is given."""
+        if not self.settings_open():
+            self.one("open-settings").click()
+        self.wait(self.settings_open)
+        if key is not None:
+            self.one("gemini-key").send_keys(key)
+        self.replace_text("gemini-base-url", base_url or self.fakes.gemini_url)
+        if mem0_key is not None:
+            self.one("mem0-key").send_keys(mem0_key)
+            self.replace_text("mem0-base-url", mem0_url or self.fakes.mem0_url)
+        if use_memory is not None and self.one("use-memory").is_selected() != use_memory:
+            self.one("use-memory").click()
+        if deadline_ms is not None:
+            self.replace_text("memory-deadline", str(deadline_ms))
+        if model is not None:
+            self.replace_text("model", model)
+        if user_id is not None:
+            self.replace_text("user-id", user_id)
+        self.one("settings-save").click()
+        self.one("settings-saved")
+        self.one("settings-close").click()
+        self.wait(lambda: not self.settings_open())
+        return self
+
+    def replace_text(self, testid, text):
+        el = self.one(testid)
+        el.send_keys(Keys.CONTROL, "a")
+        el.send_keys(Keys.DELETE)
+        el.send_keys(text)
+
+    def send(self, text):
+        box = self.one("composer-input")
+        box.send_keys(text)
+        box.send_keys(Keys.ENTER)
+
+    def replies(self):
+        return self.by_testid("message-model")
+
+    def user_messages(self):
+        return [m.text for m in self.by_testid("message-user")]
+
+    def reply(self, index):
+        self.wait(lambda: len(self.replies()) > index, message=f"no reply #{index}")
+        return self.replies()[index]
+
+    def reply_state(self, index):
+        return self.reply(index).get_attribute("data-state")
+
+    def wait_reply_state(self, index, state, timeout=15):
+        self.wait(lambda: self.reply_state(index) == state, timeout, message=f"reply #{index} never reached {state}")
+        return self.reply(index)
+
+    def reply_text(self, index):
+        return self.by_testid("message-text", self.reply(index))[0].text
+
+    def notice(self):
+        return self.one("composer-notice").text
+
+    def phone(self, width=375, height=812):
+        """Emulates a phone screen (a plain window cannot be made narrower than 500 px)."""
+        self.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True})
+        self.wait(lambda: self.d.execute_script("return window.innerWidth") == width)
+
+    def no_sideways_scroll(self):
+        return self.d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+
+    def screenshot(self, name):
+        self.artifacts.mkdir(parents=True, exist_ok=True)
+        path = self.artifacts / f"{name}.png"
+        self.d.save_screenshot(str(path))
+        return path
+
+    def hostile_code_ran(self):
+        """Whether text the page showed ran as code (it sets `window.__pwned`).
+
+        An injected `<img src=x onerror=…>` fires only once its image has failed to load, so this
+        first loads a broken image of its own and waits for that error, then looks.
+        """
+        return self.d.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            let finished = false;
+            const finish = () => {
+              if (finished) return;
+              finished = true;
+              setTimeout(() => done(window.__pwned !== undefined), 100);
+            };
+            const probe = new Image();
+            probe.onerror = probe.onload = finish;
+            probe.src = 'x?broken-image-probe=' + Date.now();
+            setTimeout(finish, 3000);
+        """)
