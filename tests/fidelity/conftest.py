@@ -8,24 +8,18 @@ Run from the repo root:
 The fakes binary is taken from $FAKES_BIN, or built with `cargo build -p wellness0-fakes`.
 """
 
-import json
 import os
 import re
 import subprocess
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from fidelity_fakes import GEMINI_KEY, MEM0_EVENT_MS, MEM0_KEY, SELFHOSTED_KEY, SELFHOSTED_MEMBER_KEY
+
 os.environ.setdefault("MEM0_TELEMETRY", "False")
 
 ROOT = Path(__file__).resolve().parents[2]
-GEMINI_KEY = "test-gemini-key"
-MEM0_KEY = "test-mem0-key"
-SELFHOSTED_KEY = "test-selfhosted-key"
-SELFHOSTED_MEMBER_KEY = "m0sk_member_key"
-# Long enough to watch an add's event go PENDING -> RUNNING -> SUCCEEDED.
-MEM0_EVENT_MS = 400
 SERVICES = ("gemini", "mem0", "selfhosted")
 
 
@@ -56,16 +50,3 @@ def fakes():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-
-
-def control(base, path, body=None):
-    """Calls a /_fake/ control route and returns the decoded JSON."""
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(
-        base + path,
-        data=data,
-        method="POST" if data is not None or path != "/_fake/requests" else "GET",
-        headers={"content-type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.loads(resp.read())

@@ -6,7 +6,7 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from conftest import GEMINI_KEY, control
+from fidelity_fakes import GEMINI_KEY, control
 
 MODEL = "gemini-3.5-flash"
 

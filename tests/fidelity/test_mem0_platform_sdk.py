@@ -10,7 +10,7 @@ import pytest
 from mem0 import MemoryClient
 from mem0.exceptions import MemoryError as Mem0Error
 
-from conftest import MEM0_KEY, control
+from fidelity_fakes import MEM0_KEY, control
 
 
 @pytest.fixture()

@@ -6,7 +6,7 @@ source and checked against FastAPI 0.115.8 / pydantic 2.10 (the versions the ser
 import httpx
 import pytest
 
-from conftest import SELFHOSTED_KEY, SELFHOSTED_MEMBER_KEY, control
+from fidelity_fakes import SELFHOSTED_KEY, SELFHOSTED_MEMBER_KEY, control
 
 ADMIN = {"X-API-Key": SELFHOSTED_KEY}
 MEMBER = {"X-API-Key": SELFHOSTED_MEMBER_KEY}
