@@ -96,6 +96,20 @@ pub struct Config {
     #[arg(long, env = "WELLNESS0_IDLE_TIMEOUT_SECS", default_value_t = 120)]
     pub idle_timeout_secs: u64,
 
+    /// Most client connections open at once (lowered to fit the open-file limit). At the cap,
+    /// the connection idle longest is closed to make room; busy ones are never closed.
+    #[arg(long, env = "WELLNESS0_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Seconds a client has to send a complete request head after connecting or after its
+    /// previous response; idle keep-alive connections are closed after it too (slow-loris).
+    #[arg(long, env = "WELLNESS0_CLIENT_HEADER_TIMEOUT_SECS", default_value_t = 15)]
+    pub client_header_timeout_secs: u64,
+
+    /// Seconds a request body may stall (no bytes arriving) before the request is refused (408).
+    #[arg(long, env = "WELLNESS0_CLIENT_BODY_TIMEOUT_SECS", default_value_t = 30)]
+    pub client_body_timeout_secs: u64,
+
     /// Seconds open requests (e.g. streams) may keep running after SIGTERM / ctrl-c.
     #[arg(long, env = "WELLNESS0_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
@@ -123,6 +137,9 @@ impl Config {
             response_timeout_secs: 120,
             idle_timeout_secs: 120,
             shutdown_grace_secs: 10,
+            max_connections: 1024,
+            client_header_timeout_secs: 15,
+            client_body_timeout_secs: 30,
         }
     }
 
@@ -229,6 +246,9 @@ mod tests {
             "--response-timeout-secs",
             "--idle-timeout-secs",
             "--shutdown-grace-secs",
+            "--max-connections",
+            "--client-header-timeout-secs",
+            "--client-body-timeout-secs",
         ] {
             assert!(help.contains(flag), "{flag} missing from --help");
         }
@@ -245,6 +265,9 @@ mod tests {
         assert_eq!(parsed.rate_limit_burst, d.rate_limit_burst);
         assert_eq!(parsed.response_timeout_secs, d.response_timeout_secs);
         assert_eq!(parsed.idle_timeout_secs, d.idle_timeout_secs);
+        assert_eq!(parsed.max_connections, d.max_connections);
+        assert_eq!(parsed.client_header_timeout_secs, d.client_header_timeout_secs);
+        assert_eq!(parsed.client_body_timeout_secs, d.client_body_timeout_secs);
     }
 
     #[test]

@@ -55,6 +55,24 @@ pub enum AppError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// The request body stalled longer than the client body timeout.
+    #[error("the request body stalled for more than {}s", .after.as_secs())]
+    BodyTimeout {
+        /// The API the request was for.
+        api: Api,
+        /// The configured stall timeout.
+        after: Duration,
+    },
+    /// The upstream answered with something that must not reach the browser.
+    #[error("the {} answered with {what} (status {status}); wellness0-proxy does not pass it on", .api.name())]
+    UpstreamAnswer {
+        /// The upstream.
+        api: Api,
+        /// The upstream's status.
+        status: u16,
+        /// What was wrong with it.
+        what: &'static str,
+    },
     /// The request body could not be read (client went away).
     #[error("could not read the request body")]
     BodyRead(Api),
@@ -111,6 +129,8 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::BodyRead(_) => StatusCode::BAD_REQUEST,
+            AppError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            AppError::UpstreamAnswer { .. } => StatusCode::BAD_GATEWAY,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unreachable { .. } => StatusCode::BAD_GATEWAY,
             AppError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
@@ -129,6 +149,8 @@ impl AppError {
             AppError::BodyTooLarge { api, .. }
             | AppError::BodyRead(api)
             | AppError::Unreachable { api, .. }
+            | AppError::BodyTimeout { api, .. }
+            | AppError::UpstreamAnswer { api, .. }
             | AppError::Timeout { api, .. } => Some(*api),
         }
     }
@@ -151,7 +173,7 @@ fn google_status(code: StatusCode) -> &'static str {
         404 => "NOT_FOUND",
         429 => "RESOURCE_EXHAUSTED",
         502 | 503 => "UNAVAILABLE",
-        504 => "DEADLINE_EXCEEDED",
+        408 | 504 => "DEADLINE_EXCEEDED",
         _ => "UNKNOWN",
     }
 }

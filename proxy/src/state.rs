@@ -12,6 +12,7 @@ use crate::config::{clean_key, Config, DotenvError};
 use crate::error::Api;
 use crate::forward::{Timeouts, Upstream, UpstreamError};
 use crate::guard::host::{AllowedHosts, BadHostRule};
+use crate::http::index::SiteIndex;
 use crate::ratelimit::RateLimiter;
 
 /// Everything request handlers share.
@@ -41,8 +42,23 @@ pub struct AppState {
     pub hosts: AllowedHosts,
     /// The port the proxy listens on (known once bound; see [`AppState::set_listen_port`]).
     listen_port: AtomicU16,
+    /// Limits on client connections.
+    pub limits: ClientLimits,
     /// The site directory.
     pub dist: std::path::PathBuf,
+    /// The site's `index.html` (with the proxy marker) and the CSP derived from it.
+    pub index: SiteIndex,
+}
+
+/// Limits on client connections (see [`crate::server`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientLimits {
+    /// Until a complete request head has arrived (also the keep-alive idle time).
+    pub header_timeout: Duration,
+    /// Longest stall inside a request body.
+    pub body_timeout: Duration,
+    /// Most open connections (before the open-file limit is applied).
+    pub max_connections: usize,
 }
 
 /// Why the proxy could not start.
@@ -100,7 +116,13 @@ impl AppState {
             cors_origins,
             hosts: AllowedHosts::new(&cfg.allowed_hosts, cfg.host)?,
             listen_port: AtomicU16::new(cfg.port),
+            limits: ClientLimits {
+                header_timeout: Duration::from_secs(cfg.client_header_timeout_secs.max(1)),
+                body_timeout: Duration::from_secs(cfg.client_body_timeout_secs.max(1)),
+                max_connections: cfg.max_connections.max(1),
+            },
             dist: cfg.dist.clone(),
+            index: SiteIndex::load(cfg.dist.join("index.html")),
         }))
     }
 

@@ -190,6 +190,55 @@ async fn logs_never_contain_keys_or_message_bodies() {
     }
 }
 
+#[tokio::test]
+async fn with_256_open_files_300_silent_connections_do_not_lock_out_a_health_check() {
+    // The failure this guards against: with a 256 open-file limit, 300 silent connections used
+    // to stop the proxy accepting anything, forever.
+    let dir = temp_dir("fdlimit");
+    let mut child = Command::new("sh")
+        .current_dir(&dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .args(["-c", &format!("ulimit -n 256 && exec {BIN} --port 0 --rate-limit-per-minute 0 --dist .")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let base = format!("http://{}", line.trim_end().strip_prefix("wellness0-proxy listening on http://").unwrap());
+    let addr = base.trim_start_matches("http://").to_owned();
+    let mut silent = Vec::new();
+    for _ in 0..300 {
+        silent.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    }
+    let c = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build().unwrap();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let resp = c.get(format!("{base}/api/health")).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert!(started.elapsed() < Duration::from_secs(2), "health took {:?}", started.elapsed());
+    }
+    drop(silent);
+    let logs = stop(child);
+    // (256 - 32 reserved) / 2 files per connection.
+    assert!(logs.contains("max_connections=112"), "{logs}");
+    assert!(!logs.contains("accept failed"), "the proxy ran out of open files:\n{logs}");
+}
+
+#[tokio::test]
+async fn long_paths_are_cut_in_the_log() {
+    let dir = temp_dir("longlog");
+    let (child, base) = start(&dir, &["--dist", "."], &[]);
+    let long = format!("/api/{}", "x".repeat(5000));
+    let resp = client().get(format!("{base}{long}")).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    let logs = stop(child);
+    let line = logs.lines().find(|l| l.contains("/api/xxx")).expect("an access log line");
+    assert!(line.contains(&format!("/api/{}…", "x".repeat(195))), "{line}");
+    assert!(!line.contains(&"x".repeat(196)), "{line}");
+}
+
 #[test]
 fn help_documents_the_flags_and_hides_key_values() {
     let out = Command::new(BIN)

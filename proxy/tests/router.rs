@@ -362,7 +362,7 @@ async fn static_files_have_the_right_type_and_cache_headers() {
         assert_eq!(resp.status(), StatusCode::OK, "{path}");
         assert!(header_str(&resp, header::CONTENT_TYPE).unwrap().starts_with("text/html"));
         assert_eq!(header_str(&resp, header::CACHE_CONTROL), Some("no-cache"), "{path}");
-        assert_eq!(body_bytes(resp).await, INDEX.as_bytes());
+        assert_eq!(body_bytes(resp).await, served_index().as_bytes());
     }
 
     // Unhashed files are revalidated too.
@@ -378,7 +378,7 @@ async fn spa_fallback_serves_index_for_routes_but_not_for_missing_files() {
         let resp = send(&r, req("GET", path)).await;
         assert_eq!(resp.status(), StatusCode::OK, "{path}");
         assert_eq!(header_str(&resp, header::CACHE_CONTROL), Some("no-cache"));
-        assert_eq!(body_bytes(resp).await, INDEX.as_bytes(), "{path}");
+        assert_eq!(body_bytes(resp).await, served_index().as_bytes(), "{path}");
     }
     for path in ["/missing.js", "/wellness0-0000000000000000_bg.wasm", "/../Cargo.toml", "/%2e%2e/Cargo.toml"] {
         let resp = send(&r, req("GET", path)).await;

@@ -21,6 +21,6 @@ pub async fn proxy(State(state): State<Arc<AppState>>, req: Request) -> Result<R
     let url = state.gemini.url(&path, query.as_deref()).ok_or_else(not_found)?;
     let method = req.method().clone();
     let headers = req.headers().clone();
-    let body = read_body(req, Api::Gemini, state.max_body_bytes).await?;
+    let body = read_body(req, Api::Gemini, state.max_body_bytes, state.limits.body_timeout).await?;
     forward(&state.client, &state.gemini, state.timeouts, method, url, &headers, body).await
 }

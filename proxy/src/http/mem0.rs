@@ -19,6 +19,6 @@ pub async fn proxy(State(state): State<Arc<AppState>>, req: Request) -> Result<R
     let url = state.mem0.url(&path, req.uri().query()).ok_or_else(not_found)?;
     let method = req.method().clone();
     let headers = req.headers().clone();
-    let body = read_body(req, Api::Mem0, state.max_body_bytes).await?;
+    let body = read_body(req, Api::Mem0, state.max_body_bytes, state.limits.body_timeout).await?;
     forward(&state.client, &state.mem0, state.timeouts, method, url, &headers, body).await
 }

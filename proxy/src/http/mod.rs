@@ -4,7 +4,9 @@
 
 pub mod gemini;
 pub mod health;
+pub mod index;
 pub mod mem0;
+pub mod security;
 pub mod site;
 
 use std::sync::Arc;
@@ -38,8 +40,9 @@ pub fn app(state: Arc<AppState>) -> Router {
     }
     Router::new()
         .merge(api)
-        .fallback_service(site::router(&state.dist))
+        .fallback_service(site::router(state.clone()))
         .layer(middleware::from_fn_with_state(state.clone(), guard::host_guard))
+        .layer(middleware::from_fn_with_state(state.clone(), security::security_headers))
         .layer(middleware::from_fn(access_log))
         .with_state(state)
 }

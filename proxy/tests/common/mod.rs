@@ -27,6 +27,11 @@ pub const CSS: &str = "main-90ec1d33041cc199.css";
 pub const SHORT_HASH_JS: &str = "wellness0-9fb7b68917aa50e.js";
 pub const INDEX: &str = "<!doctype html><html><head><title>wellness0</title></head><body>index</body></html>\n";
 
+/// `INDEX` as the proxy serves it: the proxy marker right after `<head>`.
+pub fn served_index() -> String {
+    INDEX.replacen("<head>", "<head><meta name=\"wellness0-proxy\" content=\"1\">", 1)
+}
+
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// A fresh empty temp directory.
