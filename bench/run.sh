@@ -10,8 +10,8 @@
 # environment variables BENCH_MEM0_LATENCY_MS, BENCH_FIRST_TOKEN_MS, BENCH_CHUNK_MS. Other flags
 # are passed to bench/bench.py (see `bench/bench.py --help`).
 #
-# Installs what is missing (idempotent): twiggy, the Python venv with tests/requirements.txt
-# (brotli, selenium), the fakes binary, and dist/ (trunk build --release) if it is absent.
+# Tools come from scripts/setup.sh (idempotent: twiggy, the Python venv with brotli and selenium);
+# then it builds what is missing: the fakes binary, and dist/ (trunk build --release) if absent.
 # Loopback only; the fakes, static server, chromedriver and Chromium it starts are stopped on exit.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/env.sh"
@@ -34,18 +34,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# --- tools, idempotently
-if ! command -v twiggy >/dev/null 2>&1; then
-  echo "[bench] installing twiggy" >&2
-  cargo install twiggy --locked
-fi
-if [[ ! -x .venv/bin/python ]]; then
-  python3 -m venv .venv
-fi
-if ! .venv/bin/python -c 'import brotli, selenium' 2>/dev/null; then
-  echo "[bench] installing Python packages from tests/requirements.txt" >&2
-  .venv/bin/pip install -q -r tests/requirements.txt
-fi
+# --- tools (quick when they are there already)
+bash scripts/setup.sh >&2
 
 # --- what is measured: the release site, the named wasm module, the fakes
 fakes_bin="${FAKES_BIN:-}"
@@ -59,7 +49,9 @@ if [[ -z "$fakes_bin" ]]; then
     fakes_bin=target/debug/fakes
   fi
 fi
-if ! ls dist/*.wasm >/dev/null 2>&1 || [[ ! -f dist/index.html || ! -f target/wasm32-unknown-unknown/release/wellness0.wasm ]]; then
+# A site given in DIST_DIR is measured as it is; only the default dist/ is built when missing.
+if [[ -z "${DIST_DIR:-}" ]] && { ! ls dist/*.wasm >/dev/null 2>&1 || [[ ! -f dist/index.html ]] ||
+  [[ ! -f target/wasm32-unknown-unknown/release/wellness0.wasm ]]; }; then
   echo "[bench] building the release site (trunk build --release)" >&2
   trunk build --release
 fi

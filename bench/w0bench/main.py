@@ -1,0 +1,126 @@
+"""Runs the bench: reads the flags, starts the fakes and a static server for `dist/`, runs the
+sections asked for, then writes the report, its charts and the raw results."""
+
+import argparse
+import contextlib
+import datetime
+import json
+import os
+import pathlib
+import platform
+import signal
+import subprocess
+import time
+
+from harness import StaticSite, launch_fakes
+
+from .bundle import bundle
+from .charts import write_charts
+from .common import BENCH, ROOT, log
+from .latency import latency
+from .mem0_bytes import mem0_bytes
+from .rendering import rendering_drawer, rendering_stream
+from .report import write_report
+
+
+def parse_args(description, argv=None):
+    env = os.environ.get
+    ap = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--enforce-budget", action="store_true")
+    ap.add_argument("--mem0-latency-ms", type=int, default=int(env("BENCH_MEM0_LATENCY_MS", 150)))
+    ap.add_argument("--first-token-ms", type=int, default=int(env("BENCH_FIRST_TOKEN_MS", 300)))
+    ap.add_argument("--chunk-ms", type=int, default=int(env("BENCH_CHUNK_MS", 20)))
+    ap.add_argument("--messages", type=int, default=None, help="messages for TTFT/TTLT (10; quick 3)")
+    ap.add_argument("--turns", type=int, default=None, help="turns for mem0 bytes (100; quick 10)")
+    ap.add_argument("--reply-words", type=int, default=120)
+    ap.add_argument("--only", default="bundle,latency,mem0,render", help="comma-separated sections")
+    ap.add_argument("--out", default=None, help="report path (bench/report.md; quick: bench/report-quick.md)")
+    ap.add_argument("--fakes-bin", default=env("FAKES_BIN", str(ROOT / "target" / "debug" / "fakes")))
+    ap.add_argument("--dist", default=env("DIST_DIR", str(ROOT / "dist")))
+    cfg = ap.parse_args(argv)
+    q = cfg.quick
+    cfg.messages = cfg.messages or (3 if q else 10)
+    cfg.turns = cfg.turns or (10 if q else 100)
+    cfg.big_conversation = 2000
+    cfg.memories = 1000
+    cfg.render_reps = 1 if q else 3
+    cfg.load_reps = 1 if q else 3
+    cfg.drawer_reps = 1 if q else 2
+    cfg.suffix = "-quick" if q else ""  # a quick run never overwrites the committed full report
+    return cfg
+
+
+def machine(d_version):
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "0")
+    return {"nproc": os.cpu_count(), "cpu": cpu, "mem": f"{int(mem) / 1048576:.0f} GiB RAM",
+            "os": platform.platform(), "browser": d_version}
+
+
+def start_fakes(stack, binary, mem0_latency, first_token, chunk):
+    """Fakes with the given latencies, stopped when `stack` closes."""
+    launched, fakes = launch_fakes("--mem0-latency-ms", mem0_latency, "--first-token-ms", first_token,
+                                   "--chunk-ms", chunk, binary=binary)
+    stack.enter_context(launched)
+    return fakes
+
+
+def run_sections(cfg, dist, res):
+    only = set(cfg.only.split(","))
+    log("1/4 bundle")
+    res["bundle"] = bundle(dist)
+    wasm_files = list(dist.glob("*.wasm"))
+    if wasm_files:
+        res["dist_built"] = datetime.datetime.fromtimestamp(
+            wasm_files[0].stat().st_mtime, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    log(f"bundle: {res['bundle']['total']['gzip']:,} bytes gzip -> {'PASS' if res['bundle']['pass'] else 'FAIL'}")
+    with contextlib.ExitStack() as stack:
+        site = stack.enter_context(StaticSite(dist)).url
+        fakes = start_fakes(stack, cfg.fakes_bin, cfg.mem0_latency_ms, cfg.first_token_ms, cfg.chunk_ms)
+        browser = subprocess.run([os.environ.get("CHROME_BIN", "/usr/bin/chromium"), "--version"],
+                                 capture_output=True, text=True).stdout.strip()
+        res["machine"] = machine(browser)
+        if "latency" in only:
+            log("2/4 time to first / last token")
+            res["latency"] = latency(site, fakes, cfg)
+        if "mem0" in only:
+            log("3/4 bytes to mem0 per turn")
+            fast = start_fakes(stack, cfg.fakes_bin, 0, 0, 0)
+            res["mem0"] = mem0_bytes(site, fast, cfg)
+        if "render" in only:
+            log("4/4 rendering")
+            res["render_stream"] = rendering_stream(site, fakes, cfg)
+            res["render_drawer"] = rendering_drawer(site, fakes, cfg)
+
+
+def main(description=__doc__):
+    cfg = parse_args(description)
+
+    def on_signal(signum, _frame):
+        raise SystemExit(128 + signum)  # unwinds through every `with`: browsers and fakes are stopped
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    started = datetime.datetime.now(datetime.timezone.utc)
+    t0 = time.time()
+    out = pathlib.Path(cfg.out or BENCH / f"report{cfg.suffix}.md")
+    res = {"commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                    text=True).stdout.strip() or "unknown"}
+    run_sections(cfg, pathlib.Path(cfg.dist), res)
+
+    write_charts(res, cfg, out.parent)
+    elapsed = time.time() - t0
+    write_report(res, cfg, started, elapsed, out)
+    raw = ROOT / "target" / "wellness0-bench"
+    raw.mkdir(parents=True, exist_ok=True)
+    (raw / f"results{cfg.suffix}.json").write_text(json.dumps(res, indent=1, default=str))
+    b = res["bundle"]
+    print(f"bundle first load: {b['total']['gzip']:,} bytes gzip, budget {b['budget']:,}: "
+          f"{'PASS' if b['pass'] else 'FAIL'}")
+    print(f"report: {out} ({elapsed:.0f} s)")
+    if cfg.enforce_budget and not b["pass"]:
+        print("over the bundle budget (--enforce-budget): exit 1")
+        return 1
+    return 0

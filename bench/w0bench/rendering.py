@@ -1,0 +1,120 @@
+"""Section 4: rendering. (a) the cost of appending a streamed chunk to an empty conversation and to
+one of thousands of messages, and restoring such a conversation; (b) the memory drawer on a phone
+with a thousand memories; (c) page memory."""
+
+import time
+
+from harness import MEM0_KEY, ChatPage
+
+from .common import APP_LIST, SIDEBAR_ROWS, log, pct
+from .inpage import bench_driver, heap, install_probe, marks, probe, send_and_wait, top_self_time
+from .texts import conversation_json, reply_text, seed_memories
+
+MESSAGE_SELECTOR = "[data-testid=message-user],[data-testid=message-model]"
+
+
+def stream_replies(d, page, fakes, reps, words, label, profile=False):
+    rows, prof_out = [], None
+    for r in range(reps + (1 if profile else 0)):
+        fakes.control("gemini", "POST", "reset")  # forget the previous reply
+        fakes.script({"kind": "reply", "text": reply_text(1000 + r, words)})
+        before = len(page.replies())
+        d.execute_async_script(probe("stream-probe"))
+        profiling = profile and r == reps  # one extra reply, profiled, not in the timings
+        if profiling:
+            d.execute_cdp_cmd("Profiler.enable", {})
+            d.execute_cdp_cmd("Profiler.setSamplingInterval", {"interval": 200})
+            d.execute_cdp_cmd("Profiler.start", {})
+        send_and_wait(d, page, f"Bench message {r} ({label}).", before)
+        if profiling:
+            prof_out = top_self_time(d.execute_cdp_cmd("Profiler.stop", {})["profile"])
+            prof_out = {"top": prof_out, "chunks": len(marks(d)["chunks"])}
+            d.execute_cdp_cmd("Profiler.disable", {})
+            continue
+        time.sleep(0.3)
+        m = d.execute_script(probe("stream-collect"))
+        mut = m["mut"]
+        dom_lat, task_lat = [], []
+        for c in m["chunks"]:
+            nxt = next((x for x in mut if x["dom"] >= c), None)
+            if nxt:
+                dom_lat.append(nxt["dom"] - c)
+                if nxt["task"] is not None:
+                    task_lat.append(nxt["task"] - c)
+        rows.append({"ttlt": m["end"] - m["send"], "ttft": m["first"] - m["send"], "chunks": len(m["chunks"]),
+                     "dom": dom_lat, "task": task_lat, "longtasks": m["longtasks"]})
+        log(f"rendering {label}: reply {r + 1}/{reps} ttlt {rows[-1]['ttlt']:.0f} ms, "
+            f"chunk->task p50 {pct(task_lat, 50):.2f} ms, long tasks {len(m['longtasks'])}")
+    flat = lambda k: [x for row in rows for x in row[k]]  # noqa: E731
+    lts = [t for row in rows for t in row["longtasks"]]
+    return {"profile": prof_out, "reps": reps, "ttlt": [row["ttlt"] for row in rows], "chunks": [row["chunks"] for row in rows],
+            "dom_p50": pct(flat("dom"), 50), "dom_p95": pct(flat("dom"), 95), "dom_max": max(flat("dom") or [0]),
+            "task_p50": pct(flat("task"), 50), "task_p95": pct(flat("task"), 95), "task_max": max(flat("task") or [0]),
+            "longtasks": len(lts), "longtask_ms": sum(t[1] for t in lts), "longtask_max": max([t[1] for t in lts] or [0])}
+
+
+def rendering_stream(site, fakes, cfg):
+    """(a) per-chunk append cost with 0 and with cfg.big_conversation messages; (c) memory."""
+    out = {"messages": cfg.big_conversation}
+    with bench_driver() as d:
+        install_probe(d)
+        d.execute_cdp_cmd("Performance.enable", {})
+        page = ChatPage(d, site, fakes).open()
+        page.configure()  # Gemini only: no memory lookup, so only the reply is measured
+        d.execute_script("localStorage.removeItem('wellness0.conversation')")
+        d.refresh()
+        page.one("greeting")
+        time.sleep(0.5)
+        out["heap_0"] = heap(d)
+        out["empty"] = stream_replies(d, page, fakes, cfg.render_reps, cfg.reply_words, "0 messages")
+
+        conv = conversation_json(cfg.big_conversation)
+        out["conversation_bytes"] = len(conv)
+        d.execute_script("localStorage.setItem('wellness0.conversation', arguments[0])", conv)
+        loads = []
+        for _ in range(cfg.load_reps):
+            d.refresh()
+            loads.append(d.execute_async_script(probe("load"), MESSAGE_SELECTOR, cfg.big_conversation))
+        out["load"] = loads
+        time.sleep(0.5)
+        out["heap_big"] = heap(d)
+        out["big"] = stream_replies(d, page, fakes, cfg.render_reps, cfg.reply_words, f"{cfg.big_conversation} messages",
+                                    profile=True)
+    return out
+
+
+def rendering_drawer(site, fakes, cfg):
+    """(b) the memory drawer on a phone with cfg.memories memories."""
+    n, user = cfg.memories, "bench-drawer"
+    fakes.reset()
+    t = time.time()
+    seed_memories(fakes, user, n, label="Drawer")
+    seeded_s = time.time() - t
+    with bench_driver() as d:
+        install_probe(d)
+        page = ChatPage(d, site, fakes).open()
+        page.phone()
+        page.configure(mem0_key=MEM0_KEY, user_id=user)
+        rows = min(n, SIDEBAR_ROWS)
+        # The drawer is closed at phone width, so read textContent (Selenium's .text is "" when hidden).
+        page.wait(lambda: page.one("memory-count").get_attribute("textContent") == str(n)
+                  and len(page.by_testid("memory-item")) >= rows,
+                  timeout=60, message="memories never listed")
+        loads, opens = [], []
+        for r in range(cfg.load_reps):
+            d.refresh()
+            got = d.execute_async_script(probe("load"), "[data-testid=memory-item]", rows)
+            loads.append(got)
+            time.sleep(0.5)
+            for _ in range(cfg.drawer_reps):
+                res = d.execute_async_script(probe("drawer"), rows)
+                if "error" in res:
+                    raise RuntimeError(res)
+                opens.append(res)
+                page.one("open-memory")
+                d.execute_script("document.querySelector('[data-testid=open-memory]').click()")  # close it again
+                page.wait(lambda: "open" not in page.one("memory-sidebar").get_attribute("class"))
+                time.sleep(0.4)
+            log(f"drawer: load {got['shown']:.0f} ms after navigation; open settled {opens[-1]['settled']:.0f} ms")
+        pages = [r for r in fakes.requests("mem0") if r["path"] == APP_LIST]
+    return {"n": n, "rows": rows, "seeded_s": seeded_s, "loads": loads, "opens": opens, "list_calls_total": len(pages)}

@@ -1,0 +1,64 @@
+"""The conversation the bench replays: deterministic user messages, replies and stored memories,
+and the request shapes of the seed app (the pipeline the app is compared with)."""
+
+import json
+import random
+
+from harness import MEM0_KEY, http_json
+
+WORDS = ("I hear how heavy this week has been for you and it makes sense that you feel tired when so much "
+         "is asking for your attention at once . It might help to notice which of these worries is yours to "
+         "carry today and which can wait until tomorrow . You mentioned sleep earlier ; small steady routines "
+         "often help more than big changes , like a short walk after dinner or writing down three things "
+         "before bed . Would you like to talk about what felt hardest today , or about one thing that went "
+         "a little better than you expected ? Either is fine , and there is no rush here .").split()
+
+# The seed's request shapes: search filters, add flags, and its persona.
+SEED_SEARCH_EXTRA = lambda user: {"filters": {"AND": [{"user_id": user}]}}  # noqa: E731
+SEED_ADD_EXTRA = {"version": "v2", "output_format": "v1.1"}
+SEED_PERSONA = "You are a kind virtual therapist. Listen, reflect, and answer gently."
+
+
+def reply_text(i, words=120):
+    """A deterministic ~`words`-word reply (varies with i), with a little markdown."""
+    rnd = random.Random(i)
+    out, w = [], 0
+    start = rnd.randrange(len(WORDS))
+    k = 0
+    while w < words:
+        tok = WORDS[(start + k) % len(WORDS)]
+        out.append(tok)
+        k += 1
+        w += tok.isalpha() or tok[0].isalpha()
+    text = " ".join(out).replace(" .", ".").replace(" ,", ",").replace(" ;", ";").replace(" ?", "?")
+    return f"**Reply {i}.** " + text
+
+
+def user_text(i):
+    topics = ["work", "sleep", "my sister", "the move", "exams", "my knee", "money", "the dog", "running", "my job"]
+    return (f"Turn {i:03d}: today was hard again, mostly because of {topics[i % len(topics)]}, "
+            f"and I keep thinking about it at night.")
+
+
+def conversation_json(n):
+    """A saved conversation of `n` messages, in the app's `Conversation` storage format."""
+    msgs, now = [], 1_764_000_000_000
+    for i in range(n):
+        role = "user" if i % 2 == 0 else "model"
+        text = user_text(i // 2) if role == "user" else reply_text(i // 2, 60)
+        msgs.append({"id": i + 1, "role": role, "text": text, "state": {"state": "done"}, "created_ms": now + i * 1000})
+    return json.dumps({"next_id": n + 1, "messages": msgs})
+
+
+def mem0_json(method, url, body=None, timeout=30):
+    """A call to the fake mem0 with the test key."""
+    return http_json(method, url, body, headers={"authorization": f"Token {MEM0_KEY}"}, timeout=timeout)
+
+
+def seed_memories(fakes, user, n, label="Remembered"):
+    """Stores `n` short memories for `user` in one add (no inference)."""
+    msgs = [{"role": "user", "content": f"{label} fact {i:04d}: enjoys {['tea', 'walks', 'jazz', 'gardening'][i % 4]} "
+                                        f"on {['mondays', 'weekends', 'rainy days', 'holidays'][i % 4]}."}
+            for i in range(n)]
+    mem0_json("POST", f"{fakes.mem0_url}/v1/memories/",
+              {"messages": msgs, "user_id": user, "infer": False, "async_mode": False}, timeout=60)
