@@ -7,6 +7,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
+source scripts/launch.sh
 
 # 500+ streams need ~4 descriptors each across client, proxy and fake.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -27,20 +28,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Waits for a line matching $2 in file $1 and prints its URL.
-wait_url() {
-  for _ in $(seq 100); do
-    if grep -q "$2" "$1" 2>/dev/null; then grep "$2" "$1" | head -1 | sed 's/.* on //'; return 0; fi
-    sleep 0.1
-  done
-  echo "timed out waiting for '$2' in $1" >&2; cat "$1" >&2; return 1
-}
-
-"$BIN/fakes" --gemini-port 0 --mem0-port 0 --gemini-key test-gemini-key --mem0-key test-mem0-key \
-  >"$WORK/fakes.out" 2>"$WORK/fakes.err" &
-PIDS+=($!)
-GEMINI="$(wait_url "$WORK/fakes.out" '^gemini listening on')"
-MEM0="$(wait_url "$WORK/fakes.out" '^mem0 listening on')"
+w0_start_fakes "$WORK/fakes.out" "$BIN/fakes" --gemini-port 0 --mem0-port 0 \
+  --gemini-key test-gemini-key --mem0-key test-mem0-key
+PIDS+=("$FAKES_PID")
+GEMINI="$GEMINI_URL"
+MEM0="$MEM0_URL"
 
 # Keys come from the environment here; the rate limit is off (all load comes from one IP).
 (cd "$WORK" && GEMINI_API_KEY=test-gemini-key MEM0_API_KEY=test-mem0-key \
@@ -48,7 +40,7 @@ MEM0="$(wait_url "$WORK/fakes.out" '^mem0 listening on')"
   --rate-limit-per-minute 0 --dist "$ROOT/dist" >"$WORK/proxy.out" 2>"$WORK/proxy.err") &
 PROXY_PID=$!
 PIDS+=("$PROXY_PID")
-PROXY="$(wait_url "$WORK/proxy.out" '^wellness0-proxy listening on')"
+PROXY="$(w0_wait_banner "$WORK/proxy.out" wellness0-proxy "$PROXY_PID")"
 
 echo "fakes: $GEMINI $MEM0; proxy: $PROXY (pid $PROXY_PID); ulimit -n $(ulimit -n); $(nproc) cores"
 echo

@@ -26,6 +26,11 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
+# twiggy: what the release wasm is made of (the bench's first section).
+if ! twiggy --version 2>/dev/null | grep -q '0\.8\.0'; then
+  step "twiggy 0.8.0 (about 3 minutes)"; cargo install twiggy --version 0.8.0 --locked
+fi
+
 missing_apt=()
 command -v node >/dev/null || missing_apt+=(nodejs npm)
 [ -x "$CHROME_BIN" ] || missing_apt+=(chromium)
@@ -43,7 +48,8 @@ if ! wasm-opt --version 2>/dev/null | grep -q 'version 132'; then
   npm install --prefix "$TOOLS" --no-audit --no-fund --silent binaryen@132
 fi
 
-# Python: the official SDKs (fidelity checks) and Selenium (end-to-end tests).
+# Python: the official SDKs (fidelity checks), Selenium and pytest-timeout (end-to-end tests),
+# brotli (bench) and pyflakes; reinstalled whenever tests/requirements.txt changes.
 stamp=".venv/.requirements.sha256"
 want=$(sha256sum tests/requirements.txt | cut -d' ' -f1)
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
