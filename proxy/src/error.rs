@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::guard::origin::Refusal;
+use crate::mem0::bind::BindError;
 
 /// Which upstream API a request belongs to; decides the error format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +113,21 @@ pub enum AppError {
         /// What was wrong.
         refusal: Refusal,
     },
+    /// Shared mode and nobody signed in.
+    #[error("sign in first: this wellness0 is shared, and the proxy needs to know who you are")]
+    Unauthenticated {
+        /// The API the request was for, if any.
+        api: Option<Api>,
+    },
+    /// A mem0 call that would touch someone else's memories, or an empty / wildcard id.
+    #[error("{0}")]
+    Bind(BindError),
+    /// A memory or event that is not the signed-in person's (or does not exist).
+    #[error("{what} not found")]
+    NotYours {
+        /// `memory` or `event`.
+        what: &'static str,
+    },
     /// The upstream did not send response headers in time.
     #[error("the {} did not answer within {}s", .api.name(), .after.as_secs())]
     Timeout {
@@ -137,15 +153,21 @@ impl AppError {
             AppError::UnknownHost { .. } => StatusCode::MISDIRECTED_REQUEST,
             AppError::Refused { refusal: Refusal::ContentType(_), .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Refused { .. } => StatusCode::FORBIDDEN,
+            AppError::Bind(e) if e.is_forbidden() => StatusCode::FORBIDDEN,
+            AppError::Bind(_) => StatusCode::BAD_REQUEST,
+            AppError::NotYours { .. } => StatusCode::NOT_FOUND,
+            AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
         }
     }
 
     fn api(&self) -> Option<Api> {
         match self {
+            AppError::Bind(_) | AppError::NotYours { .. } => Some(Api::Mem0),
             AppError::NotFound(api)
             | AppError::RateLimited { api, .. }
             | AppError::UnknownHost { api, .. }
-            | AppError::Refused { api, .. } => *api,
+            | AppError::Refused { api, .. }
+            | AppError::Unauthenticated { api } => *api,
             AppError::BodyTooLarge { api, .. }
             | AppError::BodyRead(api)
             | AppError::Unreachable { api, .. }

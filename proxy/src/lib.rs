@@ -8,11 +8,13 @@
 //! [`config::Config`], [`AppState`], [`bind`] and [`serve`].
 
 pub mod allow;
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod forward;
 pub mod guard;
 pub mod http;
+pub mod mem0;
 pub mod ratelimit;
 pub mod server;
 pub mod state;

@@ -41,6 +41,7 @@ async fn run(cfg: Config, loaded: Result<usize, config::DotenvError>) -> Result<
     tracing::info!(
         gemini_upstream = %state.gemini.base,
         gemini_key = state.gemini.has_key(),
+        mem0_backend = state.mem0_backend.health_name(),
         mem0_upstream = %state.mem0.base,
         mem0_key = state.mem0.has_key(),
         "configured"
@@ -49,6 +50,8 @@ async fn run(cfg: Config, loaded: Result<usize, config::DotenvError>) -> Result<
     let addr = listener
         .local_addr()
         .map_err(|source| StartError::Io { context: "cannot read the listen address".into(), source })?;
+    // Listen for SIGTERM before saying we are up: a script may stop us right after the banner.
+    let shutdown = shutdown_signal();
     print_banner(addr).map_err(|source| StartError::Io { context: "cannot print the banner".into(), source })?;
-    serve(listener, state, shutdown_signal(), Duration::from_secs(cfg.shutdown_grace_secs)).await
+    serve(listener, state, shutdown, Duration::from_secs(cfg.shutdown_grace_secs)).await
 }

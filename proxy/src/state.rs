@@ -8,11 +8,13 @@ use std::time::Duration;
 use axum::http::{header, HeaderName, HeaderValue, Method};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use crate::auth::Auth;
 use crate::config::{clean_key, Config, DotenvError};
 use crate::error::Api;
-use crate::forward::{Timeouts, Upstream, UpstreamError};
+use crate::forward::{KeyStyle, Timeouts, Upstream, UpstreamError};
 use crate::guard::host::{AllowedHosts, BadHostRule};
 use crate::http::index::SiteIndex;
+use crate::mem0::Backend;
 use crate::ratelimit::RateLimiter;
 
 /// Everything request handlers share.
@@ -22,6 +24,8 @@ pub struct AppState {
     pub gemini: Upstream,
     /// The mem0 upstream and its key.
     pub mem0: Upstream,
+    /// Which mem0 server that is.
+    pub mem0_backend: Backend,
     /// HTTP client for upstream calls: HTTP/1.1 only (one connection per open stream, so
     /// hundreds of concurrent SSE streams never queue behind an HTTP/2 stream limit), no
     /// redirects followed, connect timeout set.
@@ -44,6 +48,8 @@ pub struct AppState {
     listen_port: AtomicU16,
     /// Limits on client connections.
     pub limits: ClientLimits,
+    /// Sign-in (shared mode) or none (personal mode).
+    pub auth: Auth,
     /// The site directory.
     pub dist: std::path::PathBuf,
     /// The site's `index.html` (with the proxy marker) and the CSP derived from it.
@@ -70,6 +76,9 @@ pub enum StartError {
     /// A bad `--allowed-origins` entry.
     #[error("allowed origin {0:?} is not valid (use e.g. https://app.example; `*` is refused)")]
     Origin(String),
+    /// A self-hosted mem0 backend without a base URL.
+    #[error("MEM0_BACKEND=self-hosted needs MEM0_BASE_URL (the address of your mem0 server)")]
+    NoMem0BaseUrl,
     /// A bad `--allowed-hosts` entry.
     #[error(transparent)]
     Host(#[from] BadHostRule),
@@ -94,8 +103,13 @@ impl AppState {
     pub fn new(cfg: &Config) -> Result<Arc<Self>, StartError> {
         let gemini_key = clean_key(cfg.gemini_api_key.as_deref());
         let mem0_key = clean_key(cfg.mem0_api_key.as_deref());
-        let gemini = Upstream::new(Api::Gemini, &cfg.gemini_upstream, gemini_key.as_deref())?;
-        let mem0 = Upstream::new(Api::Mem0, &cfg.mem0_upstream, mem0_key.as_deref())?;
+        let gemini = Upstream::new(Api::Gemini, &cfg.gemini_upstream, gemini_key.as_deref(), KeyStyle::GoogApiKey)?;
+        let mem0_base = cfg.mem0_base().ok_or(StartError::NoMem0BaseUrl)?;
+        let mem0_style = match cfg.mem0_backend {
+            Backend::Platform => KeyStyle::Token,
+            Backend::SelfHosted => KeyStyle::XApiKey,
+        };
+        let mem0 = Upstream::new(Api::Mem0, &mem0_base, mem0_key.as_deref(), mem0_style)?;
         let client = reqwest::Client::builder()
             .connect_timeout(cfg.connect_timeout())
             .redirect(reqwest::redirect::Policy::none())
@@ -107,6 +121,7 @@ impl AppState {
         Ok(Arc::new(Self {
             gemini,
             mem0,
+            mem0_backend: cfg.mem0_backend,
             client,
             timeouts: Timeouts { response: cfg.response_timeout(), idle: cfg.idle_timeout() },
             max_body_bytes: cfg.max_body_bytes,
@@ -116,6 +131,7 @@ impl AppState {
             cors_origins,
             hosts: AllowedHosts::new(&cfg.allowed_hosts, cfg.host)?,
             listen_port: AtomicU16::new(cfg.port),
+            auth: Auth::personal(),
             limits: ClientLimits {
                 header_timeout: Duration::from_secs(cfg.client_header_timeout_secs.max(1)),
                 body_timeout: Duration::from_secs(cfg.client_body_timeout_secs.max(1)),
@@ -164,6 +180,7 @@ fn cors_layer(origins: &[HeaderValue]) -> Option<CorsLayer> {
                 header::ACCEPT,
                 header::AUTHORIZATION,
                 HeaderName::from_static("x-goog-api-key"),
+                HeaderName::from_static("x-api-key"),
             ])
             .expose_headers([header::RETRY_AFTER, header::CONTENT_TYPE])
             .max_age(Duration::from_secs(600)),

@@ -156,7 +156,7 @@ async fn logs_never_contain_keys_or_message_bodies() {
         // The fake echoes the message, so the reply carries it too.
         assert!(String::from_utf8_lossy(&reply).contains(secret_message));
         let resp = c
-            .post(format!("{base}/api/mem0/v1/memories/"))
+            .post(format!("{base}/api/mem0/v3/memories/add/"))
             .header("authorization", format!("Token {client_key}"))
             .json(&serde_json::json!({
                 "messages": [{"role": "user", "content": secret_message}],

@@ -167,7 +167,7 @@ async fn upstream_html_pages_and_upgrades_are_never_relayed() {
     let html = stub_upstream(404, Some("text/html; charset=UTF-8"), "<script>alert(document.cookie)</script>").await;
     let mut cfg = config();
     cfg.gemini_upstream = html.clone();
-    cfg.mem0_upstream = html;
+    cfg.mem0_base_url = Some(html);
     let proxy = spawn_proxy(&cfg).await;
     let resp = c.get(format!("{proxy}/api/gemini/v1beta/models")).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_GATEWAY);

@@ -59,9 +59,7 @@ fn allowed_calls() -> Vec<(&'static str, String)> {
         ("POST", "/api/mem0/v3/memories/add/".into()),
         ("POST", "/api/mem0/v3/memories/search/".into()),
         ("POST", "/api/mem0/v3/memories/".into()),
-        ("POST", "/api/mem0/v1/memories/".into()),
-        ("POST", "/api/mem0/v2/memories/search/".into()),
-        ("POST", "/api/mem0/v2/memories/?page=1&page_size=50".into()),
+        ("POST", "/api/mem0/v3/memories/?page=1&page_size=50".into()),
         ("GET", format!("/api/mem0/v1/memories/{UUID}/")),
         ("PUT", format!("/api/mem0/v1/memories/{UUID}/")),
         ("DELETE", format!("/api/mem0/v1/memories/{UUID}/")),
@@ -69,8 +67,6 @@ fn allowed_calls() -> Vec<(&'static str, String)> {
         ("DELETE", "/api/mem0/v1/memories/?user_id=alice".into()),
         ("POST", "/api/mem0/v1/feedback/".into()),
         ("GET", format!("/api/mem0/v1/event/{UUID}/")),
-        ("PUT", "/api/mem0/v1/batch/".into()),
-        ("DELETE", "/api/mem0/v1/batch/".into()),
     ]
 }
 
@@ -132,6 +128,16 @@ async fn everything_else_is_404() {
         ("GET", "/api/mem0/v1/ping/@evil.example/"),
         // mem0 calls the app does not make.
         ("GET", "/api/mem0/v1/memories/"),
+        // Deprecated or unused Platform calls the app no longer makes.
+        ("POST", "/api/mem0/v1/memories/"),
+        ("POST", "/api/mem0/v2/memories/search/"),
+        ("POST", "/api/mem0/v2/memories/"),
+        ("PUT", "/api/mem0/v1/batch/"),
+        ("DELETE", "/api/mem0/v1/batch/"),
+        ("GET", "/api/mem0/v1/entities/"),
+        // Self-hosted paths on the Platform backend.
+        ("POST", "/api/mem0/memories"),
+        ("POST", "/api/mem0/search"),
         ("GET", "/api/mem0/v1/entities/"),
         ("POST", "/api/mem0/v1/exports/"),
         ("POST", "/api/mem0/v1/memories/search/"),
@@ -179,7 +185,8 @@ async fn health_reports_keys_without_revealing_them() {
             "proxy": true,
             "version": env!("CARGO_PKG_VERSION"),
             "gemini": {"key": true},
-            "mem0": {"key": false},
+            "mem0": {"key": false, "backend": "platform"},
+            "auth": {"mode": "personal", "user": null},
         })
     );
 

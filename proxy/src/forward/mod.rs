@@ -23,7 +23,7 @@ pub struct Upstream {
     pub api: Api,
     /// Base URL without a trailing slash, e.g. `https://api.mem0.ai`.
     pub base: String,
-    /// The header the key goes in (`x-goog-api-key` or `authorization`).
+    /// The header the key goes in (`x-goog-api-key`, `authorization` or `x-api-key`).
     pub key_header: HeaderName,
     /// The ready-made, sensitive key header value, when a key is configured.
     pub key_value: Option<HeaderValue>,
@@ -48,9 +48,31 @@ pub enum UpstreamError {
     BadKey(&'static str),
 }
 
+/// How an upstream takes its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyStyle {
+    /// Gemini: `x-goog-api-key: <key>`.
+    GoogApiKey,
+    /// mem0 Platform: `Authorization: Token <key>`.
+    Token,
+    /// mem0's open-source server: `X-API-Key: <key>`.
+    XApiKey,
+}
+
+impl KeyStyle {
+    /// The header name and value for `key`.
+    fn header(self, key: &str) -> (HeaderName, String) {
+        match self {
+            KeyStyle::GoogApiKey => (HeaderName::from_static("x-goog-api-key"), key.to_owned()),
+            KeyStyle::Token => (header::AUTHORIZATION, format!("Token {key}")),
+            KeyStyle::XApiKey => (HeaderName::from_static("x-api-key"), key.to_owned()),
+        }
+    }
+}
+
 impl Upstream {
     /// Validates a base URL and prepares the key header.
-    pub fn new(api: Api, base: &str, key: Option<&str>) -> Result<Self, UpstreamError> {
+    pub fn new(api: Api, base: &str, key: Option<&str>, style: KeyStyle) -> Result<Self, UpstreamError> {
         let url = Url::parse(base).map_err(|source| UpstreamError::Invalid { url: base.to_owned(), source })?;
         if !matches!(url.scheme(), "http" | "https")
             || url.host_str().is_none()
@@ -61,12 +83,10 @@ impl Upstream {
         {
             return Err(UpstreamError::Unsupported(base.to_owned()));
         }
-        let (key_header, key_text) = match api {
-            Api::Gemini => (HeaderName::from_static("x-goog-api-key"), key.map(str::to_owned)),
-            Api::Mem0 => (header::AUTHORIZATION, key.map(|k| format!("Token {k}"))),
-        };
-        let key_value = key_text
+        let (key_header, _) = style.header("");
+        let key_value = key
             .map(|k| {
+                let (_, k) = style.header(k);
                 let mut v = HeaderValue::from_str(&k).map_err(|_| UpstreamError::BadKey(api.name()))?;
                 v.set_sensitive(true);
                 Ok(v)
@@ -109,7 +129,8 @@ mod tests {
 
     #[test]
     fn upstream_urls_stay_on_the_configured_origin() {
-        let u = Upstream::new(Api::Gemini, "https://generativelanguage.googleapis.com/", None).unwrap();
+        let u = Upstream::new(Api::Gemini, "https://generativelanguage.googleapis.com/", None, KeyStyle::GoogApiKey)
+            .unwrap();
         assert_eq!(u.base, "https://generativelanguage.googleapis.com");
         assert_eq!(
             u.url("/v1beta/models", Some("pageSize=50")).unwrap().as_str(),
@@ -117,11 +138,16 @@ mod tests {
         );
         // Even if a bad path slipped through, it could not leave the origin.
         assert!(u.url("@evil.example/x", None).is_none());
-        let m = Upstream::new(Api::Mem0, "http://127.0.0.1:9/mem0", Some("k")).unwrap();
+        let m = Upstream::new(Api::Mem0, "http://127.0.0.1:9/mem0", Some("k"), KeyStyle::Token).unwrap();
         assert_eq!(m.url("/v1/ping/", None).unwrap().as_str(), "http://127.0.0.1:9/mem0/v1/ping/");
         assert!(m.url("/../v1/ping/", None).is_none());
         assert_eq!(m.key_value.as_ref().unwrap(), "Token k");
         assert!(m.key_value.as_ref().unwrap().is_sensitive());
+        let s = Upstream::new(Api::Mem0, "http://127.0.0.1:9", Some("k2"), KeyStyle::XApiKey).unwrap();
+        assert_eq!(
+            (s.key_header.as_str(), s.key_value.as_ref().unwrap()),
+            ("x-api-key", &HeaderValue::from_static("k2"))
+        );
     }
 
     #[test]
@@ -133,8 +159,8 @@ mod tests {
             "https://x.example/?a=1",
             "https://x.example/#f",
         ] {
-            assert!(Upstream::new(Api::Mem0, bad, None).is_err(), "{bad}");
+            assert!(Upstream::new(Api::Mem0, bad, None, KeyStyle::Token).is_err(), "{bad}");
         }
-        assert!(Upstream::new(Api::Gemini, "https://x.example", Some("bad\nkey")).is_err());
+        assert!(Upstream::new(Api::Gemini, "https://x.example", Some("bad\nkey"), KeyStyle::GoogApiKey).is_err());
     }
 }

@@ -1,14 +1,16 @@
-//! `GET /api/health`: tells the app it runs behind the proxy and which keys the proxy holds
-//! (as booleans; never the keys).
+//! `GET /api/health`: tells the page it runs behind the proxy, which keys the proxy holds (as
+//! booleans; never the keys), which memory backend is behind `/api/mem0/`, and who is signed
+//! in (shared mode).
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
+use crate::auth::Person;
 use crate::AppState;
 
 /// The health answer.
@@ -21,7 +23,9 @@ pub struct Health {
     /// Gemini side.
     pub gemini: KeyStatus,
     /// mem0 side.
-    pub mem0: KeyStatus,
+    pub mem0: Mem0Status,
+    /// Sign-in.
+    pub auth: AuthStatus,
 }
 
 /// Whether a key is configured for one upstream.
@@ -31,13 +35,43 @@ pub struct KeyStatus {
     pub key: bool,
 }
 
+/// The memory service.
+#[derive(Debug, Serialize)]
+pub struct Mem0Status {
+    /// `true` when the proxy adds its own key.
+    pub key: bool,
+    /// `platform` or `self_hosted`: which paths the page calls under `/api/mem0/`.
+    pub backend: &'static str,
+}
+
+/// Sign-in state.
+#[derive(Debug, Serialize)]
+pub struct AuthStatus {
+    /// `personal` (nobody signs in) or `shared`.
+    pub mode: &'static str,
+    /// Who is signed in (`null` in personal mode or when nobody is).
+    pub user: Option<UserStatus>,
+}
+
+/// The signed-in person.
+#[derive(Debug, Serialize)]
+pub struct UserStatus {
+    /// The name they signed in with.
+    pub name: String,
+    /// The mem0 user id the proxy binds their memory calls to.
+    pub user_id: String,
+}
+
 /// Handler.
-pub async fn health(State(state): State<Arc<AppState>>) -> Response {
+pub async fn health(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let user =
+        req.extensions().get::<Person>().map(|p| UserStatus { name: p.name.clone(), user_id: p.user_id.clone() });
     let body = Health {
         proxy: true,
         version: env!("CARGO_PKG_VERSION"),
         gemini: KeyStatus { key: state.gemini.has_key() },
-        mem0: KeyStatus { key: state.mem0.has_key() },
+        mem0: Mem0Status { key: state.mem0.has_key(), backend: state.mem0_backend.health_name() },
+        auth: AuthStatus { mode: if state.auth.is_shared() { "shared" } else { "personal" }, user },
     };
     let mut resp = Json(body).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

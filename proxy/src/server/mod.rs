@@ -88,10 +88,13 @@ where
     tokio::pin!(shutdown);
     loop {
         let slot = tokio::select! {
-            slot = make_room(&slots, &tracker) => slot,
+            biased;
             () = &mut shutdown => break,
+            slot = make_room(&slots, &tracker) => slot,
         };
         let (stream, peer) = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
                 Err(e) => {
@@ -99,7 +102,6 @@ where
                     continue;
                 }
             },
-            () = &mut shutdown => break,
         };
         let conn =
             Connection { http: http.clone(), router: router.clone(), handle: tracker.open(), stop: stop_rx.clone() };
@@ -189,25 +191,33 @@ impl Connection {
     }
 }
 
-/// Resolves on ctrl-c or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future that resolves on ctrl-c or SIGTERM. The handlers are installed when this is
+/// called (inside the runtime, before the banner), so a signal sent as soon as the banner is
+/// out is never missed.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).ok();
+        let mut int = signal(SignalKind::interrupt()).ok();
+        async move {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(term.take()) => {},
+                () = wait(int.take()) => {},
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

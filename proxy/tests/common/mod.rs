@@ -11,12 +11,15 @@ use std::sync::Arc;
 use wellness0_fakes::control::{Controlled, RecordedRequest};
 use wellness0_fakes::gemini::{GeminiConfig, GeminiState};
 use wellness0_fakes::mem0::{Mem0Config, Mem0State};
+use wellness0_fakes::selfhosted::{SelfHostedConfig, SelfHostedState};
 use wellness0_proxy::{AppState, Config};
 
 /// The key the fake Gemini accepts (and the proxy is configured with).
 pub const GEMINI_KEY: &str = "test-gemini-key";
 /// The key the fake mem0 accepts (and the proxy is configured with).
 pub const MEM0_KEY: &str = "test-mem0-key";
+/// The admin key of the fake self-hosted mem0 server.
+pub const SELFHOSTED_KEY: &str = "test-selfhosted-key-0123456789";
 /// A port nothing listens on (TCP discard; refused on loopback).
 pub const DEAD_UPSTREAM: &str = "http://127.0.0.1:9";
 /// Hashed names like Trunk's.
@@ -64,7 +67,7 @@ pub fn config() -> Config {
     c.port = 0;
     c.dist = make_dist();
     c.gemini_upstream = DEAD_UPSTREAM.into();
-    c.mem0_upstream = DEAD_UPSTREAM.into();
+    c.mem0_base_url = Some(DEAD_UPSTREAM.into());
     c.rate_limit_per_minute = 0;
     c.connect_timeout_secs = 2;
     c
@@ -100,7 +103,7 @@ impl Fakes {
     pub fn config(&self) -> Config {
         let mut c = config();
         c.gemini_upstream = self.gemini_url();
-        c.mem0_upstream = self.mem0_url();
+        c.mem0_base_url = Some(self.mem0_url());
         c.gemini_api_key = Some(GEMINI_KEY.into());
         c.mem0_api_key = Some(MEM0_KEY.into());
         c
@@ -130,6 +133,38 @@ impl Fakes {
             one => vec![one],
         };
         self.mem0.push_script(rules).unwrap();
+    }
+}
+
+/// The fake self-hosted mem0 server, in process.
+pub struct SelfHosted {
+    pub state: Arc<SelfHostedState>,
+    pub addr: SocketAddr,
+}
+
+impl SelfHosted {
+    /// Starts it with [`SELFHOSTED_KEY`] as its admin key.
+    pub async fn start() -> Self {
+        let state = SelfHostedState::new(SelfHostedConfig { api_key: SELFHOSTED_KEY.into(), ..Default::default() });
+        let addr = wellness0_fakes::spawn(wellness0_fakes::selfhosted::app(state.clone())).await;
+        Self { state, addr }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.control().requests()
+    }
+
+    /// `fakes.config()` switched to this self-hosted server with its key.
+    pub fn config(&self, fakes: &Fakes) -> Config {
+        let mut c = fakes.config();
+        c.mem0_backend = wellness0_proxy::mem0::Backend::SelfHosted;
+        c.mem0_base_url = Some(self.url());
+        c.mem0_api_key = Some(SELFHOSTED_KEY.into());
+        c
     }
 }
 

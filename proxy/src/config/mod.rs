@@ -1,11 +1,17 @@
-//! Command line and environment configuration (`clap` with `env`), plus loading the `.env`
-//! file from the working directory before the command line is parsed.
+//! Command line and environment configuration (`clap` with `env`); [`dotenv`] loads the
+//! `.env` file from the working directory before the command line is parsed.
+
+mod dotenv;
 
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+
+pub use dotenv::{load_dotenv, read_dotenv, DotenvError};
+
+use crate::mem0::Backend;
 
 /// Default Gemini upstream.
 pub const DEFAULT_GEMINI_UPSTREAM: &str = "https://generativelanguage.googleapis.com";
@@ -40,8 +46,9 @@ pub struct Config {
     #[arg(long, env = "GEMINI_API_KEY", hide_env_values = true)]
     pub gemini_api_key: Option<String>,
 
-    /// mem0 API key added to forwarded mem0 calls as `Authorization: Token <key>`. Prefer the
-    /// environment or `.env` over this flag.
+    /// mem0 API key added to forwarded mem0 calls: `Authorization: Token <key>` for the
+    /// Platform, `X-API-Key: <key>` for a self-hosted server. Prefer the environment or `.env`
+    /// over this flag.
     #[arg(long, env = "MEM0_API_KEY", hide_env_values = true)]
     pub mem0_api_key: Option<String>,
 
@@ -49,9 +56,20 @@ pub struct Config {
     #[arg(long, env = "GEMINI_UPSTREAM", default_value = DEFAULT_GEMINI_UPSTREAM)]
     pub gemini_upstream: String,
 
-    /// Base URL of the mem0 API (`/v1/...`, `/v2/...`, `/v3/...` are appended).
-    #[arg(long, env = "MEM0_UPSTREAM", default_value = DEFAULT_MEM0_UPSTREAM)]
-    pub mem0_upstream: String,
+    /// Which mem0 server is behind the proxy: the mem0 Platform, or mem0's open-source REST
+    /// server you run yourself (`self-hosted`). The page calls the backend's own paths under
+    /// `/api/mem0/`; `/api/health` tells it which backend this is.
+    #[arg(long, env = "MEM0_BACKEND", value_enum, default_value_t = Backend::Platform)]
+    pub mem0_backend: Backend,
+
+    /// Base URL of the mem0 server (Platform default: https://api.mem0.ai; required for
+    /// self-hosted). `--mem0-upstream` and the `MEM0_UPSTREAM` variable are older names.
+    #[arg(long = "mem0-base-url", visible_alias = "mem0-upstream", env = "MEM0_BASE_URL")]
+    pub mem0_base_url: Option<String>,
+
+    /// `MEM0_UPSTREAM`, the older name of `MEM0_BASE_URL` (used when that is not set).
+    #[arg(long = "mem0-upstream-env", hide = true, env = "MEM0_UPSTREAM", hide_env_values = true)]
+    pub mem0_upstream_env: Option<String>,
 
     /// Origins (comma-separated, e.g. `https://a.example,http://localhost:8081`) whose
     /// cross-origin calls to `/api/` are allowed (CORS preflights answered). Empty: same-origin
@@ -126,7 +144,9 @@ impl Config {
             gemini_api_key: None,
             mem0_api_key: None,
             gemini_upstream: DEFAULT_GEMINI_UPSTREAM.into(),
-            mem0_upstream: DEFAULT_MEM0_UPSTREAM.into(),
+            mem0_backend: Backend::Platform,
+            mem0_base_url: None,
+            mem0_upstream_env: None,
             allowed_origins: Vec::new(),
             allowed_hosts: Vec::new(),
             max_body_bytes: 1024 * 1024,
@@ -140,6 +160,17 @@ impl Config {
             max_connections: 1024,
             client_header_timeout_secs: 15,
             client_body_timeout_secs: 30,
+        }
+    }
+
+    /// The mem0 base URL: `--mem0-base-url` / `MEM0_BASE_URL`, else `MEM0_UPSTREAM`, else the
+    /// Platform's (`None` for a self-hosted backend without one).
+    pub fn mem0_base(&self) -> Option<String> {
+        let given = self.mem0_base_url.clone().or_else(|| self.mem0_upstream_env.clone());
+        let given = given.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+        match self.mem0_backend {
+            Backend::Platform => Some(given.unwrap_or_else(|| DEFAULT_MEM0_UPSTREAM.into())),
+            Backend::SelfHosted => given,
         }
     }
 
@@ -157,62 +188,6 @@ impl Config {
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs(self.idle_timeout_secs)
     }
-}
-
-/// Why `.env` could not be loaded. Never carries the file's content (it holds keys).
-#[derive(Debug, thiserror::Error)]
-pub enum DotenvError {
-    /// The file exists but could not be read.
-    #[error("cannot read {path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// A line could not be parsed.
-    #[error("cannot parse {path} near byte {position} of a line (content not shown)")]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// Where in the line parsing failed.
-        position: usize,
-    },
-}
-
-/// Reads `KEY=value` pairs from a dotenv file (quotes, `export`, comments handled by `dotenvy`).
-/// A missing file gives an empty list.
-pub fn read_dotenv(path: &Path) -> Result<Vec<(String, String)>, DotenvError> {
-    let iter = match dotenvy::from_path_iter(path) {
-        Ok(iter) => iter,
-        Err(dotenvy::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(map_dotenv_error(path, e)),
-    };
-    iter.map(|item| item.map_err(|e| map_dotenv_error(path, e))).collect()
-}
-
-fn map_dotenv_error(path: &Path, e: dotenvy::Error) -> DotenvError {
-    match e {
-        dotenvy::Error::Io(source) => DotenvError::Io { path: path.to_owned(), source },
-        dotenvy::Error::LineParse(_, position) => DotenvError::Parse { path: path.to_owned(), position },
-        // `EnvVar` errors only come from `var()`, not from parsing a file.
-        _ => DotenvError::Parse { path: path.to_owned(), position: 0 },
-    }
-}
-
-/// Loads `.env` from the working directory (not its parents) into the process environment;
-/// variables already set win. Call before any thread is started.
-pub fn load_dotenv() -> Result<usize, DotenvError> {
-    let pairs = read_dotenv(Path::new(".env"))?;
-    let mut n = 0;
-    for (k, v) in pairs {
-        if std::env::var_os(&k).is_none() {
-            // Called at the start of `main`, before the runtime starts any thread.
-            std::env::set_var(&k, v);
-            n += 1;
-        }
-    }
-    Ok(n)
 }
 
 /// A key from configuration: trimmed, and `None` when empty.
@@ -236,6 +211,8 @@ mod tests {
             "--mem0-api-key",
             "--gemini-upstream",
             "--mem0-upstream",
+            "--mem0-base-url",
+            "--mem0-backend",
             "--allowed-origins",
             "--allowed-hosts",
             "--max-body-bytes",
@@ -276,6 +253,23 @@ mod tests {
             Config::try_parse_from(["wellness0-proxy", "--allowed-origins", "https://a.example,http://localhost:8081"])
                 .unwrap();
         assert_eq!(c.allowed_origins, vec!["https://a.example", "http://localhost:8081"]);
+    }
+
+    #[test]
+    fn mem0_base_url_names_and_backends() {
+        let parse = |args: &[&str]| Config::try_parse_from([&["wellness0-proxy"], args].concat()).unwrap();
+        assert_eq!(parse(&[]).mem0_base().as_deref(), Some(DEFAULT_MEM0_UPSTREAM));
+        assert_eq!(parse(&["--mem0-upstream", "http://a:1"]).mem0_base().as_deref(), Some("http://a:1"));
+        assert_eq!(parse(&["--mem0-base-url", "http://b:2"]).mem0_base().as_deref(), Some("http://b:2"));
+        let mut c = parse(&["--mem0-backend", "self-hosted"]);
+        assert_eq!(c.mem0_backend, Backend::SelfHosted);
+        assert_eq!(c.mem0_base(), None);
+        c.mem0_upstream_env = Some("http://legacy:3".into());
+        assert_eq!(c.mem0_base().as_deref(), Some("http://legacy:3"));
+        c.mem0_base_url = Some("http://new:4".into());
+        assert_eq!(c.mem0_base().as_deref(), Some("http://new:4"));
+        assert_eq!(parse(&["--mem0-backend", "self_hosted"]).mem0_backend, Backend::SelfHosted);
+        assert!(Config::try_parse_from(["wellness0-proxy", "--mem0-backend", "cloud"]).is_err());
     }
 
     #[test]
