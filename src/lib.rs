@@ -1,20 +1,21 @@
 //! wellness0: a chat client that remembers its user.
 //!
-//! Pure logic (wire types, SSE parsing, errors, prompt assembly, markdown, conversation data)
-//! is plain Rust with native tests; components only wire state to views.
+//! Layers, each using only those below it: pure logic (`gemini`, `mem0`, `prompt`, `markdown`,
+//! `backoff`, `service`, and the data modules of `settings`, `memory` and `chat`) is plain Rust
+//! with native tests; `web` is the browser glue; the stores (`settings` → `memory` → `chat`)
+//! hold reactive state and talk to the services; components only wire stores to views; `app`
+//! puts it all together.
 
 pub mod app;
 pub mod backoff;
 pub mod chat;
 pub mod gemini;
-pub mod http;
 pub mod markdown;
 pub mod mem0;
 pub mod memory;
 pub mod prompt;
-pub mod proxy_mode;
+pub mod service;
 pub mod settings;
-pub mod settings_panel;
-pub mod storage;
+pub mod web;
 
 pub use app::App;

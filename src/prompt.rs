@@ -38,7 +38,6 @@ pub fn build_request(persona: &str, memories: &[String], history: Vec<Content>) 
     GenerateContentRequest {
         contents: history,
         system_instruction: Some(Content { role: None, parts: vec![Part::text(system)] }),
-        generation_config: None,
     }
 }
 

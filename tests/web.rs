@@ -8,8 +8,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Event, EventInit, HtmlElement, HtmlTextAreaElement, KeyboardEvent, KeyboardEventInit};
 use wellness0::chat::conversation::{Conversation, Message, MessageState, Role};
-use wellness0::chat::Chat;
-use wellness0::settings::Keys;
+use wellness0::chat::ChatStore;
+use wellness0::memory::MemoryStore;
+use wellness0::settings::{Keys, SettingsStore};
 use wellness0::App;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -25,14 +26,32 @@ fn clear_storage() {
     window.session_storage().unwrap().unwrap().clear().unwrap();
 }
 
-/// Mounts the app into a new `<section>` and returns it.
-async fn mount_app() -> HtmlElement {
+/// The app mounted into its own `<section>`; dropping it unmounts the app and removes the section.
+struct Mounted {
+    root: HtmlElement,
+    _handle: Box<dyn std::any::Any>,
+}
+
+impl std::ops::Deref for Mounted {
+    type Target = HtmlElement;
+    fn deref(&self) -> &HtmlElement {
+        &self.root
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.root.remove();
+    }
+}
+
+/// Mounts the app into a new `<section>`.
+async fn mount_app() -> Mounted {
     let root: HtmlElement = document().create_element("section").unwrap().unchecked_into();
     document().body().unwrap().append_child(&root).unwrap();
     let handle = leptos::mount::mount_to(root.clone(), App);
-    handle.forget();
     tick().await;
-    root
+    Mounted { root, _handle: Box::new(handle) }
 }
 
 /// Polls `condition` for up to two seconds.
@@ -41,7 +60,7 @@ async fn wait_for(condition: impl Fn() -> bool) -> bool {
         if condition() {
             return true;
         }
-        wellness0::http::sleep_ms(20).await;
+        wellness0::web::time::sleep_ms(20).await;
     }
     condition()
 }
@@ -139,8 +158,10 @@ async fn hostile_reply_text_is_rendered_inert() {
     assert_eq!(count(&reply, "a"), 0);
     assert_eq!(count(&reply, "strong"), 1);
     assert!(reply.text_content().unwrap().contains("<img src=x onerror="));
-    let pwned = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__pwned".into()).unwrap();
-    assert!(pwned.is_undefined());
+    // An injected <img src=x> would fail to load and run its onerror a moment later: give it
+    // that moment (and more) before concluding nothing ran.
+    let pwned = || !js_sys::Reflect::get(&web_sys::window().unwrap(), &"__pwned".into()).unwrap().is_undefined();
+    assert!(!wait_for(pwned).await, "hostile markup ran");
 }
 
 #[wasm_bindgen_test]
@@ -187,11 +208,13 @@ fn conversation_round_trips_through_local_storage() {
     clear_storage();
     let owner = Owner::new();
     owner.with(|| {
-        let chat = Chat::from_conversation(Conversation::default());
+        let settings = SettingsStore::load();
+        let memory = MemoryStore::load(settings);
+        let chat = ChatStore::from_conversation(Conversation::default(), settings, memory);
         chat.push(Role::User, "one".into(), MessageState::Done);
         chat.push(Role::Model, "two".into(), MessageState::Done);
         chat.save();
-        let loaded = Chat::load().snapshot();
+        let loaded = ChatStore::load(settings, memory).snapshot();
         assert_eq!(loaded, chat.snapshot());
         assert_eq!(loaded.messages.len(), 2);
     });

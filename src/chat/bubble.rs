@@ -2,12 +2,11 @@
 //! reply's state (typing, waiting to retry, stopped, failed) with a Retry button in place.
 
 use super::conversation::{MessageState, Role};
-use super::pipeline;
-use super::state::MessageRow;
-use crate::app::AppCtx;
+use super::state::{use_chat, MessageRow};
 use crate::markdown;
-use crate::memory::usage::Lookup;
+use crate::memory::use_memory;
 use leptos::prelude::*;
+use std::time::Duration;
 
 fn state_name(state: &MessageState) -> &'static str {
     match state {
@@ -26,7 +25,8 @@ pub fn MessageBubble(
     /// The message to show; its text and state are signals, so streaming updates only this bubble.
     row: MessageRow,
 ) -> impl IntoView {
-    let ctx = expect_context::<AppCtx>();
+    let chat = use_chat();
+    let memory = use_memory();
     let body = match row.role {
         Role::User => {
             view! { <div class="body plain" data-testid="message-text">{move || row.text.get()}</div> }.into_any()
@@ -37,7 +37,7 @@ pub fn MessageBubble(
         }
         .into_any(),
     };
-    let retry = move |_| pipeline::retry(ctx, row.id);
+    let retry = move |_| chat.retry(row.id);
     let status = move || {
         let state = row.state.get();
         match state {
@@ -45,24 +45,26 @@ pub fn MessageBubble(
                 <div class="typing" role="status" aria-label="wellness0 is typing"><span></span><span></span><span></span></div>
             }
             .into_any(),
-            MessageState::Waiting { message, .. } => view! {
-                <div class="status waiting" role="status" data-testid="reply-waiting">{message}</div>
+            MessageState::Waiting { problem, wait_ms, .. } => view! {
+                <div class="status waiting" role="status" data-testid="reply-waiting">
+                    {problem.waiting_message(Duration::from_millis(wait_ms))}
+                </div>
             }
             .into_any(),
             MessageState::Stopped => view! {
                 <div class="status stopped" data-testid="reply-stopped">
                     <span>"Stopped."</span>
                     <button type="button" class="link" data-testid="retry" on:click=retry
-                        disabled=move || ctx.chat.is_busy() title="Wait for the current reply to finish">"Retry"</button>
+                        disabled=move || chat.is_busy() title="Wait for the current reply to finish">"Retry"</button>
                 </div>
             }
             .into_any(),
-            MessageState::Failed { message, cut } => view! {
+            MessageState::Failed { problem, cut } => view! {
                 <div class="status error" role="alert" data-testid="reply-error">
-                    <span>{message}</span>
+                    <span>{problem.message()}</span>
                     {cut.then(|| view! { <span class="cut-mark" data-testid="cut-mark">" (partial reply kept above)"</span> })}
                     <button type="button" class="link" data-testid="retry" on:click=retry
-                        disabled=move || ctx.chat.is_busy() title="Wait for the current reply to finish">"Retry"</button>
+                        disabled=move || chat.is_busy() title="Wait for the current reply to finish">"Retry"</button>
                 </div>
             }
             .into_any(),
@@ -73,25 +75,23 @@ pub fn MessageBubble(
         Role::User => ("msg user", "message-user", "You"),
         Role::Model => ("msg model", "message-model", "wellness0"),
     };
+    // When it was written, on hover (the browser's own wording of a date).
+    let written = String::from(
+        js_sys::Date::new(&row.created_ms.into()).to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED),
+    );
     view! {
-        <article class=class data-testid=testid data-state=move || state_name(&row.state.get()) aria-label=who>
+        <article class=class data-testid=testid data-state=move || state_name(&row.state.get()) aria-label=who title=written>
             {body}
             {status}
-            {move || row.note.get().map(|note| view! { <p class="note">{note}</p> })}
+            {move || row.note.get().map(|note| view! { <p class="note">{note.text()}</p> })}
             {move || row.memory.get().map(|m| {
-                let reason = match &m.lookup {
-                    Lookup::Unavailable { reason } => reason.clone(),
-                    _ => String::new(),
-                };
-                let select = move |_| {
-                    ctx.memory.selected_reply.set(Some(row.id));
-                    ctx.memory.open.set(true);
-                };
+                let used = m.used().to_vec();
                 view! {
-                    <button type="button" class="memory-chip" data-testid="memory-chip" title=reason
-                        class:selected=move || ctx.memory.selected_reply.get() == Some(row.id)
-                        class:degraded=matches!(m.lookup, Lookup::Unavailable { .. })
-                        on:click=select>
+                    <button type="button" class="memory-chip" data-testid="memory-chip"
+                        title=m.lookup.problem_text().unwrap_or_default()
+                        class:selected=move || memory.selected_reply() == Some(row.id)
+                        class:degraded=m.lookup.failed()
+                        on:click=move |_| memory.select_reply(row.id, used.clone())>
                         {m.chip_label()}
                     </button>
                 }

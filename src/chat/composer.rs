@@ -2,9 +2,9 @@
 //! reply streams. The draft is kept in the tab's storage, so a reload does not lose it, and a
 //! refused message (empty, too long) stays in the box with a clear notice.
 
-use super::pipeline::{self, MAX_MESSAGE_CHARS};
-use crate::app::AppCtx;
-use crate::storage::{self, Scope};
+use super::pipeline::MAX_MESSAGE_CHARS;
+use super::state::use_chat;
+use crate::web::storage::{self, Scope};
 use leptos::prelude::*;
 
 const DRAFT_KEY: &str = "wellness0.draft";
@@ -14,10 +14,10 @@ const MAX_SAVED_DRAFT_CHARS: usize = 4 * MAX_MESSAGE_CHARS;
 /// The composer under the transcript.
 #[component]
 pub fn Composer() -> impl IntoView {
-    let ctx = expect_context::<AppCtx>();
+    let chat = use_chat();
     let draft = RwSignal::new(storage::get(Scope::Tab, DRAFT_KEY).unwrap_or_default());
     let notice = RwSignal::new(None::<String>);
-    let busy = Memo::new(move |_| ctx.chat.is_busy());
+    let busy = Memo::new(move |_| chat.is_busy());
     let length = Memo::new(move |_| draft.with(|d| d.chars().count()));
 
     let save_draft = move |text: &str| {
@@ -27,7 +27,7 @@ pub fn Composer() -> impl IntoView {
             storage::remove(Scope::Tab, DRAFT_KEY); // an older, shorter draft must not come back
         }
     };
-    let submit = move || match pipeline::send(ctx, &draft.get_untracked()) {
+    let submit = move || match chat.send(&draft.get_untracked()) {
         Ok(()) => {
             draft.set(String::new());
             save_draft("");
@@ -72,7 +72,7 @@ pub fn Composer() -> impl IntoView {
                 on:click=move |ev| {
                     if busy.get_untracked() {
                         ev.prevent_default();
-                        ctx.chat.stop();
+                        chat.stop();
                     }
                 }
             >

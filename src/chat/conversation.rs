@@ -2,6 +2,7 @@
 //! from. No signals here, so all of it is tested natively.
 
 use crate::gemini::wire::{Content, Part};
+use crate::gemini::ReplyProblem;
 use crate::memory::usage::MemoryUse;
 use serde::{Deserialize, Serialize};
 
@@ -14,14 +15,15 @@ pub enum Role {
 
 /// Where a message stands. User messages are always `Done`; replies move through the others.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum MessageState {
     Done,
     /// Waiting for the first chunk or receiving chunks.
     Streaming,
-    /// Waiting before an automatic retry (`retry_at_ms` is a wall-clock time).
+    /// Waiting `wait_ms` before an automatic retry (`retry_at_ms` is a wall-clock time).
     Waiting {
-        message: String,
+        problem: ReplyProblem,
+        wait_ms: u64,
         retry_at_ms: f64,
     },
     /// Stopped by the user; any partial text is kept.
@@ -29,9 +31,35 @@ pub enum MessageState {
     /// Failed (before or during the stream); any partial text is kept. `cut` marks a reply
     /// whose stream ended early.
     Failed {
-        message: String,
+        problem: ReplyProblem,
         cut: bool,
     },
+}
+
+/// A note under a finished reply that did not end normally.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplyNote {
+    /// Gemini's `finishReason` (anything but `STOP`).
+    Finish { reason: String },
+    /// A sentence stored by an earlier version of wellness0 (read, never written).
+    Legacy { text: String },
+}
+
+impl ReplyNote {
+    pub fn text(&self) -> String {
+        match self {
+            ReplyNote::Finish { reason } => match reason.as_str() {
+                "MAX_TOKENS" => "The reply reached the length limit and may be incomplete.".into(),
+                "SAFETY" | "PROHIBITED_CONTENT" | "BLOCKLIST" | "SPII" => {
+                    "Gemini stopped this reply for safety reasons.".into()
+                }
+                "RECITATION" => "Gemini stopped this reply because it was repeating a source.".into(),
+                other => format!("The reply ended early ({other})."),
+            },
+            ReplyNote::Legacy { text } => text.clone(),
+        }
+    }
 }
 
 impl MessageState {
@@ -54,12 +82,13 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<Part>,
     pub state: MessageState,
-    /// A note under a finished reply (e.g. "stopped at the length limit").
+    /// A note under a finished reply (e.g. it reached the length limit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub note: Option<ReplyNote>,
     /// For a reply: the memories retrieved for it and whether the turn was written to mem0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<MemoryUse>,
+    /// When the message was written (shown on hover).
     pub created_ms: f64,
 }
 
@@ -71,16 +100,13 @@ pub struct Conversation {
 }
 
 impl Conversation {
-    /// Reads a stored conversation. A reply that was still streaming when the page went away is
-    /// kept with what had arrived and marked as interrupted.
+    /// Reads a stored conversation (this version's format, or the earlier one). A reply that was
+    /// still streaming when the page went away is kept with what had arrived and marked as interrupted.
     pub fn restore(json: &str) -> Option<Self> {
-        let mut conv: Conversation = serde_json::from_str(json).ok()?;
+        let mut conv: Conversation = serde_json::from_str(json).ok().or_else(|| super::legacy::conversation(json))?;
         for m in &mut conv.messages {
             if m.state.is_active() {
-                m.state = MessageState::Failed {
-                    message: "The page was closed or reloaded before this reply finished.".into(),
-                    cut: true,
-                };
+                m.state = MessageState::Failed { problem: ReplyProblem::Interrupted, cut: true };
             }
         }
         let max_id = conv.messages.iter().map(|m| m.id).max().unwrap_or(0);
@@ -163,7 +189,7 @@ mod tests {
 
     #[test]
     fn history_alternates_and_skips_failed_turns() {
-        let failed = MessageState::Failed { message: "x".into(), cut: false };
+        let failed = MessageState::Failed { problem: ReplyProblem::StreamCut, cut: false };
         let messages = vec![
             msg(1, Role::User, "a", MessageState::Done),
             msg(2, Role::Model, "A", MessageState::Done),
@@ -228,9 +254,20 @@ mod tests {
             ],
         };
         let restored = Conversation::restore(&serde_json::to_string(&conv).unwrap()).unwrap();
-        assert!(matches!(restored.messages[1].state, MessageState::Failed { cut: true, .. }));
+        assert_eq!(restored.messages[1].state, MessageState::Failed { problem: ReplyProblem::Interrupted, cut: true });
         assert_eq!(restored.messages[1].text, "par");
         assert_eq!(restored.next_id, 8);
         assert!(Conversation::restore("not json").is_none());
+    }
+
+    #[test]
+    fn states_and_notes_are_stored_as_kinds() {
+        let mut m = msg(2, Role::Model, "par", MessageState::Failed { problem: ReplyProblem::StreamCut, cut: true });
+        m.note = Some(ReplyNote::Finish { reason: "MAX_TOKENS".into() });
+        let json = serde_json::to_string(&m).unwrap();
+        assert!(json.contains(r#""state":{"failed":{"problem":{"kind":"stream_cut"},"cut":true}}"#), "{json}");
+        assert!(json.contains(r#""note":{"finish":{"reason":"MAX_TOKENS"}}"#), "{json}");
+        assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), m);
+        assert_eq!(m.note.unwrap().text(), "The reply reached the length limit and may be incomplete.");
     }
 }

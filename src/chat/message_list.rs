@@ -2,14 +2,14 @@
 //! text while the reader is at the bottom.
 
 use super::bubble::MessageBubble;
-use crate::app::AppCtx;
+use super::state::use_chat;
 use leptos::html;
 use leptos::prelude::*;
 
 /// The conversation log (`role="log"`, `aria-busy` while a reply streams).
 #[component]
 pub fn MessageList() -> impl IntoView {
-    let chat = expect_context::<AppCtx>().chat;
+    let chat = use_chat();
     let log = NodeRef::<html::Section>::new();
     let busy = Memo::new(move |_| chat.is_busy());
     // Follow new text only if the reader has not scrolled up to read something older.

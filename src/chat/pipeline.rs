@@ -9,14 +9,14 @@
 //!    place, keeping any partial text, with a Retry button;
 //! 5. when the reply is complete, queue this turn for mem0 (the outbox; never blocks the chat).
 
-use super::conversation::{history_for, MessageState, Role};
-use crate::app::AppCtx;
-use crate::gemini::error::human_secs;
-use crate::gemini::{self, GeminiError, Recovery};
-use crate::http::{self, now_ms};
-use crate::memory::sync as memory_sync;
+use super::conversation::{history_for, MessageState, ReplyNote, Role};
+use super::retry::{next_step, Step};
+use super::state::ChatStore;
+use crate::gemini;
 use crate::memory::usage::{Lookup, WriteState};
+use crate::memory::Turn;
 use crate::prompt::build_request;
+use crate::web::time::{self, now_ms};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;
@@ -52,156 +52,152 @@ pub fn validate(text: &str) -> Result<&str, ComposeError> {
     Ok(trimmed)
 }
 
-/// Sends a message and starts its reply.
-pub fn send(ctx: AppCtx, text: &str) -> Result<(), ComposeError> {
-    let text = validate(text)?;
-    if ctx.chat.is_busy_untracked() {
-        return Err(ComposeError::Busy);
+impl ChatStore {
+    /// Sends a message and starts its reply.
+    pub fn send(&self, text: &str) -> Result<(), ComposeError> {
+        let text = validate(text)?;
+        if self.is_busy_untracked() {
+            return Err(ComposeError::Busy);
+        }
+        if self.settings.settings.with_untracked(|s| s.model.trim().is_empty()) {
+            return Err(ComposeError::NoModel);
+        }
+        self.push(Role::User, text.to_owned(), MessageState::Done);
+        let reply = self.push(Role::Model, String::new(), MessageState::Streaming);
+        self.save();
+        let chat = *self;
+        spawn_local(async move { chat.run_reply(reply.id).await });
+        Ok(())
     }
-    if ctx.settings.with_untracked(|s| s.model.trim().is_empty()) {
-        return Err(ComposeError::NoModel);
-    }
-    ctx.chat.push(Role::User, text.to_owned(), MessageState::Done);
-    let reply = ctx.chat.push(Role::Model, String::new(), MessageState::Streaming);
-    ctx.chat.save();
-    spawn_local(run_reply(ctx, reply.id));
-    Ok(())
-}
 
-/// Asks again for a reply that failed or was stopped.
-pub fn retry(ctx: AppCtx, reply_id: u64) {
-    if ctx.chat.is_busy_untracked() {
-        return;
+    /// Asks again for a reply that failed or was stopped.
+    pub fn retry(&self, reply_id: u64) {
+        if self.is_busy_untracked() {
+            return;
+        }
+        if let Some((_, row)) = self.find(reply_id) {
+            row.state.set(MessageState::Streaming);
+            let chat = *self;
+            spawn_local(async move { chat.run_reply(reply_id).await });
+        }
     }
-    if let Some((_, row)) = ctx.chat.find(reply_id) {
-        row.state.set(MessageState::Streaming);
-        spawn_local(run_reply(ctx, reply_id));
-    }
-}
 
-async fn run_reply(ctx: AppCtx, reply_id: u64) {
-    let settings = ctx.settings.get_untracked();
-    let endpoint = ctx.gemini_endpoint();
-    let key_on_server = endpoint.api_key.is_none() && matches!(ctx.mode.get_untracked(), crate::app::Mode::Proxy(_));
-    let Some((index, row)) = ctx.chat.find(reply_id) else { return };
-    let user = index.checked_sub(1).and_then(|i| ctx.chat.rows.with_untracked(|rows| rows.get(i).copied()));
-    let Some(user) = user else { return };
-    let (user_id, user_text) = (user.id, user.text.get_untracked());
-    ctx.chat.begin_reply();
-    http::start_marks("w0:send");
-    row.text.set(String::new());
-    row.memory.set(None);
-    let memory = memory_sync::lookup(ctx, &user_text).await;
-    if ctx.chat.stop_requested() {
-        row.state.set(MessageState::Stopped);
-        ctx.chat.save();
-        return;
-    }
-    let memories: Vec<String> = memory.used().iter().map(|m| m.text.clone()).collect();
-    // Without a mem0 set-up there is nothing to say under each reply.
-    row.memory.set((memory.lookup != Lookup::NotConfigured).then_some(memory));
-
-    let mut attempt = 1;
-    loop {
-        let Some((index, row)) = ctx.chat.find(reply_id) else { return }; // session ended
-        let Some(user_index) = index.checked_sub(1) else { return };
-        let history = history_for(&ctx.chat.snapshot().messages, user_index, settings.history_budget_chars);
-        let request = build_request(&settings.persona, &memories, history);
-
+    async fn run_reply(&self, reply_id: u64) {
+        let settings = self.settings.settings.get_untracked();
+        let endpoint = self.settings.gemini_endpoint();
+        let Some((index, row)) = self.find(reply_id) else { return };
+        let user = index.checked_sub(1).and_then(|i| self.rows.with_untracked(|rows| rows.get(i).copied()));
+        let Some(user) = user else { return };
+        let (user_id, user_text) = (user.id, user.text.get_untracked());
+        self.begin_reply();
+        time::start_marks("w0:send");
         row.text.set(String::new());
-        row.note.set(None);
-        row.state.set(MessageState::Streaming);
-        let controller = AbortController::new().expect("AbortController is available");
-        ctx.chat.begin_request(controller.clone());
-        let mut first_chunk = true;
-        let outcome = gemini::stream_generate(&endpoint, &settings.model, &request, &controller.signal(), |delta| {
-            if std::mem::take(&mut first_chunk) {
-                http::mark("w0:first-chunk");
-            }
-            http::mark("w0:chunk");
-            row.text.update(|t| t.push_str(delta));
-            ctx.chat.save_throttled();
-        })
-        .await;
-        ctx.chat.end_request();
-        row.parts.set_value(outcome.reply.parts.clone());
-        // Text that arrived in the same read as an error (or in an unterminated last event) was
-        // never passed to `on_text`: show everything that arrived.
-        if row.text.with_untracked(|t| *t != outcome.reply.text) {
-            row.text.set(outcome.reply.text.clone());
+        row.memory.set(None);
+        // Its own controller: the lookup's deadline must never abort the reply's stream.
+        let lookup_controller = AbortController::new().expect("AbortController is available");
+        self.begin_request(lookup_controller.clone());
+        let memory = self.memory.lookup(&user_text, &lookup_controller).await;
+        self.end_request();
+        let Some((_, row)) = self.find(reply_id) else { return }; // session ended meanwhile
+        if self.stop_requested() {
+            row.state.set(MessageState::Stopped);
+            self.save();
+            return;
         }
+        let memories: Vec<String> = memory.used().iter().map(|m| m.text.clone()).collect();
+        // Without a mem0 set-up there is nothing to say under each reply.
+        row.memory.set((memory.lookup != Lookup::NotConfigured).then_some(memory));
 
-        let error = match outcome.result {
-            Ok(finished) => {
-                http::mark("w0:done");
-                if finished.finish_reason != "STOP" {
-                    row.note.set(Some(finish_note(&finished.finish_reason)));
-                }
-                row.state.set(MessageState::Done);
-                let writes_memory = row.memory.with_untracked(|m| {
-                    m.as_ref().is_some_and(|m| matches!(m.lookup, Lookup::Found { .. } | Lookup::Unavailable { .. }))
-                });
-                // Incognito switched on while the reply streamed: respect it.
-                if writes_memory && ctx.settings.with_untracked(|s| s.use_memory) {
-                    row.memory.update(|m| m.iter_mut().for_each(|m| m.write = WriteState::Pending));
-                    let turn = (&*settings.user_id, (user_id, &*user_text), (reply_id, &*outcome.reply.text));
-                    memory_sync::record_turn(ctx, turn);
-                }
-                ctx.chat.save();
-                return;
+        let mut attempt = 1;
+        loop {
+            let Some((index, row)) = self.find(reply_id) else { return }; // session ended
+            let Some(user_index) = index.checked_sub(1) else { return };
+            let history = history_for(&self.snapshot().messages, user_index, settings.history_budget_chars);
+            let request = build_request(&settings.persona, &memories, history);
+
+            row.text.set(String::new());
+            row.note.set(None);
+            row.state.set(MessageState::Streaming);
+            let controller = AbortController::new().expect("AbortController is available");
+            self.begin_request(controller.clone());
+            let mut first_chunk = true;
+            let chat = *self;
+            let outcome =
+                gemini::stream_generate(&endpoint, &settings.model, &request, &controller.signal(), |delta| {
+                    if std::mem::take(&mut first_chunk) {
+                        time::mark("w0:first-chunk");
+                    }
+                    time::mark("w0:chunk");
+                    row.text.update(|t| t.push_str(delta));
+                    chat.save_throttled();
+                })
+                .await;
+            self.end_request();
+            let Some((_, row)) = self.find(reply_id) else { return }; // session ended meanwhile
+            row.parts.set_value(outcome.reply.parts.clone());
+            // Text that arrived in the same read as an error (or in an unterminated last event) was
+            // never passed to `on_text`: show everything that arrived.
+            if row.text.with_untracked(|t| *t != outcome.reply.text) {
+                row.text.set(outcome.reply.text.clone());
             }
-            Err(GeminiError::Aborted) => {
-                row.state.set(MessageState::Stopped);
-                ctx.chat.save();
-                return;
-            }
-            Err(error) => error,
-        };
-        let nothing_received = outcome.reply.text.is_empty();
-        if nothing_received && !ctx.chat.stop_requested() {
-            if let Recovery::RetryAfter(wait) = error.recovery(attempt, js_sys::Math::random()) {
-                row.state.set(MessageState::Waiting {
-                    message: format!("{} Trying again in {}…", error.user_message_for(key_on_server), human_secs(wait)),
-                    retry_at_ms: now_ms() + wait.as_secs_f64() * 1000.0,
-                });
-                ctx.chat.save();
-                if wait_unless_stopped(ctx, wait).await {
-                    attempt += 1;
-                    continue;
+            let received = !outcome.reply.text.is_empty();
+            let step = next_step(outcome.result, received, self.stop_requested(), attempt, js_sys::Math::random());
+            match step {
+                Step::Finished(finished) => {
+                    time::mark("w0:done");
+                    if finished.finish_reason != "STOP" {
+                        row.note.set(Some(ReplyNote::Finish { reason: finished.finish_reason }));
+                    }
+                    row.state.set(MessageState::Done);
+                    let writes_memory = row.memory.with_untracked(|m| {
+                        m.as_ref().is_some_and(|m| matches!(m.lookup, Lookup::Found { .. }) || m.lookup.failed())
+                    });
+                    // Incognito switched on while the reply streamed: respect it.
+                    if writes_memory && self.settings.settings.with_untracked(|s| s.use_memory) {
+                        row.memory.update(|m| m.iter_mut().for_each(|m| m.write = WriteState::Pending));
+                        self.memory.record_turn(Turn {
+                            user_id: &settings.user_id,
+                            user: (user_id, &user_text),
+                            reply: (reply_id, &outcome.reply.text),
+                        });
+                    }
                 }
-                row.state.set(MessageState::Stopped);
-                ctx.chat.save();
-                return;
+                Step::Stopped => row.state.set(MessageState::Stopped),
+                Step::RetryAfter(wait, error) => {
+                    row.state.set(MessageState::Waiting {
+                        problem: error.problem(endpoint.key_held_by_site()),
+                        wait_ms: wait.as_millis() as u64,
+                        retry_at_ms: now_ms() + wait.as_secs_f64() * 1000.0,
+                    });
+                    self.save();
+                    if self.wait_unless_stopped(wait).await {
+                        attempt += 1;
+                        continue;
+                    }
+                    if let Some((_, row)) = self.find(reply_id) {
+                        row.state.set(MessageState::Stopped);
+                    }
+                }
+                Step::Failed { error, cut } => {
+                    row.state.set(MessageState::Failed { problem: error.problem(endpoint.key_held_by_site()), cut });
+                }
             }
+            self.save();
+            return;
         }
-        let cut = matches!(error, GeminiError::StreamCut) || !nothing_received;
-        row.state.set(MessageState::Failed { message: error.user_message_for(key_on_server), cut });
-        ctx.chat.save();
-        return;
     }
-}
 
-/// Sleeps for `wait`, in short steps so that Stop (or ending the session) takes effect at once.
-/// Returns whether the wait ran to its end.
-async fn wait_unless_stopped(ctx: AppCtx, wait: Duration) -> bool {
-    let until = now_ms() + wait.as_secs_f64() * 1000.0;
-    while now_ms() < until {
-        if ctx.chat.stop_requested() {
-            return false;
+    /// Sleeps for `wait`, in short steps so that Stop (or ending the session) takes effect at once.
+    /// Returns whether the wait ran to its end.
+    async fn wait_unless_stopped(&self, wait: Duration) -> bool {
+        let until = now_ms() + wait.as_secs_f64() * 1000.0;
+        while now_ms() < until {
+            if self.stop_requested() {
+                return false;
+            }
+            time::sleep_ms(((until - now_ms()).clamp(0.0, 200.0)) as u32).await;
         }
-        http::sleep_ms(((until - now_ms()).clamp(0.0, 200.0)) as u32).await;
-    }
-    !ctx.chat.stop_requested()
-}
-
-fn finish_note(reason: &str) -> String {
-    match reason {
-        "MAX_TOKENS" => "The reply reached the length limit and may be incomplete.".into(),
-        "SAFETY" | "PROHIBITED_CONTENT" | "BLOCKLIST" | "SPII" => {
-            "Gemini stopped this reply for safety reasons.".into()
-        }
-        "RECITATION" => "Gemini stopped this reply because it was repeating a source.".into(),
-        other => format!("The reply ended early ({other})."),
+        !self.stop_requested()
     }
 }
 

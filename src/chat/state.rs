@@ -2,11 +2,13 @@
 //! chunk touches one bubble and not the list. Saved to `localStorage` at each turn boundary
 //! and, while a reply streams, at most once a second (a reload keeps the partial reply).
 
-use super::conversation::{Conversation, Message, MessageState, Role};
+use super::conversation::{Conversation, Message, MessageState, ReplyNote, Role};
 use crate::gemini::wire::Part;
-use crate::http::now_ms;
 use crate::memory::usage::MemoryUse;
-use crate::storage::{self, Scope};
+use crate::memory::{MemoryStore, WriteSettled};
+use crate::settings::SettingsStore;
+use crate::web::storage::{self, Scope};
+use crate::web::time::now_ms;
 use leptos::prelude::*;
 use web_sys::AbortController;
 
@@ -21,7 +23,7 @@ pub struct MessageRow {
     pub created_ms: f64,
     pub text: RwSignal<String>,
     pub state: RwSignal<MessageState>,
-    pub note: RwSignal<Option<String>>,
+    pub note: RwSignal<Option<ReplyNote>>,
     pub memory: RwSignal<Option<MemoryUse>>,
     pub parts: StoredValue<Vec<Part>>,
 }
@@ -40,6 +42,15 @@ impl MessageRow {
         }
     }
 
+    /// Frees the row's signals (the row left the conversation).
+    fn dispose(self) {
+        self.text.dispose();
+        self.state.dispose();
+        self.note.dispose();
+        self.memory.dispose();
+        self.parts.dispose();
+    }
+
     fn to_message(self) -> Message {
         Message {
             id: self.id,
@@ -54,9 +65,12 @@ impl MessageRow {
     }
 }
 
-/// The conversation store, shared through context.
+/// The conversation store, shared through context. It sends through the settings' endpoint
+/// and asks the memory store for lookups and writes (the memory store never reaches back).
 #[derive(Clone, Copy)]
-pub struct Chat {
+pub struct ChatStore {
+    pub(super) settings: SettingsStore,
+    pub(super) memory: MemoryStore,
     pub rows: RwSignal<Vec<MessageRow>>,
     next_id: StoredValue<u64>,
     /// Aborts the reply being fetched (browser objects are not `Send`: local storage).
@@ -69,17 +83,24 @@ pub struct Chat {
     pub save_failed: RwSignal<bool>,
 }
 
-impl Chat {
+/// The chat store of the page (provided by the app shell).
+pub fn use_chat() -> ChatStore {
+    expect_context()
+}
+
+impl ChatStore {
     /// The conversation saved in this browser, or an empty one.
-    pub fn load() -> Self {
+    pub fn load(settings: SettingsStore, memory: MemoryStore) -> Self {
         let conv = storage::get(Scope::Device, CONVERSATION_KEY)
             .and_then(|json| Conversation::restore(&json))
             .unwrap_or_default();
-        Self::from_conversation(conv)
+        Self::from_conversation(conv, settings, memory)
     }
 
-    pub fn from_conversation(conv: Conversation) -> Self {
-        Self {
+    pub fn from_conversation(conv: Conversation, settings: SettingsStore, memory: MemoryStore) -> Self {
+        let chat = Self {
+            settings,
+            memory,
             rows: RwSignal::new(conv.messages.into_iter().map(MessageRow::from_message).collect()),
             next_id: StoredValue::new(conv.next_id.max(1)),
             controller: StoredValue::new_local(None),
@@ -87,7 +108,20 @@ impl Chat {
             last_save_ms: StoredValue::new(0.0),
             save_scheduled: StoredValue::new(false),
             save_failed: RwSignal::new(false),
-        }
+        };
+        memory.on_write_settled(Callback::new(move |settled| chat.write_settled(settled)));
+        chat
+    }
+
+    /// A queued memory write for one of our replies was saved or refused: its chip says so.
+    fn write_settled(&self, settled: WriteSettled) {
+        let Some((_, row)) = self.find(settled.reply_id) else { return };
+        row.memory.update(|m| {
+            if let Some(m) = m {
+                m.write = settled.state;
+            }
+        });
+        self.save();
     }
 
     pub fn snapshot(&self) -> Conversation {
@@ -190,6 +224,9 @@ impl Chat {
     /// Ends the session: stops any reply and forgets the conversation.
     pub fn clear(&self) {
         self.stop();
+        for row in self.rows.get_untracked() {
+            row.dispose();
+        }
         self.rows.set(Vec::new());
         // Saves the empty conversation with its id counter, so new messages never reuse the id of
         // an old reply that a pending memory write still points at.

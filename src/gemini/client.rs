@@ -1,28 +1,11 @@
 //! Browser client for the Gemini REST API: streamed replies and the model list.
 
+use super::endpoint::Endpoint;
 use super::error::{ApiError, GeminiError};
 use super::stream::{Finished, ReplyStream};
 use super::wire::{GenerateContentRequest, ModelList};
-use crate::http::{self, BodyReader, FetchError};
+use crate::web::fetch::{self as http, BodyReader, FetchError};
 use web_sys::AbortSignal;
-
-/// Where to send Gemini calls: a base URL (the public API, or our proxy) and, in direct mode,
-/// the user's key (sent only as `x-goog-api-key`).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Endpoint {
-    pub base_url: String,
-    pub api_key: Option<String>,
-}
-
-impl Endpoint {
-    fn url(&self, path: &str) -> String {
-        format!("{}/v1beta/{path}", self.base_url.trim_end_matches('/'))
-    }
-
-    fn headers(&self) -> Vec<(&str, &str)> {
-        self.api_key.as_deref().map(|k| vec![("x-goog-api-key", k.trim())]).unwrap_or_default()
-    }
-}
 
 impl From<FetchError> for GeminiError {
     fn from(e: FetchError) -> Self {

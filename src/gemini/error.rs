@@ -1,5 +1,6 @@
 //! Gemini errors: the `google.rpc.Status` envelope, and what each case means to the user
-//! (retry or fix, and how long to wait). Rules from `shared/api/gemini.md` §5 and §11.
+//! (retry or fix, and how long to wait). The envelope and its details are described in
+//! `docs/gemini-api.md`.
 
 use crate::backoff::backoff;
 use serde::Deserialize;
@@ -159,61 +160,7 @@ pub enum Recovery {
 pub const MAX_AUTO_WAIT: Duration = Duration::from_secs(60);
 
 impl GeminiError {
-    /// A short, plain sentence for the bubble.
-    pub fn user_message(&self) -> String {
-        match self {
-            GeminiError::Api(e) => match (e.code, e.reason.as_deref()) {
-                (400, Some("API_KEY_INVALID")) => {
-                    "Your Gemini API key was not accepted. Check it in Settings, then retry.".into()
-                }
-                (400, Some("API_KEY_EXPIRED")) => "Your Gemini API key has expired. Renew it in Settings.".into(),
-                (400, _) => format!("Gemini could not use this request: {}", e.message),
-                (401 | 403, _) if e.message.contains("unregistered callers") => {
-                    "No Gemini API key is set. Add one in Settings.".into()
-                }
-                (401 | 403, _) => format!("Gemini refused access: {}", e.message),
-                (404, _) => {
-                    format!("The model was not found or is retired. Pick another model in Settings. ({})", e.message)
-                }
-                (429, _) if self.is_daily_quota() => {
-                    "You have used up today's Gemini quota for this model. Try another model or enable billing.".into()
-                }
-                (429, _) => match e.retry_delay {
-                    Some(wait) => format!("Gemini's rate limit was reached. Retry in {}.", human_secs(wait)),
-                    None => "Gemini's rate limit was reached. Wait a moment, then retry.".into(),
-                },
-                (503, _) => "Gemini is overloaded right now. Retry in a little while, or pick another model.".into(),
-                (500..=599, _) => format!("Gemini had a server error ({}). Retry in a little while.", e.code),
-                _ => format!("Gemini answered {}: {}", e.code, e.message),
-            },
-            GeminiError::Network(_) => {
-                "Could not reach Gemini. Check your connection (and the base URL in Settings), then retry.".into()
-            }
-            GeminiError::StreamCut => "The reply was cut off before it finished.".into(),
-            GeminiError::Aborted => "Stopped.".into(),
-            GeminiError::Blocked(reason) => format!("Gemini declined to answer this message ({reason})."),
-            GeminiError::BadResponse(detail) => format!("Gemini sent an answer the app could not read ({detail})."),
-        }
-    }
-
-    /// Like [`GeminiError::user_message`], for a page whose key is held by our proxy: key problems
-    /// are then the site's to fix, not something the user can change in Settings.
-    pub fn user_message_for(&self, key_on_server: bool) -> String {
-        let key_problem = match self {
-            GeminiError::Api(e) => {
-                matches!(e.reason.as_deref(), Some("API_KEY_INVALID" | "API_KEY_EXPIRED"))
-                    || matches!(e.code, 401 | 403)
-            }
-            _ => false,
-        };
-        if key_on_server && key_problem {
-            "This site's Gemini key was not accepted. Please tell whoever runs this wellness0.".into()
-        } else {
-            self.user_message()
-        }
-    }
-
-    fn is_daily_quota(&self) -> bool {
+    pub(super) fn is_daily_quota(&self) -> bool {
         match self {
             GeminiError::Api(e) => {
                 e.quota_ids.iter().any(|q| q.contains("PerDay"))
@@ -242,16 +189,6 @@ impl GeminiError {
             GeminiError::Network(_) => backoff(),
             _ => Recovery::Fix,
         }
-    }
-}
-
-/// "3 s", "1 min 5 s".
-pub fn human_secs(d: Duration) -> String {
-    let secs = d.as_secs_f64().ceil() as u64;
-    if secs < 60 {
-        format!("{secs} s")
-    } else {
-        format!("{} min {} s", secs / 60, secs % 60)
     }
 }
 

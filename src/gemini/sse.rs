@@ -1,4 +1,4 @@
-//! Incremental decoder for Gemini's `alt=sse` stream (rules in `shared/api/gemini.md` §4.5).
+//! Incremental decoder for Gemini's `alt=sse` stream (framing rules in `docs/gemini-api.md`).
 //!
 //! Bytes arrive in arbitrary chunks: a chunk may end inside a line or inside a multi-byte
 //! character. Lines are cut on CR, LF or CRLF only (never on Unicode line separators); since

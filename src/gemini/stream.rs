@@ -1,10 +1,10 @@
 //! Turns the bytes of a `streamGenerateContent?alt=sse` body into a reply: answer text as it
-//! grows, thought summaries aside, every part kept for history, and a clear end state
+//! grows (thought summaries are not answer text), every part kept for history, and a clear end state
 //! (finished, blocked, failed mid-stream, or cut).
 
 use super::error::{ApiError, GeminiError};
 use super::sse::{SseDecoder, SseItem};
-use super::wire::{append_parts, GenerateContentResponse, Part, UsageMetadata};
+use super::wire::{append_parts, GenerateContentResponse, Part};
 use serde_json::Value;
 
 /// How a complete reply ended.
@@ -12,7 +12,6 @@ use serde_json::Value;
 pub struct Finished {
     /// `STOP` normally; anything else (e.g. `MAX_TOKENS`) is worth a note under the reply.
     pub finish_reason: String,
-    pub usage: Option<UsageMetadata>,
 }
 
 #[derive(Debug, Default)]
@@ -22,11 +21,8 @@ pub struct ReplyStream {
     pub parts: Vec<Part>,
     /// The answer text so far (non-thought parts).
     pub text: String,
-    /// Thought summaries, when the request asked for them.
-    pub thoughts: String,
     finish_reason: Option<String>,
     block_reason: Option<String>,
-    usage: Option<UsageMetadata>,
 }
 
 impl ReplyStream {
@@ -55,7 +51,7 @@ impl ReplyStream {
                 if self.text.is_empty() && is_refusal(reason) {
                     return Err(GeminiError::Blocked(reason.clone()));
                 }
-                Ok((added, Finished { finish_reason: reason.clone(), usage: self.usage.clone() }))
+                Ok((added, Finished { finish_reason: reason.clone() }))
             }
             _ => Err(GeminiError::StreamCut),
         }
@@ -84,17 +80,11 @@ impl ReplyStream {
         if let Some(reason) = chunk.prompt_feedback.and_then(|f| f.block_reason) {
             self.block_reason = Some(reason);
         }
-        if chunk.usage_metadata.is_some() {
-            self.usage = chunk.usage_metadata;
-        }
         if let Some(candidate) = chunk.candidates.into_iter().next() {
             if let Some(content) = candidate.content {
-                for part in &content.parts {
-                    match (&part.text, part.thought) {
-                        (Some(t), true) => self.thoughts.push_str(t),
-                        (Some(t), false) => added.push_str(t),
-                        _ => {}
-                    }
+                // Thought summaries are kept in `parts` (for history) but never shown as answer text.
+                for part in content.parts.iter().filter(|p| !p.thought) {
+                    added.extend(part.text.as_deref());
                 }
                 append_parts(&mut self.parts, &content.parts);
             }
@@ -132,7 +122,6 @@ mod tests {
         let (tail, done) = s.finish().unwrap();
         assert_eq!(tail, "");
         assert_eq!(done.finish_reason, "STOP");
-        assert_eq!(done.usage.unwrap().total_token_count, Some(5));
         assert_eq!(s.text, "Hello");
         assert_eq!(s.parts, vec![Part::text("Hello")]);
     }
@@ -144,8 +133,7 @@ mod tests {
             r#"{"candidates": [{"content": {"parts": [{"text": "hmm","thought": true}],"role": "model"},"index": 0}]}"#;
         assert_eq!(s.feed(event(thought).as_bytes()).unwrap(), "");
         s.feed(event(WORLD).as_bytes()).unwrap();
-        assert_eq!(s.thoughts, "hmm");
-        assert_eq!(s.text, "lo");
+        assert_eq!(s.text, "lo", "thought text is not answer text");
         assert_eq!(s.parts.len(), 2);
     }
 

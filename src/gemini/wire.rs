@@ -1,4 +1,4 @@
-//! Gemini REST wire types (`v1beta`), as documented in `shared/api/gemini.md`.
+//! Gemini REST wire types (`v1beta`); `docs/gemini-api.md` says which fields the app relies on.
 //!
 //! Requests serialise in lowerCamelCase and omit empty fields; responses deserialise leniently:
 //! every field is optional and unknown fields are kept (on parts) or ignored (elsewhere), so a new
@@ -67,15 +67,6 @@ pub fn append_parts(parts: &mut Vec<Part>, new_parts: &[Part]) {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GenerationConfig {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub temperature: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_output_tokens: Option<u32>,
-}
-
 /// Body of `generateContent` and `streamGenerateContent`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -83,8 +74,6 @@ pub struct GenerateContentRequest {
     pub contents: Vec<Content>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub system_instruction: Option<Content>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub generation_config: Option<GenerationConfig>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
@@ -105,19 +94,6 @@ pub struct PromptFeedback {
     pub block_reason: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UsageMetadata {
-    #[serde(default)]
-    pub prompt_token_count: Option<u64>,
-    #[serde(default)]
-    pub candidates_token_count: Option<u64>,
-    #[serde(default)]
-    pub thoughts_token_count: Option<u64>,
-    #[serde(default)]
-    pub total_token_count: Option<u64>,
-}
-
 /// A whole `generateContent` answer, or one streamed chunk of it (a delta).
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -126,8 +102,6 @@ pub struct GenerateContentResponse {
     pub candidates: Vec<Candidate>,
     #[serde(default)]
     pub prompt_feedback: Option<PromptFeedback>,
-    #[serde(default)]
-    pub usage_metadata: Option<UsageMetadata>,
     #[serde(default)]
     pub model_version: Option<String>,
 }
@@ -178,7 +152,6 @@ mod tests {
         let req = GenerateContentRequest {
             contents: vec![Content::text("user", "hi")],
             system_instruction: Some(Content { role: None, parts: vec![Part::text("be kind")] }),
-            generation_config: None,
         };
         let json = serde_json::to_value(&req).unwrap();
         assert_eq!(

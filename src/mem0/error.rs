@@ -1,18 +1,23 @@
 //! mem0 errors and what they mean to the user. Memory is never allowed to stop the chat:
 //! these end up in the sidebar and on the reply's memory chip, not in the way of a reply.
 
+use crate::service::{Service, StoredProblem};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::time::Duration;
 
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+/// A mem0 problem. Serialisable: it is stored as a kind (not a sentence) with a reply's memory
+/// lookup and with a waiting write, and worded by [`Mem0Error::user_message`] when shown.
+#[derive(Clone, Debug, PartialEq, thiserror::Error, Serialize, Deserialize)]
+#[serde(from = "StoredProblem", into = "StoredProblem")]
 pub enum Mem0Error {
     #[error("mem0 did not accept the API key ({code}). Check it in Settings.")]
     Unauthorized { code: u16 },
     /// The key our proxy holds was refused: the site's to fix, not the user's.
-    #[error("mem0 did not accept this site's key ({code}). Please tell whoever runs this wellness0.")]
+    #[error("{}", Service::Mem0.site_key_refused(*code))]
     ServerKeyRefused { code: u16 },
-    #[error("mem0 could not find that ({0}).")]
-    NotFound(String),
+    #[error("mem0 could not find that ({detail}).")]
+    NotFound { detail: String },
     #[error("mem0's rate limit was reached.")]
     RateLimited { retry_after: Option<Duration> },
     #[error("mem0 is having trouble right now ({code}).")]
@@ -28,6 +33,9 @@ pub enum Mem0Error {
     BadResponse,
     #[error("No mem0 API key is set. Add one in Settings, or run wellness0 behind its proxy.")]
     NoKey,
+    /// Refused before sending: an empty or wildcard user id (`*` on mem0 means every user).
+    #[error("That user id cannot be used for memories (it is empty or has characters such as '*'). Set a plain one in Settings.")]
+    BadUserId,
 }
 
 impl Mem0Error {
@@ -35,7 +43,7 @@ impl Mem0Error {
     pub fn from_status(code: u16, retry_after: Option<&str>, body: &str) -> Self {
         match code {
             401 | 403 => Mem0Error::Unauthorized { code },
-            404 => Mem0Error::NotFound(detail(body).unwrap_or_else(|| "404".into())),
+            404 => Mem0Error::NotFound { detail: detail(body).unwrap_or_else(|| "404".into()) },
             429 => Mem0Error::RateLimited {
                 // Server-sent: never trust it to be sane (negative, NaN, 1e30 …); an hour is plenty.
                 retry_after: retry_after
@@ -70,7 +78,54 @@ impl Mem0Error {
     /// A 404 or an unreadable answer usually means a wrong base URL or a portal in the way, which
     /// the user can fix, so only a request mem0 itself refused (4xx but 408/425) is given up on.
     pub fn is_transient(&self) -> bool {
-        !matches!(self, Mem0Error::Rejected { code, .. } if *code != 408 && *code != 425)
+        match self {
+            Mem0Error::Rejected { code, .. } => *code == 408 || *code == 425,
+            Mem0Error::BadUserId => false,
+            _ => true,
+        }
+    }
+}
+
+impl From<Mem0Error> for StoredProblem {
+    fn from(e: Mem0Error) -> Self {
+        let kind = StoredProblem::kind;
+        match e {
+            Mem0Error::Unauthorized { code } => kind("unauthorized").with_code(code),
+            Mem0Error::ServerKeyRefused { code } => kind("site_key_refused").with_code(code),
+            Mem0Error::NotFound { detail } => kind("not_found").with_detail(&detail),
+            Mem0Error::RateLimited { retry_after } => {
+                kind("rate_limited").with_ms(retry_after.map(|d| d.as_millis() as u64))
+            }
+            Mem0Error::Server { code } => kind("server").with_code(code),
+            Mem0Error::Rejected { code, message } => kind("rejected").with_code(code).with_detail(&message),
+            Mem0Error::Unreachable { direct: true } => kind("unreachable_direct"),
+            Mem0Error::Unreachable { direct: false } => kind("unreachable"),
+            Mem0Error::Timeout => kind("timeout"),
+            Mem0Error::BadResponse => kind("bad_response"),
+            Mem0Error::NoKey => kind("no_key"),
+            Mem0Error::BadUserId => kind("bad_user_id"),
+        }
+    }
+}
+
+impl From<StoredProblem> for Mem0Error {
+    /// A kind this version does not know (written by a newer one) reads as an unreadable answer.
+    fn from(s: StoredProblem) -> Self {
+        let (code, detail) = (s.code_or_zero(), s.detail_or_empty());
+        match s.kind.as_str() {
+            "unauthorized" => Mem0Error::Unauthorized { code },
+            "site_key_refused" => Mem0Error::ServerKeyRefused { code },
+            "not_found" => Mem0Error::NotFound { detail },
+            "rate_limited" => Mem0Error::RateLimited { retry_after: s.ms.map(Duration::from_millis) },
+            "server" => Mem0Error::Server { code },
+            "rejected" => Mem0Error::Rejected { code, message: detail },
+            "unreachable_direct" => Mem0Error::Unreachable { direct: true },
+            "unreachable" => Mem0Error::Unreachable { direct: false },
+            "timeout" => Mem0Error::Timeout,
+            "no_key" => Mem0Error::NoKey,
+            "bad_user_id" => Mem0Error::BadUserId,
+            _ => Mem0Error::BadResponse,
+        }
     }
 }
 
@@ -117,7 +172,36 @@ mod tests {
         );
         assert_eq!(
             Mem0Error::from_status(404, None, r#"{"error":"Memory not found!"}"#),
-            Mem0Error::NotFound("Memory not found!".into())
+            Mem0Error::NotFound { detail: "Memory not found!".into() }
+        );
+    }
+
+    #[test]
+    fn stored_as_kinds() {
+        let every = [
+            Mem0Error::Unauthorized { code: 401 },
+            Mem0Error::ServerKeyRefused { code: 403 },
+            Mem0Error::NotFound { detail: "d".into() },
+            Mem0Error::RateLimited { retry_after: Some(Duration::from_secs(7)) },
+            Mem0Error::RateLimited { retry_after: None },
+            Mem0Error::Server { code: 503 },
+            Mem0Error::Rejected { code: 400, message: "m".into() },
+            Mem0Error::Unreachable { direct: true },
+            Mem0Error::Unreachable { direct: false },
+            Mem0Error::Timeout,
+            Mem0Error::BadResponse,
+            Mem0Error::NoKey,
+            Mem0Error::BadUserId,
+        ];
+        for e in every {
+            let json = serde_json::to_string(&e).unwrap();
+            assert_eq!(serde_json::from_str::<Mem0Error>(&json).unwrap(), e, "{json}");
+        }
+        let json = serde_json::to_string(&Mem0Error::RateLimited { retry_after: Some(Duration::from_secs(7)) });
+        assert_eq!(json.unwrap(), r#"{"kind":"rate_limited","ms":7000}"#);
+        assert_eq!(
+            Mem0Error::ServerKeyRefused { code: 401 }.user_message(),
+            "This site's mem0 key was not accepted (401). Please tell whoever runs this wellness0."
         );
     }
 
@@ -134,7 +218,8 @@ mod tests {
         assert!(Mem0Error::Unauthorized { code: 401 }.is_transient());
         assert!(!Mem0Error::Rejected { code: 400, message: String::new() }.is_transient());
         assert!(Mem0Error::Rejected { code: 408, message: String::new() }.is_transient());
-        assert!(Mem0Error::NotFound("no such route".into()).is_transient());
+        assert!(Mem0Error::NotFound { detail: "no such route".into() }.is_transient());
+        assert!(!Mem0Error::BadUserId.is_transient());
         assert!(Mem0Error::BadResponse.is_transient());
     }
 }

@@ -1,9 +1,16 @@
-//! mem0: wire types, errors and the browser client for the Platform API.
+//! mem0: wire types, errors, safe user ids, the backends (one trait, one implementation per
+//! service) and the browser client that talks to whichever backend the settings pick.
 
+pub mod backend;
 pub mod client;
 pub mod error;
+pub mod platform;
+pub mod user_id;
 pub mod wire;
 
-pub use client::{MemoryApi, PlatformClient};
+pub use backend::{AddAnswer, Capabilities, EventStatus, MemoryBackend};
+pub use client::{Connection, MemoryClient};
 pub use error::Mem0Error;
-pub use wire::Memory;
+pub use platform::Platform;
+pub use user_id::UserId;
+pub use wire::{Memory, TurnMessage, TurnWrite};

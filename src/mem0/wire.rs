@@ -1,11 +1,11 @@
-//! mem0 Platform wire types (`shared/api/mem0.md`, checked against the `mem0ai` SDK).
+//! mem0 wire types shared by both backends (see `docs/memory-backends.md`).
 //!
 //! Parsing is lenient: every field but `id` and `memory` is optional, unknown fields are
 //! ignored, and a list answer may come bare or in a `{"results": …}` envelope. One odd entry
 //! never fails a whole list: entries that do not parse are skipped.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// A stored memory.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -77,24 +77,6 @@ pub fn parse_history(value: Value) -> Vec<HistoryEntry> {
     entries(value).into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect()
 }
 
-/// The event id of a queued (async) add, if the answer has one.
-pub fn add_event_id(value: &Value) -> Option<String> {
-    let first = match value {
-        Value::Array(items) => items.first(),
-        Value::Object(map) => match map.get("results") {
-            Some(Value::Array(items)) => items.first(),
-            _ => Some(value),
-        },
-        _ => None,
-    }?;
-    first.get("event_id").and_then(Value::as_str).map(str::to_owned)
-}
-
-/// `filters` selecting one user's memories.
-pub fn user_filter(user_id: &str) -> Value {
-    json!({"AND": [{"user_id": user_id}]})
-}
-
 /// A chat message as mem0 takes it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TurnMessage {
@@ -102,34 +84,22 @@ pub struct TurnMessage {
     pub content: String,
 }
 
-/// Body of `POST /v1/memories/` for one turn (or one imported memory with `infer: false`).
-pub fn add_body(user_id: &str, messages: &[TurnMessage], metadata: Value, infer: bool) -> Value {
-    let mut body = json!({
-        "messages": messages,
-        "user_id": user_id,
-        "metadata": metadata,
-        "version": "v2",
-        "output_format": "v1.1",
-        "async_mode": true,
-    });
-    if !infer {
-        body["infer"] = json!(false);
-    }
-    body
-}
-
-/// Lowest relevance a search result needs. mem0's own current default (v3 search) is 0.1;
-/// the model is told to use memories only when they help, so recall matters more than precision.
-pub const SEARCH_THRESHOLD: f64 = 0.1;
-
-/// Body of `POST /v2/memories/search/`.
-pub fn search_body(user_id: &str, query: &str, top_k: u32) -> Value {
-    json!({"query": query, "filters": user_filter(user_id), "top_k": top_k, "threshold": SEARCH_THRESHOLD, "rerank": false})
+/// One memory write waiting in the outbox: a finished turn (or an imported memory with
+/// `infer: false`). Backend-neutral: each backend builds its own request from it when it is sent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TurnWrite {
+    /// Checked with [`super::UserId::parse`] when the write is sent.
+    pub user_id: String,
+    pub messages: Vec<TurnMessage>,
+    pub metadata: Value,
+    /// `false`: store the messages' text verbatim instead of extracting memories from them.
+    pub infer: bool,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn lists_come_bare_or_wrapped_and_bad_entries_are_skipped() {
@@ -148,36 +118,5 @@ mod tests {
         assert_eq!(page.next.as_deref(), Some("http://x/v2/memories/?page=2"));
         assert_eq!(page.memories[0].categories, vec!["health".to_string()]);
         assert_eq!(parse_page(json!({"next": null, "results": []})).next, None);
-    }
-
-    #[test]
-    fn event_ids_of_queued_adds() {
-        let v1 = json!({"results": [{"message": "queued", "status": "PENDING", "event_id": "e1"}], "relations": []});
-        assert_eq!(add_event_id(&v1).as_deref(), Some("e1"));
-        assert_eq!(add_event_id(&json!([{"event_id": "e2"}])).as_deref(), Some("e2"));
-        assert_eq!(add_event_id(&json!({"event_id": "e3", "status": "PENDING"})).as_deref(), Some("e3"));
-        assert_eq!(add_event_id(&json!({"results": [{"id": "m", "event": "ADD"}]})), None);
-    }
-
-    #[test]
-    fn add_body_sends_only_the_turn_it_is_given() {
-        let turn = [
-            TurnMessage { role: "user".into(), content: "hi".into() },
-            TurnMessage { role: "assistant".into(), content: "hello".into() },
-        ];
-        let body = add_body("u1", &turn, json!({"app": "wellness0"}), true);
-        assert_eq!(body["messages"].as_array().unwrap().len(), 2);
-        assert_eq!(body["user_id"], "u1");
-        assert_eq!(body["async_mode"], true);
-        assert_eq!(body["version"], "v2");
-        assert!(body.get("infer").is_none());
-        assert_eq!(add_body("u1", &turn, Value::Null, false)["infer"], false);
-    }
-
-    #[test]
-    fn search_filters_by_user() {
-        let body = search_body("u1", "war story", 8);
-        assert_eq!(body["filters"], json!({"AND": [{"user_id": "u1"}]}));
-        assert_eq!(body["query"], "war story");
     }
 }

@@ -1,33 +1,21 @@
 //! One memory in the sidebar: its text (always as text, never HTML), categories and times,
-//! and its actions: edit in place, delete, history, and useful / not useful feedback.
+//! and its actions: edit in place, delete, history, and useful / not useful feedback (where the
+//! service has feedback). Each action is one [`Action`]: its pending state disables the row's
+//! buttons and its error shows on the row.
 
-use super::sync as memory_sync;
-use crate::app::AppCtx;
+use super::history::{change_text, short_time};
+use super::store::use_memory;
 use crate::mem0::wire::HistoryEntry;
-use crate::mem0::{Memory, MemoryApi};
+use crate::mem0::{Mem0Error, Memory};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-/// `2026-11-25T10:04:05.123+00:00` → `2026-11-25 10:04`.
-pub fn short_time(iso: &str) -> String {
-    match (iso.get(..10), iso.get(11..16)) {
-        (Some(date), Some(time)) => format!("{date} {time}"),
-        _ => iso.to_owned(),
-    }
-}
-
-type RowAction = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>>>>;
-
-/// Runs one mem0 call for a row, showing progress and any error on the row itself.
-fn run_row_action(busy: RwSignal<bool>, problem: RwSignal<Option<String>>, call: RowAction) {
-    busy.set(true);
-    problem.set(None);
-    spawn_local(async move {
-        if let Err(message) = call.await {
-            problem.set(Some(message));
-        }
-        busy.set(false);
-    });
+/// What a row can ask mem0 to do.
+#[derive(Clone)]
+enum RowCall {
+    Update(String),
+    Delete,
+    History,
+    Feedback(bool),
 }
 
 /// A memory row.
@@ -39,7 +27,7 @@ pub fn MemoryItem(
     #[prop(into)]
     mark: Signal<Option<String>>,
 ) -> impl IntoView {
-    let ctx = expect_context::<AppCtx>();
+    let store = use_memory();
     let id = StoredValue::new(memory.id.clone());
     let text = StoredValue::new(memory.memory.clone());
     // Buttons named just "Edit" or "Delete" are described by the memory they act on.
@@ -47,14 +35,41 @@ pub fn MemoryItem(
     let editing = RwSignal::new(false);
     let draft = RwSignal::new(memory.memory.clone());
     let confirm_delete = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let problem = RwSignal::new(None::<String>);
     let history = RwSignal::new(None::<Vec<HistoryEntry>>);
     let history_open = RwSignal::new(false);
     let feedback_sent = RwSignal::new(None::<bool>);
+    let has_feedback = store.capabilities().feedback;
 
-    let act = move |call| run_row_action(busy, problem, call);
-    let client = move || ctx.memory_client().map_err(|e| e.user_message());
+    let call = Action::new_local(move |call: &RowCall| {
+        let call = call.clone();
+        // Read the id now: the row may be gone (filtered, re-listed) when the call returns.
+        let id = id.get_value();
+        async move {
+            let client = store.client()?;
+            match call {
+                RowCall::Update(new_text) => {
+                    client.update(&id, &new_text).await?;
+                    editing.set(false);
+                    store.schedule_refresh();
+                }
+                RowCall::Delete => {
+                    client.delete(&id).await?;
+                    store.items.update(|items| items.retain(|m| m.id != id));
+                    store.schedule_refresh();
+                }
+                RowCall::History => history.set(Some(client.history(&id).await?)),
+                RowCall::Feedback(useful) => {
+                    client.feedback(&id, useful).await?;
+                    feedback_sent.set(Some(useful));
+                }
+            }
+            Ok::<(), Mem0Error>(())
+        }
+    });
+    let busy = call.pending();
+    // The last call's error, until the next call starts.
+    let problem =
+        move || (!busy.get()).then(|| call.value().get().and_then(Result::err)).flatten().map(|e| e.user_message());
 
     let save_edit = move |_| {
         let new_text = draft.get_untracked().trim().to_owned();
@@ -62,39 +77,13 @@ pub fn MemoryItem(
             editing.set(false);
             return;
         }
-        act(Box::pin(async move {
-            client()?.update(&id.get_value(), &new_text).await.map_err(|e| e.user_message())?;
-            editing.set(false);
-            memory_sync::schedule_refresh(ctx);
-            Ok(())
-        }));
-    };
-    let delete = move |_| {
-        // Read the id now: the row may be gone (filtered, re-listed) when the call returns.
-        let gone = id.get_value();
-        act(Box::pin(async move {
-            client()?.delete(&gone).await.map_err(|e| e.user_message())?;
-            ctx.memory.items.update(|items| items.retain(|m| m.id != gone));
-            memory_sync::schedule_refresh(ctx);
-            Ok(())
-        }));
+        call.dispatch_local(RowCall::Update(new_text));
     };
     let toggle_history = move |_| {
         history_open.update(|o| *o = !*o);
         if history_open.get_untracked() {
-            act(Box::pin(async move {
-                let entries = client()?.history(&id.get_value()).await.map_err(|e| e.user_message())?;
-                history.set(Some(entries));
-                Ok(())
-            }));
+            call.dispatch_local(RowCall::History);
         }
-    };
-    let send_feedback = move |useful: bool| {
-        act(Box::pin(async move {
-            client()?.feedback(&id.get_value(), useful).await.map_err(|e| e.user_message())?;
-            feedback_sent.set(Some(useful));
-            Ok(())
-        }));
     };
 
     let created = memory.created_at.clone().unwrap_or_default();
@@ -124,54 +113,40 @@ pub fn MemoryItem(
                     when=move || confirm_delete.get()
                     fallback=move || view! { <button type="button" class="link" aria-describedby=text_id.get_value() data-testid="memory-delete" on:click=move |_| confirm_delete.set(true)>"Delete"</button> }
                 >
-                    <button type="button" class="link danger" data-testid="memory-delete-confirm" on:click=delete>"Really delete"</button>
+                    <button type="button" class="link danger" data-testid="memory-delete-confirm" disabled=move || busy.get()
+                        on:click=move |_| { call.dispatch_local(RowCall::Delete); }>"Really delete"</button>
                     <button type="button" class="link" on:click=move |_| confirm_delete.set(false)>"Keep"</button>
                 </Show>
                 <button type="button" class="link" aria-describedby=text_id.get_value() data-testid="memory-history" aria-expanded=move || history_open.get().to_string() on:click=toggle_history>"History"</button>
-                <span class="feedback">
-                    {move || match feedback_sent.get() {
-                        Some(true) => view! { <span data-testid="memory-feedback-sent">"Marked useful"</span> }.into_any(),
-                        Some(false) => view! { <span data-testid="memory-feedback-sent">"Marked not useful"</span> }.into_any(),
-                        None => view! {
-                            <button type="button" class="link" aria-describedby=text_id.get_value() data-testid="memory-useful" on:click=move |_| send_feedback(true)>"Useful"</button>
-                            <button type="button" class="link" aria-describedby=text_id.get_value() data-testid="memory-not-useful" on:click=move |_| send_feedback(false)>"Not useful"</button>
-                        }.into_any(),
-                    }}
-                </span>
+                <Show when=move || has_feedback>
+                    <span class="feedback">
+                        {move || match feedback_sent.get() {
+                            Some(true) => view! { <span data-testid="memory-feedback-sent">"Marked useful"</span> }.into_any(),
+                            Some(false) => view! { <span data-testid="memory-feedback-sent">"Marked not useful"</span> }.into_any(),
+                            None => view! {
+                                <button type="button" class="link" aria-describedby=text_id.get_value() data-testid="memory-useful" disabled=move || busy.get()
+                                    on:click=move |_| { call.dispatch_local(RowCall::Feedback(true)); }>"Useful"</button>
+                                <button type="button" class="link" aria-describedby=text_id.get_value() data-testid="memory-not-useful" disabled=move || busy.get()
+                                    on:click=move |_| { call.dispatch_local(RowCall::Feedback(false)); }>"Not useful"</button>
+                            }.into_any(),
+                        }}
+                    </span>
+                </Show>
             </div>
             <Show when=move || history_open.get()>
                 <ol class="history" data-testid="memory-history-list">
                     {move || history.get().map(|entries| {
-                        entries.into_iter().map(|e| {
-                            let change = match (e.old_memory, e.new_memory) {
-                                (Some(old), Some(new)) if old != new => format!("{old} → {new}"),
-                                (_, Some(new)) => new,
-                                (Some(old), None) => old,
-                                (None, None) => String::new(),
-                            };
-                            view! {
-                                <li>
-                                    <strong>{e.event.unwrap_or_default()}</strong>" "
-                                    <span>{change}</span>" "
-                                    <time>{e.created_at.as_deref().map(short_time).unwrap_or_default()}</time>
-                                </li>
-                            }
+                        entries.into_iter().map(|e| view! {
+                            <li>
+                                <strong>{e.event.clone().unwrap_or_default()}</strong>" "
+                                <span>{change_text(&e)}</span>" "
+                                <time>{e.created_at.as_deref().map(short_time).unwrap_or_default()}</time>
+                            </li>
                         }).collect_view()
                     })}
                 </ol>
             </Show>
-            {move || problem.get().map(|p| view! { <p class="error" role="alert" data-testid="memory-item-error">{p}</p> })}
+            {move || problem().map(|p| view! { <p class="error" role="alert" data-testid="memory-item-error">{p}</p> })}
         </li>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::short_time;
-
-    #[test]
-    fn times_are_shortened() {
-        assert_eq!(short_time("2026-11-25T10:04:05.123+00:00"), "2026-11-25 10:04");
-        assert_eq!(short_time("yesterday"), "yesterday");
     }
 }

@@ -3,9 +3,8 @@
 //! first; an entry leaves the outbox only when mem0 has accepted it, so each lands once.
 
 use crate::backoff::backoff;
-use crate::mem0::Mem0Error;
+use crate::mem0::{Mem0Error, TurnWrite};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::time::Duration;
 
 /// Longest pause between two tries of the same write.
@@ -16,11 +15,10 @@ pub struct PendingWrite {
     pub id: u64,
     /// The reply this turn ended with (none for imports).
     pub reply_id: Option<u64>,
-    /// The exact body of the add call.
-    pub body: Value,
+    pub turn: TurnWrite,
     pub attempts: u32,
     pub next_attempt_ms: f64,
-    pub last_error: Option<String>,
+    pub last_error: Option<Mem0Error>,
     /// mem0 refused it for good (e.g. 400): kept for the user to see and discard.
     #[serde(default)]
     pub gave_up: bool,
@@ -33,12 +31,17 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    pub fn enqueue(&mut self, reply_id: Option<u64>, body: Value, now_ms: f64) -> u64 {
+    /// Reads a stored outbox (this version's format, or the earlier one).
+    pub fn restore(json: &str) -> Option<Self> {
+        serde_json::from_str(json).ok().or_else(|| crate::memory::legacy::outbox(json))
+    }
+
+    pub fn enqueue(&mut self, reply_id: Option<u64>, turn: TurnWrite, now_ms: f64) -> u64 {
         self.next_id += 1;
         self.items.push(PendingWrite {
             id: self.next_id,
             reply_id,
-            body,
+            turn,
             attempts: 0,
             next_attempt_ms: now_ms,
             last_error: None,
@@ -72,7 +75,7 @@ impl Outbox {
     pub fn failed(&mut self, id: u64, error: &Mem0Error, now_ms: f64, jitter: f64) {
         let Some(write) = self.items.iter_mut().find(|w| w.id == id) else { return };
         write.attempts += 1;
-        write.last_error = Some(error.user_message());
+        write.last_error = Some(error.clone());
         if !error.is_transient() {
             write.gave_up = true;
             return;
@@ -105,7 +108,7 @@ impl Outbox {
 
     /// Drops every write for `user_id` (their memories were deleted: nothing may bring them back).
     pub fn discard_user(&mut self, user_id: &str) {
-        self.items.retain(|w| w.body.get("user_id").and_then(Value::as_str) != Some(user_id));
+        self.items.retain(|w| w.turn.user_id != user_id);
     }
 }
 
@@ -115,11 +118,15 @@ mod tests {
     use serde_json::json;
     use std::time::Duration;
 
+    fn turn(user_id: &str) -> TurnWrite {
+        TurnWrite { user_id: user_id.into(), messages: vec![], metadata: json!({}), infer: true }
+    }
+
     #[test]
     fn writes_go_oldest_first_and_leave_only_on_success() {
         let mut outbox = Outbox::default();
-        let a = outbox.enqueue(Some(2), json!({"n": 1}), 0.0);
-        let b = outbox.enqueue(Some(4), json!({"n": 2}), 0.0);
+        let a = outbox.enqueue(Some(2), turn("ann"), 0.0);
+        let b = outbox.enqueue(Some(4), turn("ann"), 0.0);
         assert_eq!(outbox.next_due(0.0).unwrap().id, a);
         outbox.failed(a, &Mem0Error::Server { code: 503 }, 0.0, 0.0);
         assert_eq!(outbox.next_due(0.0).unwrap().id, b, "a failed write waits; the next one goes");
@@ -133,7 +140,7 @@ mod tests {
     #[test]
     fn backoff_grows_and_is_capped() {
         let mut outbox = Outbox::default();
-        let id = outbox.enqueue(None, json!({}), 0.0);
+        let id = outbox.enqueue(None, turn("ann"), 0.0);
         let mut waits = Vec::new();
         for _ in 0..12 {
             outbox.failed(id, &Mem0Error::Unreachable { direct: false }, 0.0, 1.0);
@@ -148,7 +155,7 @@ mod tests {
     #[test]
     fn retry_after_is_honoured_and_permanent_refusals_stop() {
         let mut outbox = Outbox::default();
-        let id = outbox.enqueue(None, json!({}), 100.0);
+        let id = outbox.enqueue(None, turn("ann"), 100.0);
         outbox.failed(id, &Mem0Error::RateLimited { retry_after: Some(Duration::from_secs(7)) }, 100.0, 0.3);
         assert_eq!(outbox.items[0].next_attempt_ms, 7100.0);
         outbox.retry_now(200.0);
@@ -164,21 +171,22 @@ mod tests {
     #[test]
     fn revive_and_discard_by_user() {
         let mut outbox = Outbox::default();
-        let a = outbox.enqueue(None, json!({"user_id": "ann"}), 0.0);
-        outbox.enqueue(None, json!({"user_id": "bob"}), 0.0);
+        let a = outbox.enqueue(None, turn("ann"), 0.0);
+        outbox.enqueue(None, turn("bob"), 0.0);
         outbox.failed(a, &Mem0Error::Rejected { code: 400, message: "bad".into() }, 0.0, 0.0);
         assert_eq!(outbox.waiting(), 1);
         outbox.revive(a, 10.0);
         assert_eq!(outbox.next_due(10.0).unwrap().id, a);
         outbox.discard_user("ann");
         assert_eq!(outbox.items.len(), 1);
-        assert_eq!(outbox.items[0].body["user_id"], "bob");
+        assert_eq!(outbox.items[0].turn.user_id, "bob");
     }
 
     #[test]
     fn survives_a_round_trip_through_storage() {
         let mut outbox = Outbox::default();
-        outbox.enqueue(Some(1), json!({"messages": []}), 5.0);
+        let id = outbox.enqueue(Some(1), turn("ann"), 5.0);
+        outbox.failed(id, &Mem0Error::Server { code: 502 }, 5.0, 0.5);
         let restored: Outbox = serde_json::from_str(&serde_json::to_string(&outbox).unwrap()).unwrap();
         assert_eq!(restored, outbox);
     }

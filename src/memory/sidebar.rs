@@ -3,12 +3,11 @@
 //! `tools.rs`). A column on wide screens, a drawer on phones.
 
 use super::item::MemoryItem;
-use super::store::{matches_filter, ListStatus};
-use super::sync as memory_sync;
+use super::store::{matches_filter, use_memory, ListStatus};
 use super::tools::MemoryTools;
-use crate::app::{AppCtx, Mode};
-use crate::http::now_ms;
-use crate::memory::usage::{format_score, UsedMemory};
+use super::usage::{format_score, UsedMemory};
+use crate::settings::{use_settings, Mode};
+use crate::web::time::now_ms;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::HashMap;
@@ -19,23 +18,16 @@ const ROWS_PER_PAGE: usize = 100;
 /// The memory sidebar.
 #[component]
 pub fn MemorySidebar() -> impl IntoView {
-    let ctx = expect_context::<AppCtx>();
-    let memory = ctx.memory;
+    let settings = use_settings();
+    let memory = use_memory();
     let filter = RwSignal::new(String::new());
-    let configured = Memo::new(move |_| {
-        ctx.mode.track();
-        ctx.keys.track();
-        ctx.memory_client().is_ok()
-    });
-    let incognito = move || ctx.settings.with(|s| !s.use_memory);
-    let user_id = move || ctx.settings.with(|s| s.user_id.clone());
+    let configured = Memo::new(move |_| settings.memory_configured());
+    let incognito = move || settings.settings.with(|s| !s.use_memory);
+    let user_id = move || memory.user_id();
 
     // The memories the selected reply used, by id, with their scores.
-    let used: Memo<Vec<UsedMemory>> = Memo::new(move |_| {
-        let Some(reply) = memory.selected_reply.get() else { return Vec::new() };
-        let Some((_, row)) = ctx.chat.find(reply) else { return Vec::new() };
-        row.memory.with(|m| m.as_ref().map(|m| m.used().to_vec()).unwrap_or_default())
-    });
+    let used: Memo<Vec<UsedMemory>> =
+        Memo::new(move |_| memory.selected.with(|s| s.as_ref().map(|s| s.used.clone()).unwrap_or_default()));
     let used_scores: Memo<HashMap<String, Option<f64>>> =
         Memo::new(move |_| used.with(|u| u.iter().map(|m| (m.id.clone(), m.score)).collect()));
     // Long lists are shown a page at a time: a thousand rows would cost a long paint.
@@ -60,12 +52,12 @@ pub fn MemorySidebar() -> impl IntoView {
                         _ => memory.items.with(|i| format!("{}", i.len())),
                     }}
                 </span>
-                <button type="button" class="link" data-testid="memory-refresh" on:click=move |_| spawn_local(memory_sync::refresh(ctx))>"Refresh"</button>
+                <button type="button" class="link" data-testid="memory-refresh" on:click=move |_| spawn_local(async move { memory.refresh().await })>"Refresh"</button>
                 <button type="button" class="icon close-drawer" aria-label="Close memory" data-testid="memory-close" on:click=move |_| memory.open.set(false)>"×"</button>
             </header>
             <p class="hint">
                 "Memories of " <strong data-testid="memory-user">{user_id}</strong>
-                {move || match ctx.mode.get() { Mode::Proxy(_) => " · via the wellness0 proxy", _ => "" }}
+                {move || match settings.mode.get() { Mode::Proxy(_) => " · via the wellness0 proxy", _ => "" }}
             </p>
             <Show when=incognito>
                 <p class="notice-box" data-testid="memory-incognito">"Memory is off for this chat (incognito): nothing is looked up or saved."</p>
@@ -77,23 +69,20 @@ pub fn MemorySidebar() -> impl IntoView {
             <Show when=move || { waiting() > 0 }>
                 <p class="pending" data-testid="memory-pending">
                     {move || match waiting() { 1 => "1 memory write waiting to be saved.".to_owned(), n => format!("{n} memory writes waiting to be saved.") }}
-                    <button type="button" class="link" data-testid="memory-retry-writes" on:click=move |_| {
-                        memory.update_outbox(|o| o.retry_now(now_ms()));
-                        memory_sync::kick(ctx);
-                    }>"Retry now"</button>
+                    <button type="button" class="link" data-testid="memory-retry-writes" on:click=move |_| memory.retry_writes_now()>"Retry now"</button>
                 </p>
             </Show>
             <For each=given_up key=|w| w.id let:w>
                 <p class="error" data-testid="memory-write-failed">
-                    {format!("A memory write was refused: {}", w.last_error.clone().unwrap_or_default())}
+                    {format!("A memory write was refused: {}", w.last_error.as_ref().map(|e| e.user_message()).unwrap_or_default())}
                     <button type="button" class="link" data-testid="memory-write-retry" on:click=move |_| {
                         memory.update_outbox(|o| o.revive(w.id, now_ms()));
-                        memory_sync::kick(ctx);
+                        memory.kick();
                     }>"Retry"</button>
                     <button type="button" class="link" on:click=move |_| memory.update_outbox(|o| o.discard(w.id))>"Discard"</button>
                 </p>
             </For>
-            <Show when=move || memory.selected_reply.get().is_some()>
+            <Show when=move || memory.selected_reply().is_some()>
                 <section class="used" data-testid="memory-used">
                     <h3>"Used for the selected reply"</h3>
                     <Show when=move || used.with(Vec::is_empty)>
@@ -107,7 +96,7 @@ pub fn MemorySidebar() -> impl IntoView {
                             </li>
                         </For>
                     </ul>
-                    <button type="button" class="link" on:click=move |_| memory.selected_reply.set(None)>"Clear selection"</button>
+                    <button type="button" class="link" on:click=move |_| memory.clear_selection()>"Clear selection"</button>
                 </section>
             </Show>
             <input type="search" class="memory-search" placeholder="Search memories" aria-label="Search memories"

@@ -1,9 +1,13 @@
-//! The reactive memory state shared by the sidebar and the send pipeline: the user's memories,
-//! list status, the outbox of pending writes, and which reply is selected.
+//! The reactive memory state: the user's memories, the list status, the outbox of waiting
+//! writes, the reply whose memories the sidebar marks, and the drawer. Its async side (lookups,
+//! the outbox worker, re-listing) is in `sync.rs`. It reads the settings; it never touches the
+//! chat: what the chat must learn (a write settled) goes to the listener the chat registers.
 
 use super::outbox::Outbox;
+use super::usage::{UsedMemory, WriteState};
 use crate::mem0::Memory;
-use crate::storage::{self, Scope};
+use crate::settings::SettingsStore;
+use crate::web::storage::{self, Scope};
 use leptos::prelude::*;
 
 const OUTBOX_KEY: &str = "wellness0.outbox";
@@ -18,18 +22,33 @@ pub enum ListStatus {
     Failed,
 }
 
+/// The reply the user picked (its memory chip), with the memories it used.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SelectedReply {
+    pub reply_id: u64,
+    pub used: Vec<UsedMemory>,
+}
+
+/// A queued write for a reply was settled: saved, or refused for good.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WriteSettled {
+    pub reply_id: u64,
+    pub state: WriteState,
+}
+
 #[derive(Clone, Copy)]
 pub struct MemoryStore {
+    pub(super) settings: SettingsStore,
     /// Newest first.
     pub items: RwSignal<Vec<Memory>>,
     pub status: RwSignal<ListStatus>,
     /// The last mem0 problem, shown in the sidebar until a call succeeds.
     pub error: RwSignal<Option<String>>,
     pub outbox: RwSignal<Outbox>,
-    /// The reply whose memories the sidebar marks.
-    pub selected_reply: RwSignal<Option<u64>>,
+    pub selected: RwSignal<Option<SelectedReply>>,
     /// The sidebar drawer on narrow screens.
     pub open: RwSignal<bool>,
+    pub(super) on_write_settled: StoredValue<Option<Callback<WriteSettled>>>,
     pub(super) refresh_queued: StoredValue<bool>,
     /// Counts list calls: only the newest one may replace the list.
     pub(super) list_generation: StoredValue<u64>,
@@ -37,18 +56,25 @@ pub struct MemoryStore {
     pub(super) wake_scheduled_for: StoredValue<f64>,
 }
 
+/// The memory store of the page (provided by the app shell).
+pub fn use_memory() -> MemoryStore {
+    expect_context()
+}
+
 impl MemoryStore {
-    pub fn load() -> Self {
-        let outbox = storage::get(Scope::Device, OUTBOX_KEY)
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default();
+    /// Reads the outbox from browser storage.
+    pub fn load(settings: SettingsStore) -> Self {
+        let outbox =
+            storage::get(Scope::Device, OUTBOX_KEY).and_then(|json| Outbox::restore(&json)).unwrap_or_default();
         Self {
+            settings,
             items: RwSignal::new(Vec::new()),
             status: RwSignal::new(ListStatus::Idle),
             error: RwSignal::new(None),
             outbox: RwSignal::new(outbox),
-            selected_reply: RwSignal::new(None),
+            selected: RwSignal::new(None),
             open: RwSignal::new(false),
+            on_write_settled: StoredValue::new(None),
             refresh_queued: StoredValue::new(false),
             list_generation: StoredValue::new(0),
             worker_running: StoredValue::new(false),
@@ -56,10 +82,41 @@ impl MemoryStore {
         }
     }
 
+    /// Registers who hears about settled writes (the chat, to update the reply's chip).
+    pub fn on_write_settled(&self, listener: Callback<WriteSettled>) {
+        self.on_write_settled.set_value(Some(listener));
+    }
+
+    pub(super) fn write_settled(&self, reply_id: Option<u64>, state: WriteState) {
+        if let (Some(reply_id), Some(listener)) = (reply_id, self.on_write_settled.get_value()) {
+            listener.run(WriteSettled { reply_id, state });
+        }
+    }
+
+    /// Marks the memories a reply used in the sidebar, and opens it.
+    pub fn select_reply(&self, reply_id: u64, used: Vec<UsedMemory>) {
+        self.selected.set(Some(SelectedReply { reply_id, used }));
+        self.open.set(true);
+    }
+
+    pub fn clear_selection(&self) {
+        self.selected.set(None);
+    }
+
+    /// The selected reply's id (tracked).
+    pub fn selected_reply(&self) -> Option<u64> {
+        self.selected.with(|s| s.as_ref().map(|s| s.reply_id))
+    }
+
+    /// The user id memories are kept under (tracked).
+    pub fn user_id(&self) -> String {
+        self.settings.settings.with(|s| s.user_id.clone())
+    }
+
     /// Changes the outbox and saves it at once (a write must survive a reload).
     /// Starts from what is stored, not from this tab's copy, so that another tab's writes are kept.
     pub fn update_outbox<R>(&self, change: impl FnOnce(&mut Outbox) -> R) -> R {
-        if let Some(stored) = storage::get(Scope::Device, OUTBOX_KEY).and_then(|j| serde_json::from_str(&j).ok()) {
+        if let Some(stored) = storage::get(Scope::Device, OUTBOX_KEY).and_then(|j| Outbox::restore(&j)) {
             if self.outbox.with_untracked(|o| *o != stored) {
                 self.outbox.set(stored);
             }
@@ -76,6 +133,14 @@ impl MemoryStore {
         if self.items.with_untracked(|current| *current != memories) {
             self.items.set(memories);
         }
+    }
+
+    /// Settings or keys were saved: the list may belong to another user or service now.
+    pub fn settings_changed(&self) {
+        self.status.set(ListStatus::Idle);
+        self.items.set(Vec::new());
+        self.schedule_refresh();
+        self.kick();
     }
 }
 

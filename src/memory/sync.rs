@@ -1,206 +1,212 @@
 //! Talking to mem0 on the user's behalf: the per-message lookup (with a deadline), the outbox
 //! worker that writes finished turns, and the coalesced re-list that keeps the sidebar live.
 
-use super::outbox::PendingWrite;
-use super::store::ListStatus;
+use super::store::{ListStatus, MemoryStore};
 use super::usage::{Lookup, MemoryUse, UsedMemory, WriteState};
-use crate::app::AppCtx;
-use crate::http::{self, now_ms};
-use crate::mem0::wire::{add_body, TurnMessage};
-use crate::mem0::{Mem0Error, MemoryApi};
+use crate::mem0::{AddAnswer, Capabilities, EventStatus, Mem0Error, MemoryClient, TurnMessage, TurnWrite, UserId};
+use crate::web::time::{now_ms, sleep_ms};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::json;
 use std::time::Duration;
 use web_sys::AbortController;
 
-/// Searches mem0 for memories relevant to `query`, giving up after the configured deadline.
-/// Never fails: a problem becomes `Lookup::Unavailable` and the reply goes ahead.
-pub async fn lookup(ctx: AppCtx, query: &str) -> MemoryUse {
-    let settings = ctx.settings.get_untracked();
-    if !settings.use_memory {
-        return MemoryUse { lookup: Lookup::Off, write: WriteState::None };
+/// One finished turn to remember: whose, and the two messages (id and text).
+pub struct Turn<'a> {
+    pub user_id: &'a str,
+    pub user: (u64, &'a str),
+    pub reply: (u64, &'a str),
+}
+
+impl MemoryStore {
+    pub(super) fn client(&self) -> Result<MemoryClient, Mem0Error> {
+        self.settings.memory_client()
     }
-    let client = match ctx.memory_client() {
-        Ok(client) => client,
-        Err(_) => return MemoryUse { lookup: Lookup::NotConfigured, write: WriteState::None },
-    };
-    // One controller for both the deadline and the user's Stop.
-    let controller = AbortController::new().expect("AbortController is available");
-    let abort = controller.clone();
-    set_timeout(move || abort.abort(), Duration::from_millis(settings.memory_deadline_ms.into()));
-    ctx.chat.begin_request(controller.clone());
-    let result = client.search(&settings.user_id, query, Some(&controller.signal())).await;
-    ctx.chat.end_request();
-    let lookup = match result {
-        Ok(found) => {
-            set_error(ctx, None);
-            Lookup::Found { memories: found.iter().map(UsedMemory::from).collect() }
-        }
-        Err(error) => {
-            let reason = match error {
-                Mem0Error::Timeout => {
-                    let ms = settings.memory_deadline_ms;
-                    format!(
-                        "The memory search took longer than {}.{} s; replied without memory.",
-                        ms / 1000,
-                        ms % 1000 / 100
-                    )
-                }
-                other => other.user_message(),
-            };
-            set_error(ctx, Some(reason.clone()));
-            Lookup::Unavailable { reason }
-        }
-    };
-    MemoryUse { lookup, write: WriteState::None }
-}
 
-/// Queues this turn (and only this turn) for mem0 under the user id the reply was asked for,
-/// and starts the worker. `turn` is (user id, (message id, text), (reply id, text)).
-pub fn record_turn(ctx: AppCtx, turn: (&str, (u64, &str), (u64, &str))) {
-    let (user_id, user, reply) = turn;
-    let turn = [
-        TurnMessage { role: "user".into(), content: user.1.to_owned() },
-        TurnMessage { role: "assistant".into(), content: reply.1.to_owned() },
-    ];
-    let metadata = json!({"app": "wellness0", "user_message_id": user.0, "reply_message_id": reply.0});
-    let body = add_body(user_id, &turn, metadata, true);
-    ctx.memory.update_outbox(|o| o.enqueue(Some(reply.0), body, now_ms()));
-    kick(ctx);
-}
-
-/// Starts the outbox worker unless it is running.
-pub fn kick(ctx: AppCtx) {
-    if ctx.memory.worker_running.get_value() {
-        return;
+    /// What the memory service can do (its views hide what it cannot).
+    pub fn capabilities(&self) -> Capabilities {
+        self.client().map(|c| c.capabilities()).unwrap_or(Capabilities { feedback: false, events: false })
     }
-    ctx.memory.worker_running.set_value(true);
-    spawn_local(async move {
-        drain(ctx).await;
-        ctx.memory.worker_running.set_value(false);
-        schedule_wake(ctx);
-    });
-}
 
-/// Sends every due write, oldest first, one at a time.
-async fn drain(ctx: AppCtx) {
-    loop {
-        let Some(write) = ctx.memory.outbox.with_untracked(|o| o.next_due(now_ms()).cloned()) else { return };
-        let Ok(client) = ctx.memory_client() else {
-            // Not set up (any more): keep the writes for when it is.
-            ctx.memory.update_outbox(|o| o.failed(write.id, &Mem0Error::NoKey, now_ms(), js_sys::Math::random()));
-            continue;
+    /// Searches mem0 for memories relevant to `query`, giving up after the configured deadline
+    /// (or when `controller` is aborted by Stop; the caller tells the two apart). Never fails:
+    /// a problem becomes a [`Lookup`] that says why, and the reply goes ahead.
+    pub async fn lookup(&self, query: &str, controller: &AbortController) -> MemoryUse {
+        let settings = self.settings.settings.get_untracked();
+        let none = |lookup| MemoryUse { lookup, write: WriteState::None };
+        if !settings.use_memory {
+            return none(Lookup::Off);
+        }
+        let Ok(client) = self.client() else { return none(Lookup::NotConfigured) };
+        let abort = controller.clone();
+        set_timeout(move || abort.abort(), Duration::from_millis(settings.memory_deadline_ms.into()));
+        let result = match UserId::parse(&settings.user_id) {
+            Ok(user) => client.search(&user, query, Some(&controller.signal())).await,
+            Err(e) => Err(e),
         };
-        match client.add(&write.body).await {
-            Ok(event_id) => {
-                ctx.memory.update_outbox(|o| o.succeeded(write.id));
-                set_error(ctx, None);
-                set_write_state(ctx, &write, WriteState::Saved);
-                spawn_local(refresh_when_processed(ctx, event_id));
+        let lookup = match result {
+            Ok(found) => Lookup::Found { memories: found.iter().map(UsedMemory::from).collect() },
+            Err(Mem0Error::Timeout) => Lookup::TimedOut { deadline_ms: settings.memory_deadline_ms },
+            Err(problem) => Lookup::Unavailable { problem },
+        };
+        self.set_error(lookup.problem_text());
+        none(lookup)
+    }
+
+    /// Queues this turn (and only this turn) for mem0 under the user id the reply was asked for,
+    /// and starts the worker.
+    pub fn record_turn(&self, turn: Turn<'_>) {
+        let write = TurnWrite {
+            user_id: turn.user_id.to_owned(),
+            messages: vec![
+                TurnMessage { role: "user".into(), content: turn.user.1.to_owned() },
+                TurnMessage { role: "assistant".into(), content: turn.reply.1.to_owned() },
+            ],
+            metadata: json!({"app": "wellness0", "user_message_id": turn.user.0, "reply_message_id": turn.reply.0}),
+            infer: true,
+        };
+        self.update_outbox(|o| o.enqueue(Some(turn.reply.0), write, now_ms()));
+        self.kick();
+    }
+
+    /// Starts the outbox worker unless it is running.
+    pub fn kick(&self) {
+        if self.worker_running.get_value() {
+            return;
+        }
+        self.worker_running.set_value(true);
+        let store = *self;
+        spawn_local(async move {
+            store.drain().await;
+            store.worker_running.set_value(false);
+            store.schedule_wake();
+        });
+    }
+
+    /// Makes every waiting write due now and sends them (Retry, or back online).
+    pub fn retry_writes_now(&self) {
+        self.update_outbox(|o| o.retry_now(now_ms()));
+        self.kick();
+    }
+
+    /// Sends every due write, oldest first, one at a time.
+    async fn drain(&self) {
+        loop {
+            let Some(write) = self.outbox.with_untracked(|o| o.next_due(now_ms()).cloned()) else { return };
+            let result = match self.client() {
+                Ok(client) => client.add(&write.turn).await.map(|answer| (client, answer)),
+                // Not set up (any more): keep the writes for when it is.
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok((client, answer)) => {
+                    self.update_outbox(|o| o.succeeded(write.id));
+                    self.set_error(None);
+                    self.write_settled(write.reply_id, WriteState::Saved);
+                    let store = *self;
+                    spawn_local(async move { store.refresh_when_processed(client, answer).await });
+                }
+                Err(error) => {
+                    if error != Mem0Error::NoKey {
+                        self.set_error(Some(format!("Memory writes are waiting: {}", error.user_message())));
+                    }
+                    self.update_outbox(|o| o.failed(write.id, &error, now_ms(), js_sys::Math::random()));
+                    if !error.is_transient() {
+                        self.write_settled(write.reply_id, WriteState::Failed);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Wakes the worker when the next write falls due (one timer at a time).
+    fn schedule_wake(&self) {
+        let Some(at) = self.outbox.with_untracked(|o| o.next_wake_ms()) else { return };
+        if at >= self.wake_scheduled_for.get_value() {
+            return;
+        }
+        self.wake_scheduled_for.set_value(at);
+        let delay = (at - now_ms()).max(0.0);
+        let store = *self;
+        set_timeout(
+            move || {
+                store.wake_scheduled_for.set_value(f64::INFINITY);
+                store.kick();
+            },
+            Duration::from_millis(delay as u64),
+        );
+    }
+
+    /// A queued add is processed in the background: follow its event, then re-list.
+    async fn refresh_when_processed(&self, client: MemoryClient, answer: AddAnswer) {
+        if let AddAnswer::Queued { event_id } = answer {
+            // Processing takes a moment: ask after it, not at once (a first poll is always pending).
+            for _ in 0..20 {
+                sleep_ms(500).await;
+                match client.event_status(&event_id).await {
+                    Ok(EventStatus::Pending) => {}
+                    Ok(_) | Err(_) => break,
+                }
+            }
+        }
+        self.schedule_refresh();
+    }
+
+    /// Re-lists the memories soon; several requests in a burst make one call.
+    pub fn schedule_refresh(&self) {
+        if self.refresh_queued.get_value() {
+            return;
+        }
+        self.refresh_queued.set_value(true);
+        let store = *self;
+        set_timeout(
+            move || {
+                store.refresh_queued.set_value(false);
+                spawn_local(async move { store.refresh().await });
+            },
+            Duration::from_millis(150),
+        );
+    }
+
+    /// Lists the user's memories now.
+    pub async fn refresh(&self) {
+        let Ok(client) = self.client() else {
+            self.status.set(ListStatus::Idle);
+            return;
+        };
+        let user_id = self.settings.settings.with_untracked(|s| s.user_id.clone());
+        if self.status.get_untracked() == ListStatus::Idle {
+            self.status.set(ListStatus::Loading);
+        }
+        let generation = self.list_generation.get_value() + 1;
+        self.list_generation.set_value(generation);
+        let result = match UserId::parse(&user_id) {
+            Ok(user) => client.list_all(&user).await,
+            Err(e) => Err(e),
+        };
+        // A newer list call, or another user id, has taken over: this answer is stale.
+        let user_changed = self.settings.settings.with_untracked(|s| s.user_id != user_id);
+        if self.list_generation.get_value() != generation || user_changed {
+            return;
+        }
+        match result {
+            Ok(memories) => {
+                self.set_items(memories);
+                self.set_error(None);
+                self.status.set(ListStatus::Ready);
             }
             Err(error) => {
-                set_error(ctx, Some(format!("Memory writes are waiting: {}", error.user_message())));
-                ctx.memory.update_outbox(|o| o.failed(write.id, &error, now_ms(), js_sys::Math::random()));
-                if !error.is_transient() {
-                    set_write_state(ctx, &write, WriteState::Failed);
-                }
+                self.set_error(Some(error.user_message()));
+                self.status.set(ListStatus::Failed);
             }
         }
     }
-}
 
-/// Wakes the worker when the next write falls due (one timer at a time).
-fn schedule_wake(ctx: AppCtx) {
-    let Some(at) = ctx.memory.outbox.with_untracked(|o| o.next_wake_ms()) else { return };
-    if at >= ctx.memory.wake_scheduled_for.get_value() {
-        return;
-    }
-    ctx.memory.wake_scheduled_for.set_value(at);
-    let delay = (at - now_ms()).max(0.0);
-    set_timeout(
-        move || {
-            ctx.memory.wake_scheduled_for.set_value(f64::INFINITY);
-            kick(ctx);
-        },
-        Duration::from_millis(delay as u64),
-    );
-}
-
-fn set_write_state(ctx: AppCtx, write: &PendingWrite, state: WriteState) {
-    let Some((_, row)) = write.reply_id.and_then(|id| ctx.chat.find(id)) else { return };
-    row.memory.update(|m| {
-        if let Some(m) = m {
-            m.write = state;
+    /// Shows (or clears) the sidebar's mem0 problem; the same text is not set again, so a screen
+    /// reader does not announce it at every retry.
+    pub fn set_error(&self, error: Option<String>) {
+        if self.error.with_untracked(|e| *e != error) {
+            self.error.set(error);
         }
-    });
-    ctx.chat.save();
-}
-
-/// An async add is processed in the background: follow its event, then re-list.
-async fn refresh_when_processed(ctx: AppCtx, event_id: Option<String>) {
-    if let (Some(event_id), Ok(client)) = (event_id, ctx.memory_client()) {
-        // Processing takes a moment: ask after it, not at once (a first poll is always PENDING).
-        for _ in 0..20 {
-            http::sleep_ms(500).await;
-            match client.event_status(&event_id).await.as_deref() {
-                Ok("SUCCEEDED") | Ok("FAILED") | Err(_) => break,
-                Ok(_) => {}
-            }
-        }
-    }
-    schedule_refresh(ctx);
-}
-
-/// Re-lists the memories soon; several requests in a burst make one call.
-pub fn schedule_refresh(ctx: AppCtx) {
-    if ctx.memory.refresh_queued.get_value() {
-        return;
-    }
-    ctx.memory.refresh_queued.set_value(true);
-    set_timeout(
-        move || {
-            ctx.memory.refresh_queued.set_value(false);
-            spawn_local(refresh(ctx));
-        },
-        Duration::from_millis(150),
-    );
-}
-
-/// Lists the user's memories now.
-pub async fn refresh(ctx: AppCtx) {
-    let Ok(client) = ctx.memory_client() else {
-        ctx.memory.status.set(ListStatus::Idle);
-        return;
-    };
-    let user_id = ctx.settings.with_untracked(|s| s.user_id.clone());
-    if ctx.memory.status.get_untracked() == ListStatus::Idle {
-        ctx.memory.status.set(ListStatus::Loading);
-    }
-    let generation = ctx.memory.list_generation.get_value() + 1;
-    ctx.memory.list_generation.set_value(generation);
-    let result = client.list_all(&user_id).await;
-    // A newer list call, or another user id, has taken over: this answer is stale.
-    if ctx.memory.list_generation.get_value() != generation || ctx.settings.with_untracked(|s| s.user_id != user_id) {
-        return;
-    }
-    match result {
-        Ok(memories) => {
-            ctx.memory.set_items(memories);
-            set_error(ctx, None);
-            ctx.memory.status.set(ListStatus::Ready);
-        }
-        Err(error) => {
-            set_error(ctx, Some(error.user_message()));
-            ctx.memory.status.set(ListStatus::Failed);
-        }
-    }
-}
-
-/// Shows (or clears) the sidebar's mem0 problem; the same text is not set again, so a screen
-/// reader does not announce it at every retry.
-pub fn set_error(ctx: AppCtx, error: Option<String>) {
-    if ctx.memory.error.with_untracked(|e| *e != error) {
-        ctx.memory.error.set(error);
     }
 }

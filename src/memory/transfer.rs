@@ -5,7 +5,7 @@
 //! bare list of memory objects, or any object with a `memories`/`results` list, so files from
 //! mem0's own export or other tools work too.
 
-use crate::mem0::Memory;
+use crate::mem0::{Memory, TurnMessage, TurnWrite};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
@@ -41,6 +41,37 @@ pub struct ImportPlan {
     pub skipped: usize,
     /// Entries that are not memories (no text).
     pub invalid: usize,
+}
+
+impl ImportPlan {
+    /// The preview line: "3 new memories to import; 1 already there; 0 unreadable."
+    pub fn preview(&self) -> String {
+        format!(
+            "{} new memories to import; {} already there; {} unreadable.",
+            self.to_add.len(),
+            self.skipped,
+            self.invalid
+        )
+    }
+
+    /// What an import of this plan did, once `added` were added and `failed` were refused.
+    pub fn outcome(&self, added: usize, failed: usize) -> String {
+        let unreadable = if self.invalid > 0 { format!(" and {} unreadable", self.invalid) } else { String::new() };
+        format!("Imported {added}, skipped {} already there{unreadable}, {failed} failed.", self.skipped)
+    }
+
+    /// The memories to add, each as a verbatim (`infer: false`) write for `user_id`.
+    pub fn writes(&self, user_id: &str) -> Vec<TurnWrite> {
+        self.to_add
+            .iter()
+            .map(|text| TurnWrite {
+                user_id: user_id.to_owned(),
+                messages: vec![TurnMessage { role: "user".into(), content: text.clone() }],
+                metadata: json!({"app": "wellness0", "imported": true}),
+                infer: false,
+            })
+            .collect()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -114,6 +145,20 @@ mod tests {
         assert_eq!(plan.to_add, vec!["Likes tea", "Walks daily"]);
         assert_eq!(plan.skipped, 1);
         assert_eq!(plan.invalid, 2);
+    }
+
+    #[test]
+    fn summaries_and_writes() {
+        let plan = ImportPlan { to_add: vec!["Likes tea".into()], skipped: 2, invalid: 1 };
+        assert_eq!(plan.preview(), "1 new memories to import; 2 already there; 1 unreadable.");
+        assert_eq!(plan.outcome(1, 0), "Imported 1, skipped 2 already there and 1 unreadable, 0 failed.");
+        let clean = ImportPlan { invalid: 0, ..plan.clone() };
+        assert_eq!(clean.outcome(0, 1), "Imported 0, skipped 2 already there, 1 failed.");
+        let writes = plan.writes("ann");
+        assert_eq!(writes.len(), 1);
+        assert!(!writes[0].infer);
+        assert_eq!(writes[0].messages[0].content, "Likes tea");
+        assert_eq!(writes[0].metadata["imported"], true);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! What memory did for one reply: which memories were retrieved for it (with scores), or why
 //! none were, and whether the turn has been written to mem0. Stored with the reply.
 
-use crate::mem0::Memory;
+use crate::mem0::{Mem0Error, Memory};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -25,7 +25,7 @@ impl From<&Memory> for UsedMemory {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Lookup {
     /// Memory is switched off for this chat (incognito).
     Off,
@@ -33,8 +33,33 @@ pub enum Lookup {
     NotConfigured,
     /// Searched; these were given to the model (possibly none).
     Found { memories: Vec<UsedMemory> },
-    /// The search failed or ran past its deadline; the reply went ahead without memory.
-    Unavailable { reason: String },
+    /// The search did not answer within the deadline; the reply went ahead without memory.
+    TimedOut { deadline_ms: u32 },
+    /// The search failed; the reply went ahead without memory.
+    Unavailable { problem: Mem0Error },
+    /// It failed, as told by an earlier version of wellness0, which stored a sentence (read, never written).
+    UnavailableLegacy { reason: String },
+}
+
+impl Lookup {
+    /// Why the reply went ahead without memory, in words (none when it did not).
+    pub fn problem_text(&self) -> Option<String> {
+        match self {
+            Lookup::TimedOut { deadline_ms } => Some(format!(
+                "The memory search took longer than {}.{} s; replied without memory.",
+                deadline_ms / 1000,
+                deadline_ms % 1000 / 100
+            )),
+            Lookup::Unavailable { problem } => Some(problem.user_message()),
+            Lookup::UnavailableLegacy { reason } => Some(reason.clone()),
+            _ => None,
+        }
+    }
+
+    /// The lookup failed (the reply went ahead without memory).
+    pub fn failed(&self) -> bool {
+        matches!(self, Lookup::TimedOut { .. } | Lookup::Unavailable { .. } | Lookup::UnavailableLegacy { .. })
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -74,7 +99,9 @@ impl MemoryUse {
             Lookup::Found { memories } if memories.is_empty() => "no memory used".to_owned(),
             Lookup::Found { memories } if memories.len() == 1 => "1 memory used".to_owned(),
             Lookup::Found { memories } => format!("{} memories used", memories.len()),
-            Lookup::Unavailable { .. } => "replied without memory".to_owned(),
+            Lookup::TimedOut { .. } | Lookup::Unavailable { .. } | Lookup::UnavailableLegacy { .. } => {
+                "replied without memory".to_owned()
+            }
         };
         match self.write {
             WriteState::None => lookup,
@@ -88,6 +115,18 @@ impl MemoryUse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn problems_are_stored_as_kinds() {
+        let lookup = Lookup::Unavailable { problem: Mem0Error::Server { code: 503 } };
+        let json = serde_json::to_string(&lookup).unwrap();
+        assert_eq!(json, r#"{"unavailable":{"problem":{"kind":"server","code":503}}}"#);
+        assert_eq!(serde_json::from_str::<Lookup>(&json).unwrap(), lookup);
+        assert_eq!(lookup.problem_text().unwrap(), "mem0 is having trouble right now (503).");
+        let old = Lookup::UnavailableLegacy { reason: "Could not reach mem0.".into() };
+        assert_eq!(old.problem_text().as_deref(), Some("Could not reach mem0."));
+        assert_eq!(MemoryUse { lookup: old, write: WriteState::None }.chip_label(), "replied without memory");
+    }
 
     #[test]
     fn scores() {
@@ -107,9 +146,13 @@ mod tests {
         );
         assert_eq!(m(Lookup::Found { memories: vec![] }, WriteState::Pending).chip_label(), "no memory used · saving…");
         assert_eq!(m(Lookup::Off, WriteState::None).chip_label(), "memory off");
-        let down = m(Lookup::Unavailable { reason: "timeout".into() }, WriteState::Pending);
+        let down = m(Lookup::TimedOut { deadline_ms: 1_500 }, WriteState::Pending);
         assert_eq!(down.chip_label(), "replied without memory · saving…");
         assert!(down.used().is_empty());
+        assert_eq!(
+            down.lookup.problem_text().unwrap(),
+            "The memory search took longer than 1.5 s; replied without memory."
+        );
         assert_eq!(m(Lookup::Found { memories: one }, WriteState::None).used().len(), 1);
     }
 }

@@ -1,98 +1,110 @@
-//! Settings drawer: Gemini key, base URL, model, persona, user id.
-//!
-//! The key field is write-only: what is typed is moved into memory and storage on Save and
-//! the field is emptied, so the key is not left in the DOM; the panel only says whether a key
-//! is set.
+//! The settings drawer: Gemini key, base URL and model, memory, keys, user id and persona.
+//! Validation is [`SettingsForm::validate`]; this component only wires fields to it.
 
-use crate::app::{AppCtx, Mode};
+use super::form::SettingsForm;
+use super::key_field::KeyField;
+use super::store::use_settings;
+use super::values::{Keys, FALLBACK_MODELS};
 use crate::gemini;
-use crate::memory::sync as memory_sync;
 use crate::prompt::DEFAULT_PERSONA;
-use crate::settings::{normalize_base_url, validate_model, validate_user_id, Keys, Settings, FALLBACK_MODELS};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+
+/// The models the key can use, as the drawer shows them.
+#[derive(Clone, Debug, PartialEq)]
+enum ModelList {
+    /// Not asked for yet.
+    Idle,
+    NeedKey,
+    Loading,
+    Loaded(Vec<String>),
+    Failed(String),
+}
+
+impl ModelList {
+    fn status(&self) -> String {
+        match self {
+            ModelList::Idle => String::new(),
+            ModelList::NeedKey => "Add a key to load the models it can use.".into(),
+            ModelList::Loading => "Loading models…".into(),
+            ModelList::Loaded(list) if list.is_empty() => "No chat models listed; type a model name.".into(),
+            ModelList::Loaded(list) => format!("{} models available.", list.len()),
+            ModelList::Failed(message) => format!("Could not load models: {message}"),
+        }
+    }
+}
 
 /// The settings drawer.
 #[component]
 pub fn SettingsPanel(
     /// Whether the drawer is open.
     open: RwSignal<bool>,
+    /// Called after settings or keys were saved (memory re-lists, waiting writes go out).
+    #[prop(into)]
+    on_saved: Callback<()>,
 ) -> impl IntoView {
-    let ctx = expect_context::<AppCtx>();
-    let current = ctx.settings.get_untracked();
-    let base_url = RwSignal::new(current.gemini_base_url.clone());
-    let model = RwSignal::new(current.model.clone());
-    let persona = RwSignal::new(current.persona.clone());
-    let user_id = RwSignal::new(current.user_id.clone());
+    let store = use_settings();
+    let current = SettingsForm::from_settings(&store.settings.get_untracked());
+    let base_url = RwSignal::new(current.gemini_base_url);
+    let model = RwSignal::new(current.model);
+    let persona = RwSignal::new(current.persona);
+    let user_id = RwSignal::new(current.user_id);
     let remember = RwSignal::new(current.remember_keys);
-    let mem0_base_url = RwSignal::new(current.mem0_base_url.clone());
+    let mem0_base_url = RwSignal::new(current.mem0_base_url);
     let use_memory = RwSignal::new(current.use_memory);
-    let deadline = RwSignal::new(current.memory_deadline_ms.to_string());
+    let deadline = RwSignal::new(current.memory_deadline_ms);
     let key_input = NodeRef::<html::Input>::new();
     let mem0_key_input = NodeRef::<html::Input>::new();
     let error = RwSignal::new(None::<String>);
     let saved = RwSignal::new(false);
-    let models = RwSignal::new(FALLBACK_MODELS.iter().map(|m| m.to_string()).collect::<Vec<_>>());
-    let models_status = RwSignal::new(String::new());
-    let has_key = move || ctx.keys.with(|k| k.gemini.is_some());
-    let has_mem0_key = move || ctx.keys.with(|k| k.mem0.is_some());
-    let proxy = move || match ctx.mode.get() {
-        Mode::Proxy(info) => Some(info),
-        _ => None,
-    };
-    let proxy_holds_gemini = move || proxy().is_some_and(|p| p.gemini.key);
-    let proxy_holds_mem0 = move || proxy().is_some_and(|p| p.mem0.key);
+    let has_key = move || store.keys.with(|k| k.gemini.is_some());
+    let has_mem0_key = move || store.keys.with(|k| k.mem0.is_some());
+    let proxy_holds_gemini = move || store.proxy().is_some_and(|p| p.gemini.key);
+    let proxy_holds_mem0 = move || store.proxy().is_some_and(|p| p.mem0.key);
 
+    // The model list, loaded whenever the drawer opens with a key, and after each Save.
+    let model_list = RwSignal::new(ModelList::Idle);
     let load_models = move || {
-        let endpoint = ctx.gemini_endpoint();
-        if endpoint.api_key.is_none() && !proxy_holds_gemini() {
-            models_status.set("Add a key to load the models it can use.".into());
-            return;
+        if !(has_key() || proxy_holds_gemini()) {
+            return model_list.set(ModelList::NeedKey);
         }
-        models_status.set("Loading models…".into());
+        model_list.set(ModelList::Loading);
+        let endpoint = store.gemini_endpoint();
         spawn_local(async move {
-            match gemini::list_models(&endpoint).await {
-                Ok(list) if !list.is_empty() => {
-                    models_status.set(format!("{} models available.", list.len()));
-                    models.set(list);
-                }
-                Ok(_) => models_status.set("No chat models listed; type a model name.".into()),
-                Err(e) => models_status.set(format!("Could not load models: {}", e.user_message())),
-            }
+            model_list.set(match gemini::list_models(&endpoint).await {
+                Ok(list) => ModelList::Loaded(list),
+                Err(e) => ModelList::Failed(e.user_message()),
+            })
         });
     };
-    // Load the list whenever the drawer opens with a key.
     Effect::new(move |_| {
-        if open.get() && (has_key() || proxy_holds_gemini()) {
+        if open.get() {
             load_models();
         }
     });
+    let models_status = move || model_list.with(ModelList::status);
+    let models = move || match model_list.get() {
+        ModelList::Loaded(list) if !list.is_empty() => list,
+        _ => FALLBACK_MODELS.iter().map(|m| m.to_string()).collect(),
+    };
 
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         saved.set(false);
-        let result = (|| -> Result<Settings, String> {
-            let mut s = ctx.settings.get_untracked();
-            s.gemini_base_url = normalize_base_url(&base_url.get_untracked()).map_err(|e| e.to_string())?;
-            s.user_id = validate_user_id(&user_id.get_untracked()).map_err(|e| e.to_string())?;
-            s.model = validate_model(&model.get_untracked()).map_err(|e| e.to_string())?;
-            s.persona = persona.get_untracked();
-            s.remember_keys = remember.get_untracked();
-            s.mem0_base_url = normalize_base_url(&mem0_base_url.get_untracked()).map_err(|e| format!("mem0: {e}"))?;
-            s.use_memory = use_memory.get_untracked();
-            s.memory_deadline_ms = deadline
-                .get_untracked()
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|ms| (100..=30_000).contains(ms))
-                .ok_or("The memory deadline must be between 100 and 30000 ms.")?;
-            Ok(s)
-        })();
-        match result {
+        let form = SettingsForm {
+            gemini_base_url: base_url.get_untracked(),
+            model: model.get_untracked(),
+            persona: persona.get_untracked(),
+            user_id: user_id.get_untracked(),
+            remember_keys: remember.get_untracked(),
+            mem0_base_url: mem0_base_url.get_untracked(),
+            use_memory: use_memory.get_untracked(),
+            memory_deadline_ms: deadline.get_untracked(),
+        };
+        match store.settings.with_untracked(|current| form.validate(current)) {
             Ok(s) => {
-                let mut keys = ctx.keys.get_untracked();
+                let mut keys = store.keys.get_untracked();
                 for (input, slot) in [(key_input, &mut keys.gemini), (mem0_key_input, &mut keys.mem0)] {
                     if let Some(input) = input.get_untracked() {
                         let typed = input.value().trim().to_owned();
@@ -105,23 +117,20 @@ pub fn SettingsPanel(
                 keys.save(s.remember_keys);
                 base_url.set(s.gemini_base_url.clone());
                 s.save();
-                ctx.settings.set(s);
-                ctx.keys.set(keys);
+                store.settings.set(s);
+                store.keys.set(keys);
                 error.set(None);
                 saved.set(true);
                 load_models();
-                ctx.memory.status.set(crate::memory::store::ListStatus::Idle);
-                ctx.memory.items.set(Vec::new());
-                memory_sync::schedule_refresh(ctx);
-                memory_sync::kick(ctx);
+                on_saved.run(());
             }
-            Err(message) => error.set(Some(message)),
+            Err(e) => error.set(Some(e.to_string())),
         }
     };
     let forget_keys = move |_| {
         let keys = Keys::default();
-        keys.save(ctx.settings.with_untracked(|s| s.remember_keys));
-        ctx.keys.set(keys);
+        keys.save(store.settings.with_untracked(|s| s.remember_keys));
+        store.keys.set(keys);
     };
 
     view! {
@@ -146,16 +155,16 @@ pub fn SettingsPanel(
                     />
 
                     <label for="gemini-base">"Base URL"</label>
-                    <input id="gemini-base" type="url" data-testid="gemini-base-url" bind:value=base_url disabled=move || proxy().is_some() />
+                    <input id="gemini-base" type="url" data-testid="gemini-base-url" bind:value=base_url disabled=move || store.proxy().is_some() />
 
                     <label for="gemini-model">"Model"</label>
                     <input id="gemini-model" list="gemini-models" data-testid="model" bind:value=model />
                     <datalist id="gemini-models">
-                        <For each=move || models.get() key=|m| m.clone() let:m>
+                        <For each=models key=|m| m.clone() let:m>
                             <option value=m.clone()></option>
                         </For>
                     </datalist>
-                    <p class="hint" data-testid="models-status">{move || models_status.get()}</p>
+                    <p class="hint" data-testid="models-status">{models_status}</p>
                 </fieldset>
 
                 <fieldset>
@@ -173,7 +182,7 @@ pub fn SettingsPanel(
                         placeholder="Paste your mem0 API key (m0-…)"
                     />
                     <label for="mem0-base">"Base URL"</label>
-                    <input id="mem0-base" type="url" data-testid="mem0-base-url" bind:value=mem0_base_url disabled=move || proxy().is_some() />
+                    <input id="mem0-base" type="url" data-testid="mem0-base-url" bind:value=mem0_base_url disabled=move || store.proxy().is_some() />
                     <label for="memory-deadline">"Memory search deadline (ms)"</label>
                     <input id="memory-deadline" inputmode="numeric" data-testid="memory-deadline" bind:value=deadline />
                 </fieldset>
@@ -209,47 +218,5 @@ pub fn SettingsPanel(
                 </div>
             </form>
         </aside>
-    }
-}
-
-/// A write-only API key field, or a note that the proxy holds that key.
-#[component]
-fn KeyField(
-    /// Short id: `gemini` or `mem0` (element ids and test ids derive from it).
-    name: &'static str,
-    /// The service's name as the user knows it.
-    service: &'static str,
-    /// The input, read and emptied on Save.
-    node_ref: NodeRef<html::Input>,
-    /// Whether a key is stored.
-    is_set: Signal<bool>,
-    /// Whether the proxy holds this key (then the field is hidden).
-    held_by_proxy: Signal<bool>,
-    /// Placeholder when no key is stored.
-    placeholder: &'static str,
-) -> impl IntoView {
-    let id = format!("{name}-key");
-    view! {
-        <Show when=move || held_by_proxy.get()>
-            <p class="hint" data-testid=format!("{name}-key-held")>
-                {format!("The wellness0 proxy holds the {service} key: no key is needed in this page.")}
-            </p>
-        </Show>
-        <div class:hidden=move || held_by_proxy.get()>
-            <label for=id.clone()>"API key"</label>
-            <input
-                id=id.clone()
-                type="password"
-                autocomplete="new-password"
-                spellcheck="false"
-                data-testid=id
-                node_ref=node_ref
-                placeholder=move || if is_set.get() { "A key is set — type to replace it" } else { placeholder }
-            />
-            <p class="hint">
-                {move || if is_set.get() { "Key set. " } else { "No key yet. " }}
-                "Sent only in a request header, never in a URL."
-            </p>
-        </div>
     }
 }

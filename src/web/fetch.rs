@@ -1,5 +1,5 @@
 //! Thin helpers over the browser's `fetch` (web-sys), shared by the Gemini and mem0 clients:
-//! JSON requests with headers, abort signals, streamed bodies, and timers.
+//! JSON requests with headers, abort signals and streamed bodies.
 //!
 //! Headers are set per request and never logged; keys never go into URLs.
 
@@ -98,36 +98,5 @@ impl Drop for BodyReader {
     fn drop(&mut self) {
         // Release the connection if we stop reading early.
         let _ = self.reader.cancel();
-    }
-}
-
-/// Waits `ms` milliseconds.
-pub async fn sleep_ms(ms: u32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
-}
-
-/// Milliseconds since the epoch.
-pub fn now_ms() -> f64 {
-    js_sys::Date::now()
-}
-
-/// Clears earlier marks and sets `name`: one reply's marks at a time, so they never pile up.
-pub fn start_marks(name: &str) {
-    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
-        perf.clear_marks();
-        let _ = perf.mark(name);
-    }
-}
-
-/// A Performance API mark, for benchmarks: `w0:send` (the user sent), `w0:first-chunk`,
-/// `w0:chunk` (each piece of reply text), `w0:done` (the reply is complete).
-pub fn mark(name: &str) {
-    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = perf.mark(name);
     }
 }

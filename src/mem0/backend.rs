@@ -1,0 +1,113 @@
+//! What a memory service is to the app: one trait, [`MemoryBackend`], that turns each operation
+//! into an HTTP call and reads each answer. It is pure (no I/O), so every request a backend
+//! builds is tested natively, and object-safe, so [`super::MemoryClient`] holds any backend as
+//! `Rc<dyn MemoryBackend>` and no component knows which service it talks to.
+
+use super::user_id::UserId;
+use super::wire::{HistoryEntry, Memory, Page, TurnWrite};
+use serde_json::Value;
+
+/// One HTTP call to make: method, path below the service's base URL (query included), JSON body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HttpCall {
+    pub method: &'static str,
+    pub path: String,
+    pub body: Option<Value>,
+}
+
+impl HttpCall {
+    pub fn get(path: String) -> Self {
+        Self { method: "GET", path, body: None }
+    }
+
+    pub fn post(path: impl Into<String>, body: Value) -> Self {
+        Self { method: "POST", path: path.into(), body: Some(body) }
+    }
+}
+
+/// What a backend can do beyond the basics (the view hides what is missing rather than faking it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Useful / not useful feedback on a memory.
+    pub feedback: bool,
+    /// Adds are processed in the background and followed through events.
+    pub events: bool,
+}
+
+/// How an add was answered.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AddAnswer {
+    /// Queued: follow the event to learn when (and what) it saved.
+    Queued { event_id: String },
+    /// Done at once.
+    Done,
+}
+
+/// Where a queued add stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventStatus {
+    Pending,
+    Succeeded,
+    Failed,
+}
+
+pub trait MemoryBackend {
+    fn capabilities(&self) -> Capabilities;
+    /// The request header that carries a key.
+    fn auth_header(&self, key: &str) -> (&'static str, String);
+
+    /// Memories relevant to `query`, best first.
+    fn search(&self, user: &UserId, query: &str, top_k: u32) -> HttpCall;
+    fn add(&self, user: &UserId, write: &TurnWrite) -> HttpCall;
+    fn read_add(&self, answer: &Value) -> AddAnswer;
+    /// Page `page` (from 1) of a user's memories; [`Page::next`] says whether more follow.
+    fn list_page(&self, user: &UserId, page: u32) -> HttpCall;
+    fn update(&self, memory_id: &str, text: &str) -> HttpCall;
+    fn delete(&self, memory_id: &str) -> HttpCall;
+    /// Every memory of one user (never all users: [`UserId`] cannot be a wildcard).
+    fn delete_all(&self, user: &UserId) -> HttpCall;
+    fn history(&self, memory_id: &str) -> HttpCall;
+    /// `None` when the backend has no feedback.
+    fn feedback(&self, memory_id: &str, useful: bool) -> Option<HttpCall>;
+    /// `None` when the backend has no events.
+    fn event(&self, event_id: &str) -> Option<HttpCall>;
+    fn read_event(&self, answer: &Value) -> EventStatus;
+
+    fn read_memories(&self, answer: Value) -> Vec<Memory> {
+        super::wire::parse_memories(answer)
+    }
+
+    fn read_page(&self, answer: Value) -> Page {
+        super::wire::parse_page(answer)
+    }
+
+    fn read_history(&self, answer: Value) -> Vec<HistoryEntry> {
+        super::wire::parse_history(answer)
+    }
+}
+
+/// Percent-encodes one path segment or query value (everything but RFC 3986's unreserved
+/// characters), so an id can never add a path segment or a query parameter.
+pub fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_cannot_escape_their_segment() {
+        assert_eq!(encode_component("3f2b-9a_x.~"), "3f2b-9a_x.~");
+        assert_eq!(encode_component("../a/b?c=*&d#é"), "..%2Fa%2Fb%3Fc%3D%2A%26d%23%C3%A9");
+        assert_eq!(encode_component("ann@home"), "ann%40home");
+    }
+}

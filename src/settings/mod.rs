@@ -1,0 +1,15 @@
+//! Settings: the values and where they are stored, the form and its validation, where API
+//! calls go (direct or through the proxy), the shared reactive store, and the settings drawer.
+
+pub mod form;
+pub mod key_field;
+pub mod panel;
+pub mod proxy_detect;
+pub mod routing;
+pub mod store;
+pub mod values;
+
+pub use panel::SettingsPanel;
+pub use routing::Mode;
+pub use store::{use_settings, SettingsStore};
+pub use values::{Keys, Settings};
