@@ -16,6 +16,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm: the app)"
 cargo clippy -p wellness0 --target wasm32-unknown-unknown --all-targets -- -D warnings
 
+step "module graph (no import cycle between the app's modules)"
+python3 scripts/module-graph.py
+
 step "pyflakes (Python tests and bench)"
 .venv/bin/python -m pyflakes tests bench
 
