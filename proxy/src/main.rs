@@ -1,10 +1,12 @@
-//! The `wellness0-proxy` binary: loads `.env`, parses the command line, binds, prints
-//! `wellness0-proxy listening on http://ADDR:PORT` and serves until SIGTERM or ctrl-c.
+//! The `wellness0-proxy` binary: loads `.env`, parses the command line, then either runs a
+//! `users …` command, or binds, prints `wellness0-proxy listening on http://ADDR:PORT` and
+//! serves until SIGTERM or ctrl-c.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use wellness0_proxy::auth::cli::{self, Command};
 use wellness0_proxy::{bind, config, init_tracing, print_banner, serve, shutdown_signal};
 use wellness0_proxy::{AppState, Config, StartError};
 
@@ -12,6 +14,19 @@ fn main() -> ExitCode {
     // Before any thread exists: `.env` fills the environment clap then reads.
     let loaded = config::load_dotenv();
     let cfg = Config::parse();
+    if let Some(Command::Users { action }) = &cfg.command {
+        if let Err(e) = loaded {
+            eprintln!("wellness0-proxy: {e}");
+            return ExitCode::FAILURE;
+        }
+        return match cli::run(&cfg, action, &mut std::io::stdout().lock(), std::io::stdin().lock()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("wellness0-proxy users: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     init_tracing();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -44,6 +59,7 @@ async fn run(cfg: Config, loaded: Result<usize, config::DotenvError>) -> Result<
         mem0_backend = state.mem0_backend.health_name(),
         mem0_upstream = %state.mem0.base,
         mem0_key = state.mem0.has_key(),
+        shared = state.auth.is_shared(),
         "configured"
     );
     let listener = bind(&cfg).await?;

@@ -1,8 +1,10 @@
-//! Per-client token-bucket rate limiting of `/api/` calls: each client IP gets a bucket of
-//! `burst` tokens refilled at `per_minute / 60` tokens a second; a request without a token is
-//! answered 429 with `Retry-After`.
+//! Token-bucket rate limiting of `/api/` calls, per client: per signed-in person in shared
+//! mode, per IP otherwise. Each client gets a bucket of `burst` tokens refilled at
+//! `per_minute / 60` tokens a second; a request without a token is answered 429 with
+//! `Retry-After`. The same limiter (keyed by name and by IP) paces sign-in attempts.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,6 +14,7 @@ use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::auth::Person;
 use crate::error::{Api, AppError};
 use crate::AppState;
 
@@ -24,15 +27,24 @@ struct Bucket {
     last: Instant,
 }
 
-/// A keyed token-bucket limiter.
-#[derive(Debug)]
-pub struct RateLimiter {
-    per_sec: f64,
-    burst: f64,
-    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+/// Whom an `/api/` bucket belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ClientKey {
+    /// A client IP (personal mode, or nobody signed in).
+    Ip(IpAddr),
+    /// A signed-in person's mem0 user id.
+    Person(String),
 }
 
-impl RateLimiter {
+/// A keyed token-bucket limiter.
+#[derive(Debug)]
+pub struct RateLimiter<K = ClientKey> {
+    per_sec: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<K, Bucket>>,
+}
+
+impl<K: Eq + Hash> RateLimiter<K> {
     /// `per_minute` sustained requests and bursts of `burst` (at least 1) per key; `None` when
     /// `per_minute` is 0 (no limit).
     pub fn new(per_minute: u32, burst: u32) -> Option<Self> {
@@ -43,14 +55,14 @@ impl RateLimiter {
         })
     }
 
-    /// Takes a token for `ip` at `now`, or says how long until one is available.
-    pub fn check(&self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
+    /// Takes a token for `key` at `now`, or says how long until one is available.
+    pub fn check(&self, key: K, now: Instant) -> Result<(), Duration> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if buckets.len() >= SWEEP_AT {
             let (per_sec, burst) = (self.per_sec, self.burst);
             buckets.retain(|_, b| refilled(b, now, per_sec, burst) < burst);
         }
-        let bucket = buckets.entry(ip).or_insert(Bucket { tokens: self.burst, last: now });
+        let bucket = buckets.entry(key).or_insert(Bucket { tokens: self.burst, last: now });
         bucket.tokens = refilled(bucket, now, self.per_sec, self.burst);
         bucket.last = now;
         if bucket.tokens >= 1.0 {
@@ -90,12 +102,20 @@ pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trust_forwarded:
     peer.map(|p| p.ip()).unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }
 
+/// The client IP of a request (see [`client_ip`]).
+pub fn request_ip(req: &Request, trust_forwarded: bool) -> IpAddr {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    client_ip(req.headers(), peer, trust_forwarded)
+}
+
 /// Middleware for the `/api/` routes.
 pub async fn limit(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     if let Some(limiter) = &state.limiter {
-        let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-        let ip = client_ip(req.headers(), peer, state.trust_forwarded_for);
-        if let Err(wait) = limiter.check(ip, Instant::now()) {
+        let key = match req.extensions().get::<Person>() {
+            Some(person) => ClientKey::Person(person.user_id.clone()),
+            None => ClientKey::Ip(request_ip(&req, state.trust_forwarded_for)),
+        };
+        if let Err(wait) = limiter.check(key, Instant::now()) {
             let path = req.uri().path();
             let api = Api::of_path(path);
             let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
@@ -113,29 +133,30 @@ mod tests {
     #[test]
     fn bucket_allows_burst_then_refills() {
         let rl = RateLimiter::new(60, 3).unwrap();
-        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let ip = ClientKey::Ip("10.0.0.1".parse().unwrap());
         let t0 = Instant::now();
-        assert!(rl.check(ip, t0).is_ok());
-        assert!(rl.check(ip, t0).is_ok());
-        assert!(rl.check(ip, t0).is_ok());
-        let wait = rl.check(ip, t0).unwrap_err();
+        assert!(rl.check(ip.clone(), t0).is_ok());
+        assert!(rl.check(ip.clone(), t0).is_ok());
+        assert!(rl.check(ip.clone(), t0).is_ok());
+        let wait = rl.check(ip.clone(), t0).unwrap_err();
         assert!(wait > Duration::from_millis(900) && wait <= Duration::from_secs(1));
         // One token a second at 60/min.
-        assert!(rl.check(ip, t0 + Duration::from_millis(1000)).is_ok());
-        assert!(rl.check(ip, t0 + Duration::from_millis(1000)).is_err());
-        // Other clients have their own bucket.
-        assert!(rl.check("10.0.0.2".parse().unwrap(), t0).is_ok());
+        assert!(rl.check(ip.clone(), t0 + Duration::from_millis(1000)).is_ok());
+        assert!(rl.check(ip.clone(), t0 + Duration::from_millis(1000)).is_err());
+        // Other clients have their own bucket, and a person's is not their IP's.
+        assert!(rl.check(ClientKey::Ip("10.0.0.2".parse().unwrap()), t0).is_ok());
+        assert!(rl.check(ClientKey::Person("w0-a".into()), t0).is_ok());
         // Never above the burst after a long pause.
         let later = t0 + Duration::from_secs(3600);
         for _ in 0..3 {
-            assert!(rl.check(ip, later).is_ok());
+            assert!(rl.check(ip.clone(), later).is_ok());
         }
         assert!(rl.check(ip, later).is_err());
     }
 
     #[test]
     fn zero_per_minute_disables() {
-        assert!(RateLimiter::new(0, 10).is_none());
+        assert!(RateLimiter::<String>::new(0, 10).is_none());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::http::{header, HeaderName, HeaderValue, Method};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::auth::Auth;
+use crate::auth::{Auth, AuthError, SharedSettings};
 use crate::config::{clean_key, Config, DotenvError};
 use crate::error::Api;
 use crate::forward::{KeyStyle, Timeouts, Upstream, UpstreamError};
@@ -76,6 +76,16 @@ pub enum StartError {
     /// A bad `--allowed-origins` entry.
     #[error("allowed origin {0:?} is not valid (use e.g. https://app.example; `*` is refused)")]
     Origin(String),
+    /// A non-loopback address without sign-in.
+    #[error(
+        "refusing to listen on {0} without sign-in: anyone who can reach it could use your keys and read \
+         every memory. Configure shared mode (--users-file / WELLNESS0_USERS_FILE, see `wellness0-proxy users \
+         add --help`) or listen on 127.0.0.1"
+    )]
+    NeedsSignIn(std::net::IpAddr),
+    /// Shared mode could not start.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
     /// A self-hosted mem0 backend without a base URL.
     #[error("MEM0_BACKEND=self-hosted needs MEM0_BASE_URL (the address of your mem0 server)")]
     NoMem0BaseUrl,
@@ -118,6 +128,18 @@ impl AppState {
             .pool_idle_timeout(Duration::from_secs(60))
             .build()?;
         let cors_origins = cors_origins(&cfg.allowed_origins)?;
+        let auth = match &cfg.users_file {
+            Some(users_file) => Auth::shared(&SharedSettings {
+                users_file: users_file.clone(),
+                secret: cfg.session_secret.clone(),
+                session_ttl: Duration::from_secs(cfg.session_hours.max(1) * 3600),
+                attempts_per_minute: cfg.signin_attempts_per_minute,
+            })?,
+            None => Auth::personal(),
+        };
+        if !cfg.host.is_loopback() && !auth.is_shared() {
+            return Err(StartError::NeedsSignIn(cfg.host));
+        }
         Ok(Arc::new(Self {
             gemini,
             mem0,
@@ -131,7 +153,7 @@ impl AppState {
             cors_origins,
             hosts: AllowedHosts::new(&cfg.allowed_hosts, cfg.host)?,
             listen_port: AtomicU16::new(cfg.port),
-            auth: Auth::personal(),
+            auth,
             limits: ClientLimits {
                 header_timeout: Duration::from_secs(cfg.client_header_timeout_secs.max(1)),
                 body_timeout: Duration::from_secs(cfg.client_body_timeout_secs.max(1)),

@@ -239,6 +239,103 @@ async fn long_paths_are_cut_in_the_log() {
     assert!(!line.contains(&"x".repeat(196)), "{line}");
 }
 
+/// Runs `wellness0-proxy users …` in `dir` with `stdin`; returns (success, stdout, stderr).
+fn users(dir: &Path, args: &[&str], stdin: &str) -> (bool, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .current_dir(dir)
+        .env_clear()
+        .env("WELLNESS0_USERS_FILE", dir.join("users.json"))
+        .env("WELLNESS0_PUBLIC_URL", "https://wellness.example/")
+        .arg("users")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn users_are_managed_from_the_command_line_and_can_sign_in() {
+    let dir = temp_dir("users-cli");
+    let (ok, out, err) = users(&dir, &["add", "alice", "--password-stdin"], "a long password here\n");
+    assert!(ok, "{err}");
+    assert!(out.contains("added alice") && out.contains("password set"), "{out}");
+    let file = std::fs::read_to_string(dir.join("users.json")).unwrap();
+    assert!(file.contains("$argon2id$") && !file.contains("a long password here"), "{file}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(dir.join("users.json")).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let (ok, out, _) = users(&dir, &["add", "bob", "--user-id", "bob-old-memories"], "");
+    assert!(ok);
+    assert!(out.contains("https://wellness.example/auth/invite?token="), "{out}");
+    let first_link = out.lines().find(|l| l.contains("token=")).unwrap().to_owned();
+    let (ok, out, _) = users(&dir, &["invite", "bob", "--invite-hours", "1"], "");
+    assert!(ok && out.contains("token=") && !out.contains(&first_link), "{out}");
+    let (ok, out, _) = users(&dir, &["list"], "");
+    assert!(ok);
+    assert!(out.lines().any(|l| l.starts_with("alice") && l.contains(" set ")), "{out}");
+    assert!(
+        out.lines().any(|l| l.starts_with("bob") && l.contains("bob-old-memories") && l.contains("open, 1 h left")),
+        "{out}"
+    );
+    // Refusals: taken names, short passwords, unknown people.
+    let (ok, _, err) = users(&dir, &["add", "alice"], "");
+    assert!(!ok && err.contains("already someone called"), "{err}");
+    let (ok, _, err) = users(&dir, &["add", "carol", "--password-stdin"], "short\n");
+    assert!(!ok && err.contains("at least 10"), "{err}");
+    let (ok, _, err) = users(&dir, &["add", "carol", "--user-id", "*"], "");
+    assert!(!ok && err.contains("never `*`"), "{err}");
+    let (ok, out, _) = users(&dir, &["remove", "bob"], "");
+    assert!(ok && out.contains("bob-old-memories"), "{out}");
+    let (ok, _, err) = users(&dir, &["remove", "bob"], "");
+    assert!(!ok && err.contains("nobody is called"), "{err}");
+    let out = Command::new(BIN).current_dir(&dir).env_clear().args(["users", "list"]).output().unwrap();
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("WELLNESS0_USERS_FILE"));
+
+    // The proxy in shared mode takes alice's password.
+    let users_file = dir.join("users.json");
+    let (child, base) = start(&dir, &["--dist", "."], &[("WELLNESS0_USERS_FILE", users_file.to_str().unwrap())]);
+    let resp = common::people::sign_in_raw(&base, "alice", "a long password here").await;
+    assert_eq!(resp.status(), 303);
+    let health: Value = common::people::with_cookie(&common::people::session_pair(&resp).unwrap())
+        .get(format!("{base}/api/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["auth"]["user"]["name"], "alice");
+    let logs = stop(child);
+    assert!(!logs.contains("a long password here"), "{logs}");
+}
+
+#[test]
+fn a_network_address_without_sign_in_is_refused_at_start() {
+    let dir = temp_dir("nohost");
+    let out = Command::new(BIN)
+        .current_dir(&dir)
+        .env_clear()
+        .args(["--host", "0.0.0.0", "--port", "0", "--dist", "."])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refusing to listen on 0.0.0.0 without sign-in"), "{err}");
+    assert!(out.stdout.is_empty(), "no banner");
+}
+
 #[test]
 fn help_documents_the_flags_and_hides_key_values() {
     let out = Command::new(BIN)

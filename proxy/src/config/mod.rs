@@ -11,6 +11,7 @@ use clap::Parser;
 
 pub use dotenv::{load_dotenv, read_dotenv, DotenvError};
 
+use crate::auth::cli::Command;
 use crate::mem0::Backend;
 
 /// Default Gemini upstream.
@@ -128,9 +129,36 @@ pub struct Config {
     #[arg(long, env = "WELLNESS0_CLIENT_BODY_TIMEOUT_SECS", default_value_t = 30)]
     pub client_body_timeout_secs: u64,
 
+    /// The users file. Setting it turns on shared mode: people sign in, and each person's
+    /// memory calls are bound to them. Manage it with `wellness0-proxy users …`.
+    #[arg(long, global = true, env = "WELLNESS0_USERS_FILE")]
+    pub users_file: Option<PathBuf>,
+
+    /// Secret (at least 32 bytes) the session cookies are encrypted with; instances behind one
+    /// load balancer need the same one. Default: the `session_secret` in the users file.
+    #[arg(long, env = "WELLNESS0_SESSION_SECRET", hide_env_values = true)]
+    pub session_secret: Option<String>,
+
+    /// Hours a session lasts without use (it is renewed while the person keeps using the app).
+    #[arg(long, env = "WELLNESS0_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: u64,
+
+    /// Sign-in attempts allowed a minute, per name and per client IP.
+    #[arg(long, env = "WELLNESS0_SIGNIN_ATTEMPTS_PER_MINUTE", default_value_t = 10)]
+    pub signin_attempts_per_minute: u32,
+
+    /// The site's public address (e.g. https://wellness.example), used in the invite links
+    /// `users add` and `users invite` print.
+    #[arg(long, global = true, env = "WELLNESS0_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// Seconds open requests (e.g. streams) may keep running after SIGTERM / ctrl-c.
     #[arg(long, env = "WELLNESS0_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+
+    /// A management command instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
 }
 
 impl Config {
@@ -160,6 +188,12 @@ impl Config {
             max_connections: 1024,
             client_header_timeout_secs: 15,
             client_body_timeout_secs: 30,
+            users_file: None,
+            session_secret: None,
+            session_hours: 12,
+            signin_attempts_per_minute: 10,
+            public_url: None,
+            command: None,
         }
     }
 
@@ -226,10 +260,16 @@ mod tests {
             "--max-connections",
             "--client-header-timeout-secs",
             "--client-body-timeout-secs",
+            "--users-file",
+            "--session-secret",
+            "--session-hours",
+            "--signin-attempts-per-minute",
+            "--public-url",
         ] {
             assert!(help.contains(flag), "{flag} missing from --help");
         }
         assert!(help.contains("GEMINI_API_KEY") && help.contains("MEM0_API_KEY"));
+        assert!(help.contains("users"), "the users subcommand is listed");
     }
 
     #[test]

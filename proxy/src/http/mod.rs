@@ -1,6 +1,8 @@
-//! HTTP surface: [`app`] assembles the router (API routes with rate limiting and optional
-//! CORS, the static site as fallback, an access log around everything); one module per
-//! resource.
+//! HTTP surface: [`app`] assembles the router — around everything an access log, the
+//! security headers ([`security`]), the host guard and (shared mode) who is signed in; the API
+//! routes with the same-origin guard, sign-in check, rate limiting and optional CORS; the
+//! sign-in pages in shared mode; the static site ([`site`], [`index`]) as fallback. One module
+//! per resource.
 
 pub mod gemini;
 pub mod health;
@@ -19,7 +21,7 @@ use axum::routing::{any, get};
 use axum::Router;
 
 use crate::error::{Api, AppError};
-use crate::{guard, ratelimit, AppState};
+use crate::{auth, guard, ratelimit, AppState};
 
 /// Longest request path written to the log (longer ones are cut, marked with `…`).
 pub const LOG_PATH_CHARS: usize = 200;
@@ -27,20 +29,29 @@ pub const LOG_PATH_CHARS: usize = 200;
 /// The whole proxy as a router (drive it with `oneshot` in tests, or serve it with
 /// `into_make_service_with_connect_info::<SocketAddr>()` so rate limiting sees client IPs).
 pub fn app(state: Arc<AppState>) -> Router {
-    let mut api = Router::new()
-        .route("/api/health", get(health::health))
+    let calls = Router::new()
         .route("/api/gemini/{*rest}", any(gemini::proxy))
         .route("/api/mem0/{*rest}", any(mem0::proxy))
         .route("/api", any(not_found))
         .route("/api/{*rest}", any(not_found))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_person_for_api));
+    let mut api = Router::new()
+        .route("/api/health", get(health::health))
+        .merge(calls)
         .route_layer(middleware::from_fn_with_state(state.clone(), ratelimit::limit))
         .layer(middleware::from_fn_with_state(state.clone(), guard::api_guard));
     if let Some(cors) = state.cors.clone() {
         api = api.layer(cors);
     }
-    Router::new()
-        .merge(api)
-        .fallback_service(site::router(state.clone()))
+    let site =
+        site::router(state.clone()).layer(middleware::from_fn_with_state(state.clone(), auth::require_person_for_site));
+    let mut router = Router::new().merge(api);
+    if state.auth.is_shared() {
+        router = router.merge(auth::signin::routes());
+    }
+    router
+        .fallback_service(site)
+        .layer(middleware::from_fn_with_state(state.clone(), auth::identify))
         .layer(middleware::from_fn_with_state(state.clone(), guard::host_guard))
         .layer(middleware::from_fn_with_state(state.clone(), security::security_headers))
         .layer(middleware::from_fn(access_log))

@@ -1,0 +1,131 @@
+//! The proxy's own pages for shared mode: sign in, set a password from an invite, and a few
+//! short notices. Plain HTML forms (no script, so the strict CSP needs no exception), labels
+//! tied to their fields, errors announced (`role="alert"`) and linked with
+//! `aria-describedby`, and a stylesheet ([`STYLESHEET`]) that follows the light/dark setting and
+//! fits a phone. Links are relative, so the pages also work under a path prefix.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+use super::password::MIN_PASSWORD_CHARS;
+
+/// The pages' stylesheet, served at `auth/style.css`.
+pub const STYLESHEET: &str = include_str!("signin.css");
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A whole page linking `stylesheet` (relative to the page).
+fn page(status: StatusCode, title: &str, stylesheet: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"color-scheme\" content=\"light dark\">\n<title>{title} · wellness0</title>\n\
+         <link rel=\"stylesheet\" href=\"{stylesheet}\">\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n",
+        title = escape(title),
+    );
+    let mut resp = (status, Html(html)).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+fn error_block(error: Option<&str>) -> String {
+    match error {
+        Some(e) => format!("<p class=\"error\" id=\"form-error\" role=\"alert\">{}</p>\n", escape(e)),
+        None => String::new(),
+    }
+}
+
+fn described_by(error: Option<&str>) -> &'static str {
+    if error.is_some() {
+        " aria-describedby=\"form-error\" aria-invalid=\"true\""
+    } else {
+        ""
+    }
+}
+
+/// The sign-in page (served at `auth/signin`).
+pub fn sign_in(status: StatusCode, name: &str, error: Option<&str>) -> Response {
+    let body = format!(
+        "<h1>Sign in</h1>\n<p>This wellness0 is shared. Sign in to reach your own conversations and memories.</p>\n\
+         {error_block}<form method=\"post\" action=\"signin\">\n\
+         <label for=\"name\">Name</label>\n\
+         <input type=\"text\" id=\"name\" name=\"name\" value=\"{name}\" autocomplete=\"username\" \
+         autocapitalize=\"none\" spellcheck=\"false\" required maxlength=\"64\"{aria}>\n\
+         <label for=\"password\">Password</label>\n\
+         <input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required{aria}>\n\
+         <button type=\"submit\">Sign in</button>\n</form>",
+        error_block = error_block(error),
+        name = escape(name),
+        aria = described_by(error),
+    );
+    page(status, "Sign in", "style.css", &body)
+}
+
+/// The page that sets a password from an invite (served at `auth/invite`).
+pub fn invite(status: StatusCode, name: &str, token: &str, error: Option<&str>) -> Response {
+    let body = format!(
+        "<h1>Welcome, {name}</h1>\n<p>Choose a password for signing in to this wellness0.</p>\n\
+         {error_block}<form method=\"post\" action=\"invite\">\n\
+         <input type=\"hidden\" name=\"token\" value=\"{token}\">\n\
+         <input type=\"text\" name=\"name\" value=\"{name}\" autocomplete=\"username\" hidden>\n\
+         <label for=\"password\">New password</label>\n\
+         <input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"new-password\" required \
+         minlength=\"{min}\" aria-describedby=\"password-hint{err_id}\">\n\
+         <p class=\"hint\" id=\"password-hint\">At least {min} characters.</p>\n\
+         <label for=\"confirm\">Repeat the password</label>\n\
+         <input type=\"password\" id=\"confirm\" name=\"confirm\" autocomplete=\"new-password\" required \
+         minlength=\"{min}\"{aria}>\n\
+         <button type=\"submit\">Set password and sign in</button>\n</form>",
+        name = escape(name),
+        token = escape(token),
+        error_block = error_block(error),
+        min = MIN_PASSWORD_CHARS,
+        err_id = if error.is_some() { " form-error" } else { "" },
+        aria = described_by(error),
+    );
+    page(status, "Set your password", "style.css", &body)
+}
+
+/// A short notice with a link back to the sign-in page.
+pub fn notice(status: StatusCode, title: &str, text: &str) -> Response {
+    let body =
+        format!("<h1>{}</h1>\n<p>{}</p>\n<p><a href=\"signin\">Go to sign in</a></p>", escape(title), escape(text));
+    page(status, title, "style.css", &body)
+}
+
+/// Served instead of a page when another site linked here: a `SameSite=Strict` cookie is not
+/// sent with such a navigation, so the page reloads itself once (now a same-site navigation,
+/// cookie included) before concluding nobody is signed in.
+pub fn same_site_reload() -> Response {
+    let html = "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+        <meta http-equiv=\"refresh\" content=\"0\">\n<meta name=\"color-scheme\" content=\"light dark\">\n\
+        <title>wellness0</title>\n</head>\n<body>\n<p><a href=\"\">Continue to wellness0</a></p>\n</body>\n</html>\n";
+    let mut resp = Html(html).into_response();
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+    }
+}

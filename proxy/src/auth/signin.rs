@@ -1,0 +1,223 @@
+//! The sign-in routes (shared mode only): `GET`/`POST auth/signin`, `POST auth/signout`,
+//! `GET`/`POST auth/invite`, `GET auth/style.css`. Posts are accepted only from this site's own
+//! pages (the same `Origin` / `Sec-Fetch-Site` rule as `/api/`), attempts are paced per name
+//! and per client IP, and a wrong name and a wrong password get the same answer.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use super::pages;
+use super::users::now_secs;
+use super::Shared;
+use crate::guard::{origin, request_host};
+use crate::ratelimit::request_ip;
+use crate::AppState;
+
+/// Largest sign-in form accepted.
+const MAX_FORM_BYTES: usize = 8 * 1024;
+
+/// The routes, for [`crate::http::app`] to mount in shared mode.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/auth/signin", get(sign_in_page).post(sign_in))
+        .route("/auth/signout", axum::routing::post(sign_out))
+        .route("/auth/invite", get(invite_page).post(use_invite))
+        .route("/auth/style.css", get(stylesheet))
+}
+
+fn shared(state: &AppState) -> &Shared {
+    state.auth.shared_parts().expect("sign-in routes are mounted only in shared mode")
+}
+
+async fn stylesheet() -> Response {
+    let mut resp = pages::STYLESHEET.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp
+}
+
+/// A redirect to `to`, relative to the current URL (so a path prefix in front is kept).
+fn see_other(to: &str) -> Response {
+    let mut resp = StatusCode::SEE_OTHER.into_response();
+    resp.headers_mut().insert(header::LOCATION, HeaderValue::from_str(to).expect("a plain relative path"));
+    resp
+}
+
+async fn sign_in_page(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    if req.extensions().get::<super::Person>().is_some() {
+        return see_other("../");
+    }
+    let _ = shared(&state);
+    pages::sign_in(StatusCode::OK, "", None)
+}
+
+/// The fields of a posted form, after the same-origin check.
+struct Form {
+    fields: Vec<(String, String)>,
+    ip: std::net::IpAddr,
+}
+
+impl Form {
+    fn get(&self, name: &str) -> &str {
+        self.fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// Reads a form post made from this site (`Err`: the answer to send instead).
+async fn read_form(state: &AppState, req: Request) -> Result<Form, Response> {
+    let refused = || pages::notice(StatusCode::FORBIDDEN, "Not allowed", "Sign-in forms must be sent from this site.");
+    if origin::check_same_origin(req.headers(), request_host(&req), &[]).is_err() {
+        tracing::warn!("refused a cross-site sign-in form post");
+        return Err(refused());
+    }
+    let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !ct.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        return Err(refused());
+    }
+    let ip = request_ip(&req, state.trust_forwarded_for);
+    let body: Bytes = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES).await.map_err(|_| refused())?;
+    let fields = url::form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    Ok(Form { fields, ip })
+}
+
+/// Takes a sign-in attempt token for the IP and for the name; `Some(seconds)` to wait when
+/// either has none left.
+fn pace(shared: &Shared, ip: std::net::IpAddr, name: &str) -> Option<u64> {
+    let now = Instant::now();
+    let by_ip = shared.attempts.check(format!("ip:{ip}"), now);
+    let by_name = shared.attempts.check(format!("name:{}", name.to_ascii_lowercase()), now);
+    let wait = by_ip.and(by_name).err()?;
+    let secs = wait.as_secs().max(1);
+    tracing::warn!(retry_after = secs, "sign-in attempts paced");
+    Some(secs)
+}
+
+/// `page` as a 429 with `Retry-After`.
+fn too_many(mut page: Response, secs: u64) -> Response {
+    *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    page
+}
+
+async fn sign_in(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let shared = shared(&state);
+    let form = match read_form(&state, req).await {
+        Ok(f) => f,
+        Err(resp) => return resp,
+    };
+    let name = form.get("name").trim().to_owned();
+    if let Some(secs) = pace(shared, form.ip, &name) {
+        let page = pages::sign_in(StatusCode::OK, &name, Some("Too many attempts. Wait a minute, then try again."));
+        return too_many(page, secs);
+    }
+    let users = shared.users.current().await;
+    let user = users.find(&name).cloned();
+    let hash = user.as_ref().and_then(|u| u.password.clone());
+    // Always spend the same work, known name or not.
+    let ok = shared.hasher.verify(hash, form.get("password").to_owned()).await;
+    match user.filter(|_| ok) {
+        Some(user) => {
+            tracing::info!("signed in");
+            let mut resp = see_other("../");
+            resp.headers_mut().insert(header::SET_COOKIE, shared.sessions.issue(&user.name, &user.user_id, now_secs()));
+            resp
+        }
+        None => {
+            tracing::warn!("a sign-in attempt failed");
+            pages::sign_in(StatusCode::UNAUTHORIZED, &name, Some("That name and password do not match."))
+        }
+    }
+}
+
+async fn sign_out(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let _ = shared(&state);
+    // Signing out needs no form fields, but must come from this site (no forced sign-outs).
+    if origin::check_same_origin(req.headers(), request_host(&req), &[]).is_err() || req.method() != Method::POST {
+        return pages::notice(StatusCode::FORBIDDEN, "Not allowed", "Sign out from the app itself.");
+    }
+    let mut resp = see_other("signin");
+    resp.headers_mut().insert(header::SET_COOKIE, super::session::Sessions::clear());
+    resp
+}
+
+fn invalid_invite() -> Response {
+    pages::notice(
+        StatusCode::NOT_FOUND,
+        "This invite link does not work",
+        "It was already used, has expired, or was replaced by a newer one. Ask for a new link.",
+    )
+}
+
+async fn invite_page(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let shared = shared(&state);
+    let token = url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let users = shared.users.current().await;
+    match users.invited(&token, now_secs()) {
+        Some(user) => pages::invite(StatusCode::OK, &user.name, &token, None),
+        None => invalid_invite(),
+    }
+}
+
+async fn use_invite(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let shared = shared(&state);
+    let form = match read_form(&state, req).await {
+        Ok(f) => f,
+        Err(resp) => return resp,
+    };
+    let token = form.get("token").to_owned();
+    let Some(user) = shared.users.current().await.invited(&token, now_secs()).cloned() else {
+        return invalid_invite();
+    };
+    if let Some(secs) = pace(shared, form.ip, &user.name) {
+        return too_many(
+            pages::invite(StatusCode::OK, &user.name, &token, Some("Too many attempts. Wait a minute.")),
+            secs,
+        );
+    }
+    let (password, confirm) = (form.get("password"), form.get("confirm"));
+    if password != confirm {
+        return pages::invite(StatusCode::BAD_REQUEST, &user.name, &token, Some("The two passwords differ."));
+    }
+    let hash = match shared.hasher.hash(password.to_owned()).await {
+        Ok(h) => h,
+        Err(e) => {
+            let msg = format!("Choose another password: {e}.");
+            return pages::invite(StatusCode::BAD_REQUEST, &user.name, &token, Some(&msg));
+        }
+    };
+    let name = user.name.clone();
+    let used = shared
+        .users
+        .update(move |file| {
+            // Checked again on the file as it is now: each link works once.
+            if file.invited(&token, now_secs()).map(|u| &u.name) != Some(&name) {
+                return Ok(false);
+            }
+            file.set_password(&name, hash).map(|()| true)
+        })
+        .await;
+    match used {
+        Ok(true) => {
+            tracing::info!("an invite was used to set a password");
+            let mut resp = see_other("../");
+            resp.headers_mut().insert(header::SET_COOKIE, shared.sessions.issue(&user.name, &user.user_id, now_secs()));
+            resp
+        }
+        Ok(false) => invalid_invite(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot save the users file");
+            pages::notice(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "The password could not be saved.")
+        }
+    }
+}
