@@ -4,6 +4,7 @@
 
 use crate::chat::{ChatStore, Composer, MessageList};
 use crate::memory::{MemorySidebar, MemoryStore};
+use crate::settings::routing::{ProxyAuth, ProxyInfo};
 use crate::settings::{proxy_detect, Mode, SettingsPanel, SettingsStore};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -37,6 +38,10 @@ pub fn App() -> impl IntoView {
             Some(info) => Mode::Proxy(info),
             None => Mode::Direct,
         };
+        // Signed in to a shared proxy: memories are kept under the id it binds to this person.
+        if let Mode::Proxy(ProxyInfo { auth: ProxyAuth { user: Some(person), .. }, .. }) = &mode {
+            settings.settings.update(|s| s.user_id = person.user_id.clone());
+        }
         settings.mode.set(mode);
         // First visit without any way to reach Gemini: open Settings so the way forward is obvious.
         if settings.needs_gemini_key() {

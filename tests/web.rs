@@ -226,7 +226,7 @@ fn keys_live_in_the_tab_unless_remembered() {
     let window = web_sys::window().unwrap();
     let local = window.local_storage().unwrap().unwrap();
     let session = window.session_storage().unwrap().unwrap();
-    let keys = Keys { gemini: Some("AIza-test".into()), mem0: None };
+    let keys = Keys { gemini: Some("AIza-test".into()), ..Keys::default() };
     keys.save(false);
     assert!(local.get_item("wellness0.keys").unwrap().is_none());
     assert!(session.get_item("wellness0.keys").unwrap().unwrap().contains("AIza-test"));

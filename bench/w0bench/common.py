@@ -11,7 +11,7 @@ PROBES = BENCH / "probes"
 
 WASM_NAMED = ROOT / "target" / "wasm32-unknown-unknown" / "release" / "wellness0.wasm"
 # The app's list page size (src/mem0/client.rs) and rows shown before "Show more" (src/memory/sidebar.rs).
-LIST_PAGE_SIZE = 500
+LIST_PAGE_SIZE = 200
 SIDEBAR_ROWS = 100
 BUDGET_BYTES = 200 * 1024  # 200 KiB gzip for everything the first page load fetches
 MODEL = "gemini-flash-latest"  # the app's default model (src/settings.rs DEFAULT_MODEL)
@@ -51,6 +51,6 @@ def kb(n):
 
 
 # The app's mem0 calls (src/mem0/), as the bench finds them in the fake mem0's request log.
-APP_SEARCH = "/v2/memories/search/"  # POST, one per message
-APP_ADD = "/v1/memories/"  # POST, one per turn written
-APP_LIST = "/v2/memories/"  # POST ?page=&page_size=, the sidebar's list
+APP_SEARCH = "/v3/memories/search/"  # POST, one per message
+APP_ADD = "/v3/memories/add/"  # POST, one per turn written
+APP_LIST = "/v3/memories/"  # POST ?page=&page_size=, the sidebar's list

@@ -119,6 +119,7 @@ impl ChatStore {
         row.memory.update(|m| {
             if let Some(m) = m {
                 m.write = settled.state;
+                m.saved = settled.saved;
             }
         });
         self.save();

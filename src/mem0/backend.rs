@@ -4,7 +4,7 @@
 //! `Rc<dyn MemoryBackend>` and no component knows which service it talks to.
 
 use super::user_id::UserId;
-use super::wire::{HistoryEntry, Memory, Page, TurnWrite};
+use super::wire::{HistoryEntry, Memory, Page, SavedMemory, TurnWrite};
 use serde_json::Value;
 
 /// One HTTP call to make: method, path below the service's base URL (query included), JSON body.
@@ -39,15 +39,19 @@ pub struct Capabilities {
 pub enum AddAnswer {
     /// Queued: follow the event to learn when (and what) it saved.
     Queued { event_id: String },
-    /// Done at once.
-    Done,
+    /// Done at once: these memories were saved.
+    Done { saved: Vec<SavedMemory> },
 }
 
 /// Where a queued add stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum EventStatus {
     Pending,
-    Succeeded,
+    /// Processed: these memories were saved (possibly none).
+    Succeeded {
+        saved: Vec<SavedMemory>,
+    },
+    /// Processing failed: nothing was saved.
     Failed,
 }
 
@@ -62,6 +66,7 @@ pub trait MemoryBackend {
     fn read_add(&self, answer: &Value) -> AddAnswer;
     /// Page `page` (from 1) of a user's memories; [`Page::next`] says whether more follow.
     fn list_page(&self, user: &UserId, page: u32) -> HttpCall;
+    fn get(&self, memory_id: &str) -> HttpCall;
     fn update(&self, memory_id: &str, text: &str) -> HttpCall;
     fn delete(&self, memory_id: &str) -> HttpCall;
     /// Every memory of one user (never all users: [`UserId`] cannot be a wildcard).
@@ -75,6 +80,10 @@ pub trait MemoryBackend {
 
     fn read_memories(&self, answer: Value) -> Vec<Memory> {
         super::wire::parse_memories(answer)
+    }
+
+    fn read_memory(&self, answer: Value) -> Option<Memory> {
+        super::wire::parse_memory(answer)
     }
 
     fn read_page(&self, answer: Value) -> Page {

@@ -99,6 +99,15 @@ impl MemoryClient {
         Ok(all)
     }
 
+    /// One memory as stored now (`None`: there is no such memory any more).
+    pub async fn get(&self, memory_id: &str) -> Result<Option<Memory>, Mem0Error> {
+        match self.call(self.backend.get(memory_id), None).await {
+            Ok(answer) => Ok(self.backend.read_memory(answer)),
+            Err(Mem0Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn update(&self, memory_id: &str, text: &str) -> Result<(), Mem0Error> {
         self.call(self.backend.update(memory_id, text), None).await.map(drop)
     }
@@ -124,11 +133,12 @@ impl MemoryClient {
         }
     }
 
-    /// Where a queued add stands (`Succeeded` on a backend without events: its adds are done at once).
+    /// Where a queued add stands. (Only the Platform queues adds; a backend without events
+    /// answers its adds at once, so it is never asked.)
     pub async fn event_status(&self, event_id: &str) -> Result<EventStatus, Mem0Error> {
         match self.backend.event(event_id) {
             Some(call) => Ok(self.backend.read_event(&self.call(call, None).await?)),
-            None => Ok(EventStatus::Succeeded),
+            None => Ok(EventStatus::Succeeded { saved: Vec::new() }),
         }
     }
 }

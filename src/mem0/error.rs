@@ -33,6 +33,11 @@ pub enum Mem0Error {
     BadResponse,
     #[error("No mem0 API key is set. Add one in Settings, or run wellness0 behind its proxy.")]
     NoKey,
+    #[error("No self-hosted mem0 server is set. Add its address in Settings.")]
+    NoServer,
+    /// mem0 accepted a write but its processing failed: nothing was saved.
+    #[error("mem0 could not process this turn, so nothing was saved from it.")]
+    NotProcessed,
     /// Refused before sending: an empty or wildcard user id (`*` on mem0 means every user).
     #[error("That user id cannot be used for memories (it is empty or has characters such as '*'). Set a plain one in Settings.")]
     BadUserId,
@@ -73,6 +78,11 @@ impl Mem0Error {
         }
     }
 
+    /// Memory is not set up (no key, or no server address): nothing to report per call.
+    pub fn is_not_set_up(&self) -> bool {
+        matches!(self, Mem0Error::NoKey | Mem0Error::NoServer)
+    }
+
     /// Whether a queued write should be tried again later (vs. needing the user to fix something).
     /// Bad keys are retried too, slowly: the user may fix the key, and the write must not be lost.
     /// A 404 or an unreadable answer usually means a wrong base URL or a portal in the way, which
@@ -80,7 +90,7 @@ impl Mem0Error {
     pub fn is_transient(&self) -> bool {
         match self {
             Mem0Error::Rejected { code, .. } => *code == 408 || *code == 425,
-            Mem0Error::BadUserId => false,
+            Mem0Error::BadUserId | Mem0Error::NotProcessed => false,
             _ => true,
         }
     }
@@ -103,6 +113,8 @@ impl From<Mem0Error> for StoredProblem {
             Mem0Error::Timeout => kind("timeout"),
             Mem0Error::BadResponse => kind("bad_response"),
             Mem0Error::NoKey => kind("no_key"),
+            Mem0Error::NoServer => kind("no_server"),
+            Mem0Error::NotProcessed => kind("not_processed"),
             Mem0Error::BadUserId => kind("bad_user_id"),
         }
     }
@@ -123,6 +135,8 @@ impl From<StoredProblem> for Mem0Error {
             "unreachable" => Mem0Error::Unreachable { direct: false },
             "timeout" => Mem0Error::Timeout,
             "no_key" => Mem0Error::NoKey,
+            "no_server" => Mem0Error::NoServer,
+            "not_processed" => Mem0Error::NotProcessed,
             "bad_user_id" => Mem0Error::BadUserId,
             _ => Mem0Error::BadResponse,
         }
@@ -191,6 +205,8 @@ mod tests {
             Mem0Error::Timeout,
             Mem0Error::BadResponse,
             Mem0Error::NoKey,
+            Mem0Error::NoServer,
+            Mem0Error::NotProcessed,
             Mem0Error::BadUserId,
         ];
         for e in every {

@@ -5,6 +5,7 @@ pub mod backend;
 pub mod client;
 pub mod error;
 pub mod platform;
+pub mod selfhosted;
 pub mod user_id;
 pub mod wire;
 
@@ -12,5 +13,6 @@ pub use backend::{AddAnswer, Capabilities, EventStatus, MemoryBackend};
 pub use client::{Connection, MemoryClient};
 pub use error::Mem0Error;
 pub use platform::Platform;
+pub use selfhosted::SelfHosted;
 pub use user_id::UserId;
-pub use wire::{Memory, TurnMessage, TurnWrite};
+pub use wire::{Memory, SavedMemory, TurnMessage, TurnWrite};

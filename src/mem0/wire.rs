@@ -25,6 +25,47 @@ pub struct Memory {
     /// Relevance, in search results only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
+    /// What the Platform's combined search score is made of (search results only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score_breakdown: Option<ScoreBreakdown>,
+}
+
+/// The parts of a v3 search score: meaning, keywords (BM25) and shared names (entities).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScoreBreakdown {
+    #[serde(default)]
+    pub semantic: f64,
+    #[serde(default)]
+    pub bm25: f64,
+    #[serde(default)]
+    pub entity: f64,
+}
+
+/// A memory an add created, changed or removed (an add's or its event's `results`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedMemory {
+    pub id: String,
+    pub text: String,
+    /// `ADD`, `UPDATE` or `DELETE`.
+    pub event: String,
+}
+
+/// The memories an add's results name. Items carry the text as `memory` (self-hosted) or as
+/// `data.memory` (Platform); items without an id are skipped.
+pub fn parse_saved(results: Option<&Value>) -> Vec<SavedMemory> {
+    let Some(Value::Array(items)) = results else { return Vec::new() };
+    let text = |item: &Value| {
+        let text = item.get("memory").or_else(|| item.get("data").and_then(|d| d.get("memory")));
+        text.and_then(Value::as_str).unwrap_or_default().to_owned()
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let id = item.get("id")?.as_str()?.to_owned();
+            let event = item.get("event").and_then(Value::as_str).unwrap_or("ADD").to_owned();
+            Some(SavedMemory { id, text: text(item), event })
+        })
+        .collect()
 }
 
 fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
@@ -44,7 +85,7 @@ pub struct HistoryEntry {
     pub created_at: Option<String>,
 }
 
-/// A page of `POST /v2/memories/?page=…`.
+/// One page of a user's memories, and whether another follows.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Page {
     pub memories: Vec<Memory>,
@@ -71,6 +112,12 @@ pub fn parse_memories(value: Value) -> Vec<Memory> {
 pub fn parse_page(value: Value) -> Page {
     let next = value.get("next").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
     Page { memories: parse_memories(value), next }
+}
+
+/// One memory (a `GET` of it); `None` when the answer is not one (self-hosted answers `null`
+/// for a memory that does not exist).
+pub fn parse_memory(value: Value) -> Option<Memory> {
+    serde_json::from_value(value).ok()
 }
 
 pub fn parse_history(value: Value) -> Vec<HistoryEntry> {
@@ -109,6 +156,29 @@ mod tests {
         let m = &parse_memories(wrapped)[0];
         assert_eq!(m.score, Some(0.8));
         assert!(m.categories.is_empty());
+    }
+
+    #[test]
+    fn saved_memories_in_either_shape() {
+        let platform =
+            json!([{"id": "a", "event": "ADD", "user_id": "ann", "data": {"memory": "Has PTSD"}}, {"event": "ADD"}]);
+        let selfhosted = json!([{"id": "b", "memory": "Likes tea", "event": "ADD"}]);
+        assert_eq!(
+            parse_saved(Some(&platform)),
+            vec![SavedMemory { id: "a".into(), text: "Has PTSD".into(), event: "ADD".into() }]
+        );
+        assert_eq!(parse_saved(Some(&selfhosted))[0].text, "Likes tea");
+        assert!(parse_saved(None).is_empty());
+        assert!(parse_saved(Some(&json!({"no": "list"}))).is_empty());
+    }
+
+    #[test]
+    fn search_items_keep_their_score_breakdown() {
+        let found = parse_memories(json!({"results": [{"id": "a", "memory": "m", "score": 0.42,
+            "score_breakdown": {"semantic": 0.8, "bm25": 0.1, "entity": 0.0}}]}));
+        assert_eq!(found[0].score_breakdown, Some(ScoreBreakdown { semantic: 0.8, bm25: 0.1, entity: 0.0 }));
+        assert_eq!(parse_memory(Value::Null), None);
+        assert_eq!(parse_memory(json!({"id": "a", "memory": "m", "score": null})).unwrap().id, "a");
     }
 
     #[test]

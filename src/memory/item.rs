@@ -50,12 +50,15 @@ pub fn MemoryItem(
                 RowCall::Update(new_text) => {
                     client.update(&id, &new_text).await?;
                     editing.set(false);
-                    store.schedule_refresh();
+                    // Only this memory is fetched again (its new text and times), not the list.
+                    match client.get(&id).await? {
+                        Some(memory) => store.upsert_item(memory),
+                        None => store.remove_item(&id),
+                    }
                 }
                 RowCall::Delete => {
                     client.delete(&id).await?;
-                    store.items.update(|items| items.retain(|m| m.id != id));
-                    store.schedule_refresh();
+                    store.remove_item(&id);
                 }
                 RowCall::History => history.set(Some(client.history(&id).await?)),
                 RowCall::Feedback(useful) => {

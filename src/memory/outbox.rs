@@ -1,6 +1,8 @@
 //! The outbox of memory writes: each finished turn becomes one pending `add`, stored in the
 //! browser so that a reload, a 5xx or an outage loses nothing. One worker sends them oldest
-//! first; an entry leaves the outbox only when mem0 has accepted it, so each lands once.
+//! first; an entry is sent until mem0 has accepted it, and never again after, so each lands
+//! once. A write the Platform queued stays (with its event id, never re-sent) until its event
+//! settles, so that what it saved is learnt even across a reload.
 
 use crate::backoff::backoff;
 use crate::mem0::{Mem0Error, TurnWrite};
@@ -22,6 +24,16 @@ pub struct PendingWrite {
     /// mem0 refused it for good (e.g. 400): kept for the user to see and discard.
     #[serde(default)]
     pub gave_up: bool,
+    /// Accepted and queued by mem0: the event to follow (the write is never sent again).
+    #[serde(default)]
+    pub event_id: Option<String>,
+}
+
+impl PendingWrite {
+    /// Still to be sent (not accepted, not given up).
+    pub fn is_waiting(&self) -> bool {
+        !self.gave_up && self.event_id.is_none()
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -46,28 +58,53 @@ impl Outbox {
             next_attempt_ms: now_ms,
             last_error: None,
             gave_up: false,
+            event_id: None,
         });
         self.next_id
     }
 
     /// The oldest write due now.
     pub fn next_due(&self, now_ms: f64) -> Option<&PendingWrite> {
-        self.items.iter().find(|w| !w.gave_up && w.next_attempt_ms <= now_ms)
+        self.items.iter().find(|w| w.is_waiting() && w.next_attempt_ms <= now_ms)
     }
 
     /// When the next write falls due, if any is waiting.
     pub fn next_wake_ms(&self) -> Option<f64> {
-        self.items.iter().filter(|w| !w.gave_up).map(|w| w.next_attempt_ms).reduce(f64::min)
+        self.items.iter().filter(|w| w.is_waiting()).map(|w| w.next_attempt_ms).reduce(f64::min)
     }
 
+    /// How many writes are still to be sent.
     pub fn waiting(&self) -> usize {
-        self.items.iter().filter(|w| !w.gave_up).count()
+        self.items.iter().filter(|w| w.is_waiting()).count()
     }
 
-    /// mem0 accepted the write: it leaves the outbox. Returns it.
+    /// Writes mem0 accepted and queued, whose events are still to be followed: (write id, event id).
+    pub fn awaiting_events(&self) -> Vec<(u64, String)> {
+        self.items.iter().filter_map(|w| Some((w.id, w.event_id.clone()?))).collect()
+    }
+
+    /// mem0 accepted and queued the write: it is never sent again; its event is followed.
+    pub fn queued(&mut self, id: u64, event_id: String) {
+        if let Some(w) = self.items.iter_mut().find(|w| w.id == id) {
+            w.event_id = Some(event_id);
+            w.last_error = None;
+        }
+    }
+
+    /// mem0 saved the write (at once, or its event succeeded): it leaves the outbox. Returns it.
     pub fn succeeded(&mut self, id: u64) -> Option<PendingWrite> {
         let index = self.items.iter().position(|w| w.id == id)?;
         Some(self.items.remove(index))
+    }
+
+    /// mem0 accepted the write but could not process it: nothing was saved. It is kept, given
+    /// up, for the user to send again or discard.
+    pub fn not_processed(&mut self, id: u64) {
+        if let Some(w) = self.items.iter_mut().find(|w| w.id == id) {
+            w.event_id = None;
+            w.gave_up = true;
+            w.last_error = Some(Mem0Error::NotProcessed);
+        }
     }
 
     /// The write failed: schedule the next try (or give up on a permanent refusal).
@@ -89,7 +126,7 @@ impl Outbox {
 
     /// Makes every waiting write due now (the user asked to retry, or the browser came online).
     pub fn retry_now(&mut self, now_ms: f64) {
-        for w in self.items.iter_mut().filter(|w| !w.gave_up) {
+        for w in self.items.iter_mut().filter(|w| w.is_waiting()) {
             w.next_attempt_ms = w.next_attempt_ms.min(now_ms);
         }
     }
@@ -183,10 +220,34 @@ mod tests {
     }
 
     #[test]
+    fn a_queued_write_is_never_sent_again_and_settles_with_its_event() {
+        let mut outbox = Outbox::default();
+        let a = outbox.enqueue(Some(2), turn("ann"), 0.0);
+        let b = outbox.enqueue(Some(4), turn("ann"), 0.0);
+        outbox.queued(a, "evt-a".into());
+        assert_eq!(outbox.next_due(0.0).unwrap().id, b, "an accepted write is not due again");
+        assert_eq!(outbox.waiting(), 1);
+        assert_eq!(outbox.awaiting_events(), vec![(a, "evt-a".to_string())]);
+        outbox.retry_now(0.0);
+        assert_eq!(outbox.next_due(0.0).unwrap().id, b);
+        assert_eq!(outbox.succeeded(a).unwrap().reply_id, Some(2));
+        assert!(outbox.awaiting_events().is_empty());
+        // An event that failed: nothing saved; the write waits for the user, and can go again.
+        outbox.queued(b, "evt-b".into());
+        outbox.not_processed(b);
+        assert!(outbox.items[0].gave_up && outbox.next_due(f64::MAX).is_none());
+        assert_eq!(outbox.items[0].last_error, Some(Mem0Error::NotProcessed));
+        outbox.revive(b, 5.0);
+        assert_eq!(outbox.next_due(5.0).unwrap().id, b);
+    }
+
+    #[test]
     fn survives_a_round_trip_through_storage() {
         let mut outbox = Outbox::default();
         let id = outbox.enqueue(Some(1), turn("ann"), 5.0);
         outbox.failed(id, &Mem0Error::Server { code: 502 }, 5.0, 0.5);
+        let queued = outbox.enqueue(Some(3), turn("ann"), 5.0);
+        outbox.queued(queued, "evt".into());
         let restored: Outbox = serde_json::from_str(&serde_json::to_string(&outbox).unwrap()).unwrap();
         assert_eq!(restored, outbox);
     }

@@ -6,6 +6,7 @@ use super::item::MemoryItem;
 use super::store::{matches_filter, use_memory, ListStatus};
 use super::tools::MemoryTools;
 use super::usage::{format_score, UsedMemory};
+use crate::mem0::Mem0Error;
 use crate::settings::{use_settings, Mode};
 use crate::web::time::now_ms;
 use leptos::prelude::*;
@@ -21,7 +22,8 @@ pub fn MemorySidebar() -> impl IntoView {
     let settings = use_settings();
     let memory = use_memory();
     let filter = RwSignal::new(String::new());
-    let configured = Memo::new(move |_| settings.memory_configured());
+    let setup_problem = Memo::new(move |_| settings.memory_setup_problem());
+    let configured = move || setup_problem.with(Option::is_none);
     let incognito = move || settings.settings.with(|s| !s.use_memory);
     let user_id = move || memory.user_id();
 
@@ -62,8 +64,13 @@ pub fn MemorySidebar() -> impl IntoView {
             <Show when=incognito>
                 <p class="notice-box" data-testid="memory-incognito">"Memory is off for this chat (incognito): nothing is looked up or saved."</p>
             </Show>
-            <Show when=move || !configured.get()>
-                <p class="notice-box" data-testid="memory-not-configured">"Add a mem0 API key in Settings to give wellness0 a memory."</p>
+            <Show when=move || !configured()>
+                <p class="notice-box" data-testid="memory-not-configured">
+                    {move || match setup_problem.get() {
+                        Some(Mem0Error::NoServer) => "Add your mem0 server's address in Settings to give wellness0 a memory.",
+                        _ => "Add a mem0 API key in Settings to give wellness0 a memory.",
+                    }}
+                </p>
             </Show>
             {move || memory.error.get().map(|e| view! { <p class="error" role="alert" data-testid="memory-error">{e}</p> })}
             <Show when=move || { waiting() > 0 }>
@@ -93,6 +100,11 @@ pub fn MemorySidebar() -> impl IntoView {
                             <li data-testid="memory-used-item">
                                 <span class="score">{m.score.map(format_score).unwrap_or_default()}</span>
                                 " " {m.text.clone()}
+                                {m.breakdown.map(|b| view! {
+                                    <span class="breakdown" data-testid="memory-used-breakdown">
+                                        {format!("meaning {} · words {} · names {}", format_score(b.semantic), format_score(b.bm25), format_score(b.entity))}
+                                    </span>
+                                })}
                             </li>
                         </For>
                     </ul>
@@ -122,7 +134,7 @@ pub fn MemorySidebar() -> impl IntoView {
                     {move || format!("Show more ({} not shown)", hidden_count())}
                 </button>
             </Show>
-            <Show when=move || configured.get() && memory.status.get() == ListStatus::Ready && visible.with(Vec::is_empty)>
+            <Show when=move || configured() && memory.status.get() == ListStatus::Ready && visible.with(Vec::is_empty)>
                 <p class="hint" data-testid="memory-empty">
                     {move || if filter.with(String::is_empty) { "No memories yet. They appear here as you talk." } else { "No memory matches that search." }}
                 </p>

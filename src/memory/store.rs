@@ -5,7 +5,7 @@
 
 use super::outbox::Outbox;
 use super::usage::{UsedMemory, WriteState};
-use crate::mem0::Memory;
+use crate::mem0::{Memory, SavedMemory};
 use crate::settings::SettingsStore;
 use crate::web::storage::{self, Scope};
 use leptos::prelude::*;
@@ -29,11 +29,12 @@ pub struct SelectedReply {
     pub used: Vec<UsedMemory>,
 }
 
-/// A queued write for a reply was settled: saved, or refused for good.
+/// A queued write for a reply was settled: saved (with what mem0 made of it), or refused for good.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WriteSettled {
     pub reply_id: u64,
     pub state: WriteState,
+    pub saved: Vec<SavedMemory>,
 }
 
 #[derive(Clone, Copy)]
@@ -54,6 +55,8 @@ pub struct MemoryStore {
     pub(super) list_generation: StoredValue<u64>,
     pub(super) worker_running: StoredValue<bool>,
     pub(super) wake_scheduled_for: StoredValue<f64>,
+    /// Writes whose events this tab is following (one follower each).
+    pub(super) followed: StoredValue<Vec<u64>>,
 }
 
 /// The memory store of the page (provided by the app shell).
@@ -79,6 +82,7 @@ impl MemoryStore {
             list_generation: StoredValue::new(0),
             worker_running: StoredValue::new(false),
             wake_scheduled_for: StoredValue::new(f64::INFINITY),
+            followed: StoredValue::new(Vec::new()),
         }
     }
 
@@ -87,9 +91,9 @@ impl MemoryStore {
         self.on_write_settled.set_value(Some(listener));
     }
 
-    pub(super) fn write_settled(&self, reply_id: Option<u64>, state: WriteState) {
+    pub(super) fn write_settled(&self, reply_id: Option<u64>, state: WriteState, saved: Vec<SavedMemory>) {
         if let (Some(reply_id), Some(listener)) = (reply_id, self.on_write_settled.get_value()) {
-            listener.run(WriteSettled { reply_id, state });
+            listener.run(WriteSettled { reply_id, state, saved });
         }
     }
 
@@ -125,6 +129,19 @@ impl MemoryStore {
         let json = self.outbox.with_untracked(|o| serde_json::to_string(o).unwrap_or_default());
         storage::set(Scope::Device, OUTBOX_KEY, &json);
         result
+    }
+
+    /// Puts one memory (new or changed) in its place in the list.
+    pub fn upsert_item(&self, memory: Memory) {
+        self.items.update(|items| {
+            items.retain(|m| m.id != memory.id);
+            items.push(memory);
+            sort_newest_first(items);
+        });
+    }
+
+    pub fn remove_item(&self, memory_id: &str) {
+        self.items.update(|items| items.retain(|m| m.id != memory_id));
     }
 
     /// Replaces the list, newest first, leaving it untouched when nothing changed (no flicker).

@@ -1,15 +1,27 @@
 //! Talking to mem0 on the user's behalf: the per-message lookup (with a deadline), the outbox
-//! worker that writes finished turns, and the coalesced re-list that keeps the sidebar live.
+//! worker that writes finished turns and follows their events, and keeping the sidebar live.
+//!
+//! No work per turn grows with the number of memories: a turn costs one search, one add, a few
+//! event polls and one fetch per memory the turn saved; the whole list is fetched only at start,
+//! on Refresh, after import or delete-all, and when the settings change.
 
 use super::store::{ListStatus, MemoryStore};
 use super::usage::{Lookup, MemoryUse, UsedMemory, WriteState};
-use crate::mem0::{AddAnswer, Capabilities, EventStatus, Mem0Error, MemoryClient, TurnMessage, TurnWrite, UserId};
+use crate::backoff::backoff;
+use crate::mem0::{
+    AddAnswer, Capabilities, EventStatus, Mem0Error, MemoryClient, SavedMemory, TurnMessage, TurnWrite, UserId,
+};
 use crate::web::time::{now_ms, sleep_ms};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::json;
 use std::time::Duration;
 use web_sys::AbortController;
+
+/// How many times an event is polled (waits 0.5 s, 1 s, 2 s, 4 s, then 7.5 s each: about two
+/// minutes in all) before this tab leaves it to the next page load.
+const EVENT_POLLS: u32 = 20;
+const MAX_EVENT_WAIT: Duration = Duration::from_secs(15);
 
 /// One finished turn to remember: whose, and the two messages (id and text).
 pub struct Turn<'a> {
@@ -33,7 +45,7 @@ impl MemoryStore {
     /// a problem becomes a [`Lookup`] that says why, and the reply goes ahead.
     pub async fn lookup(&self, query: &str, controller: &AbortController) -> MemoryUse {
         let settings = self.settings.settings.get_untracked();
-        let none = |lookup| MemoryUse { lookup, write: WriteState::None };
+        let none = |lookup| MemoryUse { lookup, write: WriteState::None, saved: Vec::new() };
         if !settings.use_memory {
             return none(Lookup::Off);
         }
@@ -69,8 +81,12 @@ impl MemoryStore {
         self.kick();
     }
 
-    /// Starts the outbox worker unless it is running.
+    /// Starts the outbox worker unless it is running, and follows the events of writes mem0
+    /// queued (after a reload too).
     pub fn kick(&self) {
+        for (write_id, event_id) in self.outbox.with_untracked(|o| o.awaiting_events()) {
+            self.follow_event(write_id, event_id);
+        }
         if self.worker_running.get_value() {
             return;
         }
@@ -94,29 +110,80 @@ impl MemoryStore {
         loop {
             let Some(write) = self.outbox.with_untracked(|o| o.next_due(now_ms()).cloned()) else { return };
             let result = match self.client() {
-                Ok(client) => client.add(&write.turn).await.map(|answer| (client, answer)),
+                Ok(client) => client.add(&write.turn).await,
                 // Not set up (any more): keep the writes for when it is.
                 Err(e) => Err(e),
             };
             match result {
-                Ok((client, answer)) => {
+                Ok(AddAnswer::Queued { event_id }) => {
+                    self.update_outbox(|o| o.queued(write.id, event_id.clone()));
+                    self.set_error(None);
+                    self.follow_event(write.id, event_id);
+                }
+                Ok(AddAnswer::Done { saved }) => {
                     self.update_outbox(|o| o.succeeded(write.id));
                     self.set_error(None);
-                    self.write_settled(write.reply_id, WriteState::Saved);
-                    let store = *self;
-                    spawn_local(async move { store.refresh_when_processed(client, answer).await });
+                    self.saved(write.reply_id, saved).await;
                 }
                 Err(error) => {
-                    if error != Mem0Error::NoKey {
+                    if !error.is_not_set_up() {
                         self.set_error(Some(format!("Memory writes are waiting: {}", error.user_message())));
                     }
                     self.update_outbox(|o| o.failed(write.id, &error, now_ms(), js_sys::Math::random()));
                     if !error.is_transient() {
-                        self.write_settled(write.reply_id, WriteState::Failed);
+                        self.write_settled(write.reply_id, WriteState::Failed, Vec::new());
                     }
                 }
             }
         }
+    }
+
+    /// A write was saved: its reply learns what was saved, and the sidebar shows it (each saved
+    /// memory is fetched on its own: no re-list of everything).
+    async fn saved(&self, reply_id: Option<u64>, saved: Vec<SavedMemory>) {
+        self.write_settled(reply_id, WriteState::Saved, saved.clone());
+        let Ok(client) = self.client() else { return };
+        for memory in saved {
+            match (memory.event.as_str(), client.get(&memory.id).await) {
+                ("DELETE", _) | (_, Ok(None)) => self.remove_item(&memory.id),
+                (_, Ok(Some(found))) => self.upsert_item(found),
+                (_, Err(_)) => self.schedule_refresh(),
+            }
+        }
+    }
+
+    /// Follows a queued write's event (with backoff) until it settles; one follower per write.
+    fn follow_event(&self, write_id: u64, event_id: String) {
+        if self.followed.with_value(|f| f.contains(&write_id)) {
+            return;
+        }
+        self.followed.update_value(|f| f.push(write_id));
+        let store = *self;
+        spawn_local(async move {
+            // Processing takes a moment: ask after it, not at once (a first poll is always pending).
+            for attempt in 1..=EVENT_POLLS {
+                sleep_ms(backoff(attempt, MAX_EVENT_WAIT, 1.0).as_millis() as u32 / 2).await;
+                let Ok(client) = store.client() else { break };
+                match client.event_status(&event_id).await {
+                    Ok(EventStatus::Pending) | Err(_) => continue,
+                    Ok(EventStatus::Succeeded { saved }) => {
+                        let write = store.update_outbox(|o| o.succeeded(write_id));
+                        store.saved(write.and_then(|w| w.reply_id), saved).await;
+                        break;
+                    }
+                    Ok(EventStatus::Failed) => {
+                        let reply_id = store
+                            .outbox
+                            .with_untracked(|o| o.items.iter().find(|w| w.id == write_id).map(|w| w.reply_id));
+                        store.update_outbox(|o| o.not_processed(write_id));
+                        store.write_settled(reply_id.flatten(), WriteState::Failed, Vec::new());
+                        break;
+                    }
+                }
+            }
+            // Still pending after all polls: the next page load follows it again.
+            store.followed.update_value(|f| f.retain(|id| *id != write_id));
+        });
     }
 
     /// Wakes the worker when the next write falls due (one timer at a time).
@@ -135,21 +202,6 @@ impl MemoryStore {
             },
             Duration::from_millis(delay as u64),
         );
-    }
-
-    /// A queued add is processed in the background: follow its event, then re-list.
-    async fn refresh_when_processed(&self, client: MemoryClient, answer: AddAnswer) {
-        if let AddAnswer::Queued { event_id } = answer {
-            // Processing takes a moment: ask after it, not at once (a first poll is always pending).
-            for _ in 0..20 {
-                sleep_ms(500).await;
-                match client.event_status(&event_id).await {
-                    Ok(EventStatus::Pending) => {}
-                    Ok(_) | Err(_) => break,
-                }
-            }
-        }
-        self.schedule_refresh();
     }
 
     /// Re-lists the memories soon; several requests in a burst make one call.

@@ -1,7 +1,8 @@
 //! What memory did for one reply: which memories were retrieved for it (with scores), or why
 //! none were, and whether the turn has been written to mem0. Stored with the reply.
 
-use crate::mem0::{Mem0Error, Memory};
+use crate::mem0::wire::ScoreBreakdown;
+use crate::mem0::{Mem0Error, Memory, SavedMemory};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -9,6 +10,9 @@ pub struct UsedMemory {
     pub id: String,
     pub text: String,
     pub score: Option<f64>,
+    /// What the score is made of (Platform v3 search).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<ScoreBreakdown>,
 }
 
 /// A relevance score as shown to the user, `0.82` (integer maths: float formatting would add
@@ -20,7 +24,7 @@ pub fn format_score(score: f64) -> String {
 
 impl From<&Memory> for UsedMemory {
     fn from(m: &Memory) -> Self {
-        Self { id: m.id.clone(), text: m.memory.clone(), score: m.score }
+        Self { id: m.id.clone(), text: m.memory.clone(), score: m.score, breakdown: m.score_breakdown }
     }
 }
 
@@ -81,6 +85,9 @@ pub struct MemoryUse {
     pub lookup: Lookup,
     #[serde(default)]
     pub write: WriteState,
+    /// What mem0 saved from this turn, once its write settled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub saved: Vec<SavedMemory>,
 }
 
 impl MemoryUse {
@@ -125,7 +132,10 @@ mod tests {
         assert_eq!(lookup.problem_text().unwrap(), "mem0 is having trouble right now (503).");
         let old = Lookup::UnavailableLegacy { reason: "Could not reach mem0.".into() };
         assert_eq!(old.problem_text().as_deref(), Some("Could not reach mem0."));
-        assert_eq!(MemoryUse { lookup: old, write: WriteState::None }.chip_label(), "replied without memory");
+        assert_eq!(
+            MemoryUse { lookup: old, write: WriteState::None, saved: vec![] }.chip_label(),
+            "replied without memory"
+        );
     }
 
     #[test]
@@ -138,8 +148,8 @@ mod tests {
 
     #[test]
     fn chip_labels() {
-        let m = |lookup, write| MemoryUse { lookup, write };
-        let one = vec![UsedMemory { id: "a".into(), text: "t".into(), score: Some(0.9) }];
+        let m = |lookup, write| MemoryUse { lookup, write, saved: vec![] };
+        let one = vec![UsedMemory { id: "a".into(), text: "t".into(), score: Some(0.9), breakdown: None }];
         assert_eq!(
             m(Lookup::Found { memories: one.clone() }, WriteState::Saved).chip_label(),
             "1 memory used · memory updated"

@@ -1,6 +1,6 @@
 //! The settings form as typed, and its validation into [`Settings`] (pure).
 
-use super::values::Settings;
+use super::values::{MemoryService, Settings};
 use crate::mem0::UserId;
 
 /// What is wrong with a base URL.
@@ -18,6 +18,8 @@ pub enum SettingsError {
     GeminiUrl(UrlError),
     #[error("mem0: {0}")]
     Mem0Url(UrlError),
+    #[error("Your mem0 server: {0}")]
+    SelfHostedUrl(UrlError),
     #[error("A model id uses only letters, digits, '.', '_' and '-', like gemini-3.5-flash")]
     BadModel,
     #[error("The user id may not be empty")]
@@ -77,7 +79,9 @@ pub struct SettingsForm {
     pub persona: String,
     pub user_id: String,
     pub remember_keys: bool,
+    pub memory_service: MemoryService,
     pub mem0_base_url: String,
+    pub selfhosted_base_url: String,
     pub use_memory: bool,
     pub memory_deadline_ms: String,
 }
@@ -91,7 +95,9 @@ impl SettingsForm {
             persona: s.persona.clone(),
             user_id: s.user_id.clone(),
             remember_keys: s.remember_keys,
+            memory_service: s.memory_service,
             mem0_base_url: s.mem0_base_url.clone(),
+            selfhosted_base_url: s.selfhosted_base_url.clone(),
             use_memory: s.use_memory,
             memory_deadline_ms: s.memory_deadline_ms.to_string(),
         }
@@ -106,7 +112,9 @@ impl SettingsForm {
             model: validate_model(&self.model)?,
             persona: self.persona.clone(),
             remember_keys: self.remember_keys,
+            memory_service: self.memory_service,
             mem0_base_url: normalize_base_url(&self.mem0_base_url).map_err(SettingsError::Mem0Url)?,
+            selfhosted_base_url: self.selfhosted_url()?,
             use_memory: self.use_memory,
             memory_deadline_ms: self
                 .memory_deadline_ms
@@ -117,6 +125,15 @@ impl SettingsForm {
                 .ok_or(SettingsError::BadDeadline)?,
             ..current.clone()
         })
+    }
+
+    /// The self-hosted server's address: needed when that service is chosen, optional otherwise.
+    fn selfhosted_url(&self) -> Result<String, SettingsError> {
+        let chosen = self.memory_service == MemoryService::SelfHosted;
+        if !chosen && self.selfhosted_base_url.trim().is_empty() {
+            return Ok(String::new());
+        }
+        normalize_base_url(&self.selfhosted_base_url).map_err(SettingsError::SelfHostedUrl)
     }
 }
 
@@ -200,6 +217,12 @@ mod tests {
         assert_eq!(check(SettingsForm { model: "a/b".into(), ..form() }), SettingsError::BadModel);
         assert_eq!(check(SettingsForm { user_id: "*".into(), ..form() }), SettingsError::BadUserId);
         assert_eq!(check(SettingsForm { user_id: "".into(), ..form() }), SettingsError::EmptyUserId);
+        let hosted = SettingsForm { memory_service: MemoryService::SelfHosted, ..form() };
+        assert_eq!(check(hosted.clone()), SettingsError::SelfHostedUrl(UrlError::BadUrl), "an address is needed");
+        let insecure = SettingsForm { selfhosted_base_url: "http://mem.example".into(), ..hosted.clone() };
+        assert_eq!(check(insecure), SettingsError::SelfHostedUrl(UrlError::Cleartext));
+        let local = SettingsForm { selfhosted_base_url: " http://127.0.0.1:8888/ ".into(), ..hosted };
+        assert_eq!(local.validate(&current).unwrap().selfhosted_base_url, "http://127.0.0.1:8888");
         for deadline in ["99", "30001", "soon", ""] {
             assert_eq!(
                 check(SettingsForm { memory_deadline_ms: deadline.into(), ..form() }),

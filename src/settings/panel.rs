@@ -1,10 +1,12 @@
 //! The settings drawer: Gemini key, base URL and model, memory, keys, user id and persona.
 //! Validation is [`SettingsForm::validate`]; this component only wires fields to it.
 
+use super::fields::FormFields;
 use super::form::SettingsForm;
 use super::key_field::KeyField;
+use super::memory_fields::MemoryFields;
 use super::store::use_settings;
-use super::values::{Keys, FALLBACK_MODELS};
+use super::values::{Keys, Settings, FALLBACK_MODELS};
 use crate::gemini;
 use crate::prompt::DEFAULT_PERSONA;
 use leptos::html;
@@ -45,23 +47,17 @@ pub fn SettingsPanel(
     on_saved: Callback<()>,
 ) -> impl IntoView {
     let store = use_settings();
-    let current = SettingsForm::from_settings(&store.settings.get_untracked());
-    let base_url = RwSignal::new(current.gemini_base_url);
-    let model = RwSignal::new(current.model);
-    let persona = RwSignal::new(current.persona);
-    let user_id = RwSignal::new(current.user_id);
-    let remember = RwSignal::new(current.remember_keys);
-    let mem0_base_url = RwSignal::new(current.mem0_base_url);
-    let use_memory = RwSignal::new(current.use_memory);
-    let deadline = RwSignal::new(current.memory_deadline_ms);
+    let fields = FormFields::new(SettingsForm::from_settings(&store.settings.get_untracked()));
     let key_input = NodeRef::<html::Input>::new();
     let mem0_key_input = NodeRef::<html::Input>::new();
+    let selfhosted_key_input = NodeRef::<html::Input>::new();
     let error = RwSignal::new(None::<String>);
     let saved = RwSignal::new(false);
     let has_key = move || store.keys.with(|k| k.gemini.is_some());
-    let has_mem0_key = move || store.keys.with(|k| k.mem0.is_some());
+    let has_any_key = move || store.keys.with(|k| *k != Keys::default());
     let proxy_holds_gemini = move || store.proxy().is_some_and(|p| p.gemini.key);
-    let proxy_holds_mem0 = move || store.proxy().is_some_and(|p| p.mem0.key);
+    // Signed in to a shared proxy: it binds memories to the person, so the id is not theirs to change.
+    let signed_in = move || store.proxy().and_then(|p| p.auth.user);
 
     // The model list, loaded whenever the drawer opens with a key, and after each Save.
     let model_list = RwSignal::new(ModelList::Idle);
@@ -92,20 +88,15 @@ pub fn SettingsPanel(
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         saved.set(false);
-        let form = SettingsForm {
-            gemini_base_url: base_url.get_untracked(),
-            model: model.get_untracked(),
-            persona: persona.get_untracked(),
-            user_id: user_id.get_untracked(),
-            remember_keys: remember.get_untracked(),
-            mem0_base_url: mem0_base_url.get_untracked(),
-            use_memory: use_memory.get_untracked(),
-            memory_deadline_ms: deadline.get_untracked(),
-        };
-        match store.settings.with_untracked(|current| form.validate(current)) {
+        match store.settings.with_untracked(|current| fields.read().validate(current)) {
             Ok(s) => {
                 let mut keys = store.keys.get_untracked();
-                for (input, slot) in [(key_input, &mut keys.gemini), (mem0_key_input, &mut keys.mem0)] {
+                let inputs = [
+                    (key_input, &mut keys.gemini),
+                    (mem0_key_input, &mut keys.mem0),
+                    (selfhosted_key_input, &mut keys.selfhosted),
+                ];
+                for (input, slot) in inputs {
                     if let Some(input) = input.get_untracked() {
                         let typed = input.value().trim().to_owned();
                         if !typed.is_empty() {
@@ -115,9 +106,14 @@ pub fn SettingsPanel(
                     }
                 }
                 keys.save(s.remember_keys);
-                base_url.set(s.gemini_base_url.clone());
+                fields.show(SettingsForm::from_settings(&s));
                 s.save();
-                store.settings.set(s);
+                // Signed in: the memory calls use the id the proxy binds to this person.
+                let live = match signed_in() {
+                    Some(person) => Settings { user_id: person.user_id, ..s },
+                    None => s,
+                };
+                store.settings.set(live);
                 store.keys.set(keys);
                 error.set(None);
                 saved.set(true);
@@ -155,10 +151,10 @@ pub fn SettingsPanel(
                     />
 
                     <label for="gemini-base">"Base URL"</label>
-                    <input id="gemini-base" type="url" data-testid="gemini-base-url" bind:value=base_url disabled=move || store.proxy().is_some() />
+                    <input id="gemini-base" type="url" data-testid="gemini-base-url" bind:value=fields.gemini_base_url disabled=move || store.proxy().is_some() />
 
                     <label for="gemini-model">"Model"</label>
-                    <input id="gemini-model" list="gemini-models" data-testid="model" bind:value=model />
+                    <input id="gemini-model" list="gemini-models" data-testid="model" bind:value=fields.model />
                     <datalist id="gemini-models">
                         <For each=models key=|m| m.clone() let:m>
                             <option value=m.clone()></option>
@@ -167,46 +163,38 @@ pub fn SettingsPanel(
                     <p class="hint" data-testid="models-status">{models_status}</p>
                 </fieldset>
 
-                <fieldset>
-                    <legend>"Memory (mem0)"</legend>
-                    <label class="check">
-                        <input type="checkbox" data-testid="use-memory" prop:checked=move || use_memory.get() on:change:target=move |ev| use_memory.set(ev.target().checked()) />
-                        "Use memory (off = incognito: nothing looked up or saved)"
-                    </label>
-                    <KeyField
-                        name="mem0"
-                        service="mem0"
-                        node_ref=mem0_key_input
-                        is_set=Signal::derive(has_mem0_key)
-                        held_by_proxy=Signal::derive(proxy_holds_mem0)
-                        placeholder="Paste your mem0 API key (m0-…)"
-                    />
-                    <label for="mem0-base">"Base URL"</label>
-                    <input id="mem0-base" type="url" data-testid="mem0-base-url" bind:value=mem0_base_url disabled=move || store.proxy().is_some() />
-                    <label for="memory-deadline">"Memory search deadline (ms)"</label>
-                    <input id="memory-deadline" inputmode="numeric" data-testid="memory-deadline" bind:value=deadline />
-                </fieldset>
+                <MemoryFields fields=fields mem0_key=mem0_key_input selfhosted_key=selfhosted_key_input />
 
                 <fieldset>
                     <legend>"Keys"</legend>
                     <label class="check">
-                        <input type="checkbox" data-testid="remember-keys" prop:checked=move || remember.get() on:change:target=move |ev| remember.set(ev.target().checked()) />
+                        <input type="checkbox" data-testid="remember-keys" prop:checked=move || fields.remember_keys.get()
+                            on:change:target=move |ev| fields.remember_keys.set(ev.target().checked()) />
                         "Remember keys on this device (otherwise they are forgotten when the tab closes)"
                     </label>
-                    <Show when=move || has_key() || has_mem0_key()>
+                    <Show when=has_any_key>
                         <button type="button" class="link" data-testid="forget-keys" on:click=forget_keys>"Forget keys"</button>
                     </Show>
                 </fieldset>
 
                 <fieldset>
                     <legend>"You"</legend>
-                    <label for="user-id">"User id"</label>
-                    <input id="user-id" data-testid="user-id" autocomplete="off" bind:value=user_id />
-                    <p class="hint">"Memories are kept under this id. Use the same id on another device to pick up where you left off."</p>
+                    {move || match signed_in() {
+                        Some(person) => view! {
+                            <p data-testid="signed-in">"Signed in as " <strong>{person.name}</strong>
+                                ". This site keeps your memories apart from everyone else's."</p>
+                        }.into_any(),
+                        None => view! {
+                            <label for="user-id">"User id"</label>
+                            <input id="user-id" data-testid="user-id" autocomplete="off" bind:value=fields.user_id />
+                            <p class="hint">"Memories are kept under this id. Use the same id on another device to pick up where you left off."</p>
+                        }.into_any(),
+                    }}
 
                     <label for="persona">"Persona"</label>
-                    <textarea id="persona" rows="6" data-testid="persona" prop:value=move || persona.get() on:input:target=move |ev| persona.set(ev.target().value())></textarea>
-                    <button type="button" class="link" on:click=move |_| persona.set(DEFAULT_PERSONA.into())>"Reset to the default therapist"</button>
+                    <textarea id="persona" rows="6" data-testid="persona" prop:value=move || fields.persona.get()
+                        on:input:target=move |ev| fields.persona.set(ev.target().value())></textarea>
+                    <button type="button" class="link" on:click=move |_| fields.persona.set(DEFAULT_PERSONA.into())>"Reset to the default therapist"</button>
                 </fieldset>
 
                 <p class="error" role="alert" data-testid="settings-error">{move || error.get()}</p>
@@ -217,6 +205,12 @@ pub fn SettingsPanel(
                     <button type="submit" class="primary" data-testid="settings-save">"Save"</button>
                 </div>
             </form>
+            // A plain form: the proxy signs the person out and shows its sign-in page.
+            <Show when=move || signed_in().is_some()>
+                <form class="sign-out" method="post" action="auth/signout">
+                    <button type="submit" data-testid="sign-out">"Sign out"</button>
+                </form>
+            </Show>
         </aside>
     }
 }

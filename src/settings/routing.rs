@@ -2,9 +2,9 @@
 //! through the wellness0 proxy, which may hold either key. Every decision is a function of the
 //! settings, the keys, the mode and the page's base URL, tested natively branch by branch.
 
-use super::values::{Keys, Settings};
+use super::values::{Keys, MemoryService, Settings};
 use crate::gemini::Endpoint;
-use crate::mem0::{Connection, Mem0Error, MemoryClient, Platform};
+use crate::mem0::{Connection, Mem0Error, MemoryBackend, MemoryClient, Platform, SelfHosted};
 use serde::Deserialize;
 use std::rc::Rc;
 
@@ -12,6 +12,32 @@ use std::rc::Rc;
 pub struct KeyHeld {
     #[serde(default)]
     pub key: bool,
+}
+
+/// The memory service behind the proxy, and whether the proxy holds its key.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct MemoryHeld {
+    #[serde(default)]
+    pub key: bool,
+    #[serde(default)]
+    pub backend: MemoryService,
+}
+
+/// Who is signed in to a shared proxy.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct SignedIn {
+    pub name: String,
+    /// The mem0 user id the proxy binds this person's memory calls to.
+    pub user_id: String,
+}
+
+/// How the proxy is shared: `personal` (nobody signs in) or `shared`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct ProxyAuth {
+    #[serde(default)]
+    pub mode: String,
+    #[serde(default)]
+    pub user: Option<SignedIn>,
 }
 
 /// What the proxy says about itself (never the keys, only whether it holds them).
@@ -22,7 +48,9 @@ pub struct ProxyInfo {
     #[serde(default)]
     pub gemini: KeyHeld,
     #[serde(default)]
-    pub mem0: KeyHeld,
+    pub mem0: MemoryHeld,
+    #[serde(default)]
+    pub auth: ProxyAuth,
 }
 
 /// How the page reaches the APIs.
@@ -54,28 +82,36 @@ pub fn gemini_endpoint(settings: &Settings, keys: &Keys, mode: &Mode, page_base:
     }
 }
 
-/// Where mem0 calls go, or `NoKey` when memory is not set up (no key and no proxy holding one).
-pub fn mem0_connection(
+/// Which memory service is used and where it is reached, or why memory is not set up: no key
+/// for the Platform (and no proxy holding one), or no address for a self-hosted server.
+/// Behind the proxy, its service wins over the one chosen in Settings.
+pub fn memory_route(
     settings: &Settings,
     keys: &Keys,
     mode: &Mode,
     page_base: &str,
-) -> Result<Connection, Mem0Error> {
-    let key = keys.mem0.clone();
+) -> Result<(MemoryService, Connection), Mem0Error> {
+    let key_for = |service| match service {
+        MemoryService::Platform => keys.mem0.clone().ok_or(Mem0Error::NoKey).map(Some),
+        // A self-hosted server may run without auth: its key is optional.
+        MemoryService::SelfHosted => Ok(keys.selfhosted.clone()),
+    };
     match mode {
-        Mode::Proxy(p) if p.mem0.key => {
-            Ok(Connection { base_url: format!("{page_base}{MEM0_PATH}"), api_key: None, direct: false })
+        Mode::Proxy(p) => {
+            let api_key = if p.mem0.key { None } else { key_for(p.mem0.backend)? };
+            Ok((p.mem0.backend, Connection { base_url: format!("{page_base}{MEM0_PATH}"), api_key, direct: false }))
         }
-        Mode::Proxy(_) => Ok(Connection {
-            base_url: format!("{page_base}{MEM0_PATH}"),
-            api_key: Some(key.ok_or(Mem0Error::NoKey)?),
-            direct: false,
-        }),
-        _ => Ok(Connection {
-            base_url: settings.mem0_base_url.clone(),
-            api_key: Some(key.ok_or(Mem0Error::NoKey)?),
-            direct: true,
-        }),
+        _ => {
+            let service = settings.memory_service;
+            let base_url = match service {
+                MemoryService::Platform => settings.mem0_base_url.clone(),
+                MemoryService::SelfHosted if settings.selfhosted_base_url.is_empty() => {
+                    return Err(Mem0Error::NoServer)
+                }
+                MemoryService::SelfHosted => settings.selfhosted_base_url.clone(),
+            };
+            Ok((service, Connection { base_url, api_key: key_for(service)?, direct: true }))
+        }
     }
 }
 
@@ -86,7 +122,12 @@ pub fn memory_client(
     mode: &Mode,
     page_base: &str,
 ) -> Result<MemoryClient, Mem0Error> {
-    mem0_connection(settings, keys, mode, page_base).map(|c| MemoryClient::new(Rc::new(Platform), c))
+    let (service, connection) = memory_route(settings, keys, mode, page_base)?;
+    let backend: Rc<dyn MemoryBackend> = match service {
+        MemoryService::Platform => Rc::new(Platform),
+        MemoryService::SelfHosted => Rc::new(SelfHosted),
+    };
+    Ok(MemoryClient::new(backend, connection))
 }
 
 /// Whether the user has to paste a Gemini key (no proxy holds one). While the page is still
@@ -106,11 +147,24 @@ mod tests {
     const BASE: &str = "http://127.0.0.1:8080";
 
     fn proxy(gemini: bool, mem0: bool) -> Mode {
-        Mode::Proxy(ProxyInfo { proxy: true, gemini: KeyHeld { key: gemini }, mem0: KeyHeld { key: mem0 } })
+        proxy_with(gemini, mem0, MemoryService::Platform)
+    }
+
+    fn proxy_with(gemini: bool, mem0: bool, backend: MemoryService) -> Mode {
+        Mode::Proxy(ProxyInfo {
+            proxy: true,
+            gemini: KeyHeld { key: gemini },
+            mem0: MemoryHeld { key: mem0, backend },
+            auth: ProxyAuth::default(),
+        })
     }
 
     fn keys(gemini: Option<&str>, mem0: Option<&str>) -> Keys {
-        Keys { gemini: gemini.map(Into::into), mem0: mem0.map(Into::into) }
+        Keys { gemini: gemini.map(Into::into), mem0: mem0.map(Into::into), selfhosted: None }
+    }
+
+    fn conn(base_url: &str, api_key: Option<&str>, direct: bool) -> Connection {
+        Connection { base_url: base_url.into(), api_key: api_key.map(Into::into), direct }
     }
 
     #[test]
@@ -138,20 +192,59 @@ mod tests {
     }
 
     #[test]
-    fn mem0_every_branch() {
+    fn memory_on_the_platform_every_branch() {
         let s = Settings { mem0_base_url: "https://m.example".into(), ..Settings::default() };
-        let direct = mem0_connection(&s, &keys(None, Some("m")), &Mode::Direct, BASE).unwrap();
+        let route = |k: &Keys, m: &Mode| memory_route(&s, k, m, BASE);
+        let platform = |c| Ok((MemoryService::Platform, c));
+        assert_eq!(route(&keys(None, Some("m")), &Mode::Direct), platform(conn("https://m.example", Some("m"), true)));
+        assert_eq!(route(&keys(None, None), &Mode::Direct), Err(Mem0Error::NoKey));
+        assert_eq!(route(&keys(None, None), &Mode::Detecting), Err(Mem0Error::NoKey));
+        let proxied = format!("{BASE}/api/mem0");
+        assert_eq!(route(&keys(None, Some("m")), &proxy(false, true)), platform(conn(&proxied, None, false)));
+        assert_eq!(route(&keys(None, Some("m")), &proxy(true, false)), platform(conn(&proxied, Some("m"), false)));
+        assert_eq!(route(&keys(None, None), &proxy(true, false)), Err(Mem0Error::NoKey));
+    }
+
+    #[test]
+    fn memory_on_a_self_hosted_server_every_branch() {
+        let mut s = Settings { memory_service: MemoryService::SelfHosted, ..Settings::default() };
+        let own = Keys { selfhosted: Some("sh".into()), mem0: Some("platform-key".into()), ..Keys::default() };
+        assert_eq!(memory_route(&s, &own, &Mode::Direct, BASE), Err(Mem0Error::NoServer));
+        s.selfhosted_base_url = "http://127.0.0.1:8888".into();
+        let hosted = |c| Ok((MemoryService::SelfHosted, c));
         assert_eq!(
-            direct,
-            Connection { base_url: "https://m.example".into(), api_key: Some("m".into()), direct: true }
+            memory_route(&s, &own, &Mode::Direct, BASE),
+            hosted(conn("http://127.0.0.1:8888", Some("sh"), true))
         );
-        assert_eq!(mem0_connection(&s, &keys(None, None), &Mode::Direct, BASE), Err(Mem0Error::NoKey));
-        assert_eq!(mem0_connection(&s, &keys(None, None), &Mode::Detecting, BASE), Err(Mem0Error::NoKey));
-        let held = mem0_connection(&s, &keys(None, Some("m")), &proxy(false, true), BASE).unwrap();
-        assert_eq!(held, Connection { base_url: format!("{BASE}/api/mem0"), api_key: None, direct: false });
-        let own = mem0_connection(&s, &keys(None, Some("m")), &proxy(true, false), BASE).unwrap();
-        assert_eq!(own, Connection { base_url: format!("{BASE}/api/mem0"), api_key: Some("m".into()), direct: false });
-        assert_eq!(mem0_connection(&s, &keys(None, None), &proxy(true, false), BASE), Err(Mem0Error::NoKey));
+        // No key is fine (auth off), and the Platform's key never goes to the other service.
+        let platform_only = keys(None, Some("platform-key"));
+        assert_eq!(
+            memory_route(&s, &platform_only, &Mode::Direct, BASE),
+            hosted(conn("http://127.0.0.1:8888", None, true))
+        );
+        // Behind the proxy, its service wins over the one chosen in Settings, either way.
+        let proxied = format!("{BASE}/api/mem0");
+        let behind = proxy_with(true, true, MemoryService::SelfHosted);
+        assert_eq!(memory_route(&Settings::default(), &own, &behind, BASE), hosted(conn(&proxied, None, false)));
+        let own_key = proxy_with(true, false, MemoryService::SelfHosted);
+        assert_eq!(memory_route(&Settings::default(), &own, &own_key, BASE), hosted(conn(&proxied, Some("sh"), false)));
+        let platform_behind = proxy_with(true, true, MemoryService::Platform);
+        assert_eq!(
+            memory_route(&s, &own, &platform_behind, BASE),
+            Ok((MemoryService::Platform, conn(&proxied, None, false)))
+        );
+    }
+
+    #[test]
+    fn the_proxys_health_answer_reads() {
+        let info: ProxyInfo = serde_json::from_str(r#"{"proxy":true,"version":"0.1.0","gemini":{"key":true},
+            "mem0":{"key":true,"backend":"self_hosted"},"auth":{"mode":"shared","user":{"name":"Ann","user_id":"ann"}}}"#).unwrap();
+        assert_eq!(info.mem0.backend, MemoryService::SelfHosted);
+        assert_eq!(info.auth.user.unwrap().user_id, "ann");
+        // An older proxy says less: the Platform, nobody signed in.
+        let old: ProxyInfo =
+            serde_json::from_str(r#"{"proxy":true,"gemini":{"key":true},"mem0":{"key":true}}"#).unwrap();
+        assert_eq!((old.mem0.backend, old.auth.user), (MemoryService::Platform, None));
     }
 
     #[test]

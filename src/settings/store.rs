@@ -48,12 +48,12 @@ impl SettingsStore {
         self.with_all(|s, k, m| routing::memory_client(s, k, m, &page_base()))
     }
 
-    /// Whether memory is set up (tracked).
-    pub fn memory_configured(&self) -> bool {
+    /// Why memory is not set up, if it is not (tracked).
+    pub fn memory_setup_problem(&self) -> Option<Mem0Error> {
         self.settings.track();
         self.keys.track();
         self.mode.track();
-        self.memory_client().is_ok()
+        self.memory_client().err()
     }
 
     /// Whether the user has to paste a Gemini key (tracked).

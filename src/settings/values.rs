@@ -24,6 +24,17 @@ pub const FALLBACK_MODELS: [&str; 6] = [
 const SETTINGS_KEY: &str = "wellness0.settings";
 const KEYS_KEY: &str = "wellness0.keys";
 
+/// Where memories are kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemoryService {
+    /// mem0's hosted service.
+    #[default]
+    Platform,
+    /// The open-source mem0 server on a machine the person owns.
+    SelfHosted,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
@@ -35,7 +46,12 @@ pub struct Settings {
     pub remember_keys: bool,
     /// How much earlier conversation (in characters) goes with each message.
     pub history_budget_chars: usize,
+    /// Which memory service to use in direct mode (behind the proxy, the proxy's own wins).
+    pub memory_service: MemoryService,
+    /// The mem0 Platform's base URL.
     pub mem0_base_url: String,
+    /// The self-hosted mem0 server's base URL (empty until the person sets one).
+    pub selfhosted_base_url: String,
     /// Off = incognito: no memory search and no memory writes for this chat.
     pub use_memory: bool,
     /// How long a reply waits for the memory search before going ahead without it.
@@ -51,7 +67,9 @@ impl Default for Settings {
             user_id: String::new(),
             remember_keys: false,
             history_budget_chars: 48_000,
+            memory_service: MemoryService::Platform,
             mem0_base_url: DEFAULT_MEM0_BASE_URL.into(),
+            selfhosted_base_url: String::new(),
             use_memory: true,
             memory_deadline_ms: 1_500,
         }
@@ -63,13 +81,21 @@ impl Default for Settings {
 #[serde(default)]
 pub struct Keys {
     pub gemini: Option<String>,
+    /// The mem0 Platform's key.
     pub mem0: Option<String>,
+    /// The self-hosted server's key (it may run without one). Kept apart from the Platform's so
+    /// that switching services never sends one service's key to the other.
+    pub selfhosted: Option<String>,
 }
 
 impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let redacted = |key: &Option<String>| key.as_ref().map(|_| "<set>");
-        f.debug_struct("Keys").field("gemini", &redacted(&self.gemini)).field("mem0", &redacted(&self.mem0)).finish()
+        f.debug_struct("Keys")
+            .field("gemini", &redacted(&self.gemini))
+            .field("mem0", &redacted(&self.mem0))
+            .field("selfhosted", &redacted(&self.selfhosted))
+            .finish()
     }
 }
 
@@ -117,13 +143,17 @@ mod tests {
 
     #[test]
     fn keys_never_show_in_debug_output() {
-        let keys = Keys { gemini: Some("AIza-secret".into()), mem0: Some("m0-secret".into()) };
+        let keys = Keys {
+            gemini: Some("AIza-secret".into()),
+            mem0: Some("m0-secret".into()),
+            selfhosted: Some("sh-secret".into()),
+        };
         let shown = format!("{keys:?}");
         assert!(!shown.contains("secret"), "{shown}");
-        // Both keys are there, redacted: a reader can tell which are set.
-        assert_eq!(shown, r#"Keys { gemini: Some("<set>"), mem0: Some("<set>") }"#);
-        let none = Keys { gemini: None, mem0: Some("m0-secret".into()) };
-        assert_eq!(format!("{none:?}"), r#"Keys { gemini: None, mem0: Some("<set>") }"#);
+        // Every key is there, redacted: a reader can tell which are set.
+        assert_eq!(shown, r#"Keys { gemini: Some("<set>"), mem0: Some("<set>"), selfhosted: Some("<set>") }"#);
+        let some = Keys { mem0: Some("m0-secret".into()), ..Keys::default() };
+        assert_eq!(format!("{some:?}"), r#"Keys { gemini: None, mem0: Some("<set>"), selfhosted: None }"#);
     }
 
     #[test]
@@ -133,5 +163,8 @@ mod tests {
         assert_eq!(s.gemini_base_url, DEFAULT_GEMINI_BASE_URL);
         assert!(s.use_memory);
         assert_eq!(s.mem0_base_url, DEFAULT_MEM0_BASE_URL);
+        assert_eq!(s.memory_service, MemoryService::Platform);
+        let keys: Keys = serde_json::from_str(r#"{"gemini":"g","mem0":"m"}"#).unwrap();
+        assert_eq!(keys.selfhosted, None);
     }
 }

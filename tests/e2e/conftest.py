@@ -38,7 +38,8 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def fakes():
-    launched, handle = launch_fakes("--chunk-ms", 40, "--first-token-ms", 100, binary=fakes_binary())
+    launched, handle = launch_fakes("--chunk-ms", 40, "--first-token-ms", 100, binary=fakes_binary(),
+                                    services=("gemini", "mem0", "selfhosted"))
     with launched:
         yield handle
 

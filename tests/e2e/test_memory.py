@@ -9,9 +9,10 @@ import pytest
 from harness import MEM0_KEY, http_json
 from seed_script import SEED_SCRIPT
 
-SEARCH = "/v2/memories/search/"
-ADD = "/v1/memories/"
-LIST = "/v2/memories/"
+# The mem0 Platform calls the app makes (v3; see docs/memory-backends.md).
+SEARCH = "/v3/memories/search/"
+ADD = "/v3/memories/add/"
+LIST = "/v3/memories/"
 
 
 def remembering(page, user_id="veteran-e2e", **kw):
@@ -40,6 +41,7 @@ def memory_texts(page):
 
 def test_seed_script_remembers_the_war_story_even_in_a_fresh_browser(page, fakes, open_page):
     remembering(page)
+    lists_before = len(fakes.mem0_calls("POST", LIST))
     for i, message in enumerate(SEED_SCRIPT):
         page.send(message)
         page.wait_reply_state(i, "done")
@@ -57,8 +59,15 @@ def test_seed_script_remembers_the_war_story_even_in_a_fresh_browser(page, fakes
         body = add["body"]
         assert [m["role"] for m in body["messages"]] == ["user", "assistant"]
         assert body["messages"][0]["content"] == message
-        assert body["user_id"] == "veteran-e2e" and body["async_mode"] is True and body["version"] == "v2"
+        assert body["user_id"] == "veteran-e2e"
+        assert not {"async_mode", "version", "output_format"} & body.keys(), "v3 takes none of these"
         assert body["metadata"]["app"] == "wellness0"
+    # No turn re-listed everything: each add's event was followed, and only what it saved fetched.
+    assert len(fakes.mem0_calls("POST", LIST)) == lists_before
+    events = [r for r in fakes.requests("mem0") if r["method"] == "GET" and r["path"].startswith("/v1/event/")]
+    assert len({e["path"] for e in events}) == 3, "each add's own event was followed"
+    fetched = [r for r in fakes.requests("mem0") if r["method"] == "GET" and r["path"].startswith("/v1/memories/")]
+    assert len(fetched) == 3, "each turn's one saved memory was fetched once"
     # The third question reached Gemini with the Afghanistan memory in its context.
     third = fakes.stream_requests()[2]["body"]
     assert "Relevant memories about the user" in system_text(third)

@@ -41,8 +41,9 @@ class ChatPage:
         return "open" in self.one("settings").get_attribute("class")
 
     def configure(self, key=GEMINI_KEY, base_url=None, model=None, user_id=None, mem0_key=None, mem0_url=None,
-                  use_memory=None, deadline_ms=None):
-        """Fills Settings like a user. Memory stays unset unless a mem0 key is given."""
+                  use_memory=None, deadline_ms=None, selfhosted_url=None, selfhosted_key=None):
+        """Fills Settings like a user. Memory stays unset unless a mem0 key (the Platform) or a
+        self-hosted server's address is given."""
         if not self.settings_open():
             self.one("open-settings").click()
         self.wait(self.settings_open)
@@ -50,8 +51,14 @@ class ChatPage:
             self.one("gemini-key").send_keys(key)
         self.replace_text("gemini-base-url", base_url or self.fakes.gemini_url)
         if mem0_key is not None:
+            self.one("memory-service-platform").click()
             self.one("mem0-key").send_keys(mem0_key)
             self.replace_text("mem0-base-url", mem0_url or self.fakes.mem0_url)
+        if selfhosted_url is not None:
+            self.one("memory-service-selfhosted").click()
+            self.replace_text("selfhosted-base-url", selfhosted_url)
+            if selfhosted_key is not None:
+                self.one("selfhosted-key").send_keys(selfhosted_key)
         if use_memory is not None and self.one("use-memory").is_selected() != use_memory:
             self.one("use-memory").click()
         if deadline_ms is not None:
