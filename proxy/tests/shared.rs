@@ -140,6 +140,29 @@ async fn cross_site_and_non_form_sign_in_posts_are_refused() {
     assert!(session_pair(&resp).is_none());
     let resp = c.post(format!("{proxy}/auth/signin")).header("sec-fetch-site", "cross-site").form(&form).send().await;
     assert_eq!(resp.unwrap().status(), StatusCode::FORBIDDEN);
+    // A sandboxed or file: page sends `Origin: null`; without Sec-Fetch-Site vouching, refused.
+    let resp = c.post(format!("{proxy}/auth/signin")).header("origin", "null").form(&form).send().await;
+    assert_eq!(resp.unwrap().status(), StatusCode::FORBIDDEN);
+    let resp = c
+        .post(format!("{proxy}/auth/signin"))
+        .header("origin", "null")
+        .header("sec-fetch-site", "cross-site")
+        .form(&form)
+        .send()
+        .await;
+    assert_eq!(resp.unwrap().status(), StatusCode::FORBIDDEN);
+    // What a browser sends for our own form under `Referrer-Policy: no-referrer`.
+    let resp = c
+        .post(format!("{proxy}/auth/signin"))
+        .header("origin", "null")
+        .header("sec-fetch-site", "same-origin")
+        .header("sec-fetch-mode", "navigate")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(session_pair(&resp).is_some());
     let resp = c
         .post(format!("{proxy}/auth/signin"))
         .header("origin", &proxy)

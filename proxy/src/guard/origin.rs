@@ -42,20 +42,25 @@ fn origin_key(origin: &str) -> Option<(String, Option<u16>)> {
 /// Checks that a call comes from this site's own pages (or from an origin allowed for CORS).
 /// `host` is the request's own `Host`. The scheme is not compared: TLS may end in front of
 /// the proxy, so the page's `https://` origin meets a plain-http request here.
+///
+/// `Origin: null` passes only with `Sec-Fetch-Site: same-origin`: under our
+/// `Referrer-Policy: no-referrer`, browsers send `null` as the origin of the site's own form
+/// posts (the sign-in form), and `Sec-Fetch-Site` then vouches for them.
 pub fn check_same_origin(headers: &HeaderMap, host: Option<&str>, cors: &[HeaderValue]) -> Result<(), Refusal> {
+    let fetch_site = headers.get("sec-fetch-site").map(|v| v.to_str().unwrap_or("?"));
     if let Some(origin) = headers.get(header::ORIGIN) {
         if cors.iter().any(|allowed| allowed == origin) {
             // An explicitly allowed cross-origin page: CORS decides what it may read.
             return Ok(());
         }
         let text = origin.to_str().unwrap_or("?");
+        let own_form = text == "null" && fetch_site == Some("same-origin");
         let same = origin_key(text).zip(host.and_then(site_key)).is_some_and(|(o, h)| o == h);
-        if !same {
+        if !same && !own_form {
             return Err(Refusal::Origin(text.chars().take(100).collect()));
         }
     }
-    if let Some(site) = headers.get("sec-fetch-site") {
-        let site = site.to_str().unwrap_or("?");
+    if let Some(site) = fetch_site {
         if !matches!(site, "same-origin" | "none") {
             return Err(Refusal::FetchSite(site.chars().take(40).collect()));
         }
@@ -121,6 +126,13 @@ mod tests {
         ] {
             let err = check_same_origin(&headers(&[("origin", origin)]), host, &[]).unwrap_err();
             assert!(matches!(err, Refusal::Origin(_)), "{origin}");
+        }
+        // `null` is the site's own form post only when Sec-Fetch-Site says so.
+        let h = headers(&[("origin", "null"), ("sec-fetch-site", "same-origin")]);
+        assert!(check_same_origin(&h, host, &[]).is_ok());
+        for site in ["cross-site", "same-site", "none"] {
+            let h = headers(&[("origin", "null"), ("sec-fetch-site", site)]);
+            assert!(check_same_origin(&h, host, &[]).is_err(), "{site}");
         }
         // No Host to compare with: an Origin cannot be proven same-origin.
         assert!(check_same_origin(&headers(&[("origin", "http://127.0.0.1:8080")]), None, &[]).is_err());

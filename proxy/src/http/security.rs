@@ -38,7 +38,7 @@ pub fn content_security_policy(script_hashes: &[String]) -> String {
 }
 
 /// Powerful features no part of the app uses, switched off for every frame.
-pub const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(), bluetooth=(), camera=(), display-capture=(), \
+pub const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(), camera=(), display-capture=(), \
      geolocation=(), gyroscope=(), hid=(), magnetometer=(), microphone=(), midi=(), payment=(), \
      publickey-credentials-get=(), serial=(), usb=(), xr-spatial-tracking=()";
 
