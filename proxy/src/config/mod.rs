@@ -25,8 +25,13 @@ pub const DEFAULT_MEM0_UPSTREAM: &str = "https://api.mem0.ai";
 /// Keys come from the environment or from a `.env` file in the working directory (lines
 /// `GEMINI_API_KEY=...` and `MEM0_API_KEY=...`, optionally quoted; real environment variables
 /// win over `.env`). When a key is not configured, the client's own key header for that upstream
-/// (`x-goog-api-key` for Gemini, `Authorization: Token ...` for mem0) is forwarded instead, so a
-/// page in direct-key mode can still use the proxy to get around CORS.
+/// (`x-goog-api-key` for Gemini, `Authorization: Token ...` for the mem0 Platform, `X-API-Key`
+/// for a self-hosted mem0) is forwarded instead, so a page in direct-key mode can still use the
+/// proxy to get around CORS.
+///
+/// Personal mode (default): one person, on this machine; nobody signs in. Shared mode (with
+/// --users-file): people sign in and each one's memories are bound to them; required to listen
+/// on anything but loopback. See proxy/README.md.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "wellness0-proxy", version, about, long_about)]
 pub struct Config {
@@ -89,7 +94,8 @@ pub struct Config {
     #[arg(long, env = "WELLNESS0_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
 
-    /// Sustained `/api/` requests per minute allowed per client IP (0 = no rate limit).
+    /// Sustained `/api/` requests per minute allowed per client: per signed-in person in shared
+    /// mode, per client IP otherwise (0 = no rate limit).
     #[arg(long, env = "WELLNESS0_RATE_LIMIT_PER_MINUTE", default_value_t = 120)]
     pub rate_limit_per_minute: u32,
 
