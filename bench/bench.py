@@ -8,7 +8,10 @@ latencies, and the built site in `dist/` served by a local static server, in hea
 Sections (one module each in bench/w0bench/, in-page probes in bench/probes/*.js):
   1. bundle       release bundle sizes (raw / gzip -9 / brotli), first-load budget, twiggy
   2. latency      time to first / last token, the app vs a replay of the seed's pipeline
-  3. mem0_bytes   bytes sent to mem0 per turn, the app vs the seed's whole-buffer adds
+  3. mem0_bytes   calls and bytes (both ways) exchanged with mem0 per turn, on the mem0 Platform
+                  and a self-hosted server, with 10 / 1,000 / 5,000 memories stored (backends:
+                  the two services as the bench drives them), against the seed's get_all and
+                  whole-buffer adds; report_mem0 writes its part of the report
   4. rendering    per-chunk cost with 2,000 messages, memory drawer with 1,000 memories, heap
   5. report       the report (with how to reproduce: command, machine, date, fake latencies);
                   charts: the SVG figures

@@ -10,7 +10,7 @@ BENCH = ROOT / "bench"
 PROBES = BENCH / "probes"
 
 WASM_NAMED = ROOT / "target" / "wasm32-unknown-unknown" / "release" / "wellness0.wasm"
-# The app's list page size (src/mem0/client.rs) and rows shown before "Show more" (src/memory/sidebar.rs).
+# The app's list page size (src/mem0/platform.rs) and rows shown before "Show more" (src/memory/sidebar.rs).
 LIST_PAGE_SIZE = 200
 SIDEBAR_ROWS = 100
 BUDGET_BYTES = 200 * 1024  # 200 KiB gzip for everything the first page load fetches
@@ -49,8 +49,3 @@ def ms1(x):
 def kb(n):
     return f"{n / 1024:,.1f} KiB"
 
-
-# The app's mem0 calls (src/mem0/), as the bench finds them in the fake mem0's request log.
-APP_SEARCH = "/v3/memories/search/"  # POST, one per message
-APP_ADD = "/v3/memories/add/"  # POST, one per turn written
-APP_LIST = "/v3/memories/"  # POST ?page=&page_size=, the sidebar's list

@@ -5,20 +5,11 @@ import time
 
 from harness import GEMINI_KEY, MEM0_KEY, ChatPage
 
-from .common import APP_LIST, MODEL, log, pct
+from .backends import seed_memories
+from .common import MODEL, log, pct
 from .inpage import bench_driver, chip_text, install_probe, marks, probe, send_and_wait
-from .texts import SEED_ADD_EXTRA, SEED_PERSONA, SEED_SEARCH_EXTRA, reply_text, seed_memories, user_text
-
-
-def wait_mem0_quiet(fakes, since_ms, timeout=6.0):
-    """After a turn: wait for the app's background memory work (add, event poll, re-list) to end."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        reqs = [r for r in fakes.requests("mem0") if r["ts_ms"] >= since_ms]
-        if any(r["method"] == "POST" and r["path"] == APP_LIST for r in reqs):
-            time.sleep(0.3)
-            return
-        time.sleep(0.05)
+from .mem0_bytes import wait_quiet
+from .texts import SEED_ADD_EXTRA, SEED_PERSONA, SEED_SEARCH_EXTRA, reply_text, user_text
 
 
 def latency(site, fakes, cfg):
@@ -45,11 +36,10 @@ def latency(site, fakes, cfg):
             # The app: one streamed reply (fake defaults: first token, then a chunk every chunk_ms).
             fakes.control("gemini", "POST", "reset")  # forget the previous reply
             fakes.script({"kind": "reply", "text": reply_text(i, words)})
-            t_before = int(time.time() * 1000)
             send_and_wait(d, page, msg, i)
             m = marks(d)
             page.wait(lambda: "memory updated" in chip_text(page, i), timeout=15, message="turn not saved")
-            wait_mem0_quiet(fakes, t_before)
+            wait_quiet(fakes, "mem0")  # the turn's memory work (event polls, fetches) is over
             ours.append({"ttft": m["first"] - m["send"], "ttlt": m["done"] - m["send"], "chunks": len(m["chunks"]),
                          "enter_to_send": (m["send"] - m["enter"]) if m["enter"] is not None else None})
             # The seed's pipeline, replayed in the same page against the same fakes.

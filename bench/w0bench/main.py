@@ -32,7 +32,12 @@ def parse_args(description, argv=None):
     ap.add_argument("--first-token-ms", type=int, default=int(env("BENCH_FIRST_TOKEN_MS", 300)))
     ap.add_argument("--chunk-ms", type=int, default=int(env("BENCH_CHUNK_MS", 20)))
     ap.add_argument("--messages", type=int, default=None, help="messages for TTFT/TTLT (10; quick 3)")
-    ap.add_argument("--turns", type=int, default=None, help="turns for mem0 bytes (100; quick 10)")
+    ap.add_argument("--turns", type=int, default=None,
+                    help="turns of the long conversation for mem0 bytes (100; quick 10)")
+    ap.add_argument("--bytes-turns", type=int, default=None,
+                    help="turns measured per backend and number of stored memories (5; quick 3)")
+    ap.add_argument("--bytes-sizes", default=None,
+                    help="memories stored beforehand, comma-separated (10,1000,5000; quick 10,1000)")
     ap.add_argument("--reply-words", type=int, default=120)
     ap.add_argument("--only", default="bundle,latency,mem0,render", help="comma-separated sections")
     ap.add_argument("--out", default=None, help="report path (bench/report.md; quick: bench/report-quick.md)")
@@ -42,6 +47,8 @@ def parse_args(description, argv=None):
     q = cfg.quick
     cfg.messages = cfg.messages or (3 if q else 10)
     cfg.turns = cfg.turns or (10 if q else 100)
+    cfg.bytes_turns = cfg.bytes_turns or (3 if q else 5)
+    cfg.bytes_sizes = tuple(int(x) for x in (cfg.bytes_sizes or ("10,1000" if q else "10,1000,5000")).split(","))
     cfg.big_conversation = 2000
     cfg.memories = 1000
     cfg.render_reps = 1 if q else 3
@@ -58,10 +65,11 @@ def machine(d_version):
             "os": platform.platform(), "browser": d_version}
 
 
-def start_fakes(stack, binary, mem0_latency, first_token, chunk):
+def start_fakes(stack, binary, mem0_latency, first_token, chunk, services=("gemini", "mem0")):
     """Fakes with the given latencies, stopped when `stack` closes."""
-    launched, fakes = launch_fakes("--mem0-latency-ms", mem0_latency, "--first-token-ms", first_token,
-                                   "--chunk-ms", chunk, binary=binary)
+    launched, fakes = launch_fakes("--mem0-latency-ms", mem0_latency, "--selfhosted-latency-ms", mem0_latency,
+                                   "--first-token-ms", first_token, "--chunk-ms", chunk, services=services,
+                                   binary=binary)
     stack.enter_context(launched)
     return fakes
 
@@ -85,8 +93,8 @@ def run_sections(cfg, dist, res):
             log("2/4 time to first / last token")
             res["latency"] = latency(site, fakes, cfg)
         if "mem0" in only:
-            log("3/4 bytes to mem0 per turn")
-            fast = start_fakes(stack, cfg.fakes_bin, 0, 0, 0)
+            log("3/4 calls and bytes to mem0 per turn")
+            fast = start_fakes(stack, cfg.fakes_bin, 0, 0, 0, services=("gemini", "mem0", "selfhosted"))
             res["mem0"] = mem0_bytes(site, fast, cfg)
         if "render" in only:
             log("4/4 rendering")

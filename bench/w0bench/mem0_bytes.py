@@ -1,95 +1,190 @@
-"""Section 3: request bytes sent to mem0 per turn, the app (as recorded by the fake mem0) against
-the seed's whole-buffer adds (computed from the same messages with its request shapes)."""
+"""Section 3: what one turn costs in calls to mem0 and in bytes both ways, on the mem0 Platform
+(v3) and on a self-hosted mem0 server, with few and with many memories already stored; and, for
+contrast, the seed's approach (get_all every message, the whole conversation in every add)
+replayed against the same fake.
 
-import json
+Bytes are HTTP bodies only (the fakes' `request_bytes` / `response_bytes`); headers are not
+counted. A turn's calls are exact, not estimated: the bench waits until the page is idle before
+each message and after it, so every request in between belongs to that turn."""
+
 import re
+import statistics
 import time
+import urllib.parse
 
-from harness import MEM0_KEY, ChatPage
+from harness import ChatPage
 
-from .common import APP_ADD, APP_LIST, APP_SEARCH, LIST_PAGE_SIZE, body_bytes, log
-from .inpage import bench_driver
+from .backends import BACKENDS, KINDS, PLATFORM
+from .common import body_bytes, log
+from .inpage import bench_driver, chip_text
 from .texts import SEED_ADD_EXTRA, SEED_SEARCH_EXTRA, mem0_json, reply_text, user_text
 
+# The page is idle once no request has reached the fake for this long. After a turn's memory
+# chip says "memory updated" only the fetches of the saved memories are left (sent at once), and
+# the event polls, the only timed calls, are over.
+QUIET_S = 0.5
+# Per-turn bytes count as flat when the largest median is within this of the smallest.
+FLAT_WITHIN = 0.10
 
-def mem0_bytes(site, fakes_fast, cfg):
-    turns = cfg.turns
-    user = "bench-bytes"
-    fakes_fast.reset()
+
+def wait_quiet(fakes, server, quiet_s=QUIET_S, timeout=60):
+    """The fake's request log, once nothing new has arrived for `quiet_s`."""
+    deadline = time.monotonic() + timeout
+    count, since = -1, time.monotonic()
+    while True:
+        reqs = fakes.requests(server)
+        if len(reqs) != count:
+            count, since = len(reqs), time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            return reqs
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the {server} fake never went quiet ({count} requests)")
+        time.sleep(0.1)
+
+
+def tally(backend, reqs):
+    """Calls and body bytes (up = request, down = response) by kind of call."""
+    out = {k: {"n": 0, "up": 0, "down": 0} for k in KINDS}
+    for r in reqs:
+        kind = out[backend.classify(r["method"], r["path"])]
+        kind["n"] += 1
+        kind["up"] += r["request_bytes"]
+        kind["down"] += r["response_bytes"]
+    out["total"] = {x: sum(out[k][x] for k in KINDS) for x in ("n", "up", "down")}
+    return out
+
+
+def memories_used(chip):
+    """Memories the turn's search found, from its chip ("3 memories used · memory updated")."""
+    found = re.search(r"(\d+) memor", chip)
+    return int(found.group(1)) if found else 0
+
+
+def drive(site, fakes, backend, n, turns, cfg, before_page=None):
+    """Stores `n` memories, opens the app on `backend`, waits for its first list, then sends
+    `turns` messages one at a time and records every mem0 call of each turn. `before_page(fakes)`
+    runs once the memories are stored, before the page opens."""
+    user = f"bench-bytes-{backend.name}-{n}"
+    fakes.reset()
+    t0 = time.time()
+    backend.seed(fakes, user, n)
+    seeded_s = time.time() - t0
+    if before_page:
+        before_page(fakes)
+    seeding_calls = len(fakes.requests(backend.server))
     texts = [(user_text(i), reply_text(i, cfg.reply_words)) for i in range(turns)]
+    fakes.script(*[{"kind": "reply", "text": r, "first_delay_ms": 0, "chunk_delay_ms": 0} for _, r in texts])
+    rows = []
     with bench_driver() as d:
-        page = ChatPage(d, site, fakes_fast).open()
-        page.configure(mem0_key=MEM0_KEY, user_id=user)
-        time.sleep(0.3)
-        fakes_fast.script(*[{"kind": "reply", "text": r, "first_delay_ms": 0, "chunk_delay_ms": 0} for _, r in texts])
+        page = ChatPage(d, site, fakes).open()
+        backend.configure(page, site, user)
+        listed = backend.listed(n)
+        page.wait(lambda: page.one("memory-count").get_attribute("textContent").strip() == str(listed),
+                  timeout=120, message=f"{backend.name}: the sidebar never listed {listed} memories")
+        reqs = wait_quiet(fakes, backend.server)
+        startup = tally(backend, reqs[seeding_calls:])
         t_start = time.time()
         for i, (u, _) in enumerate(texts):
+            before = len(reqs)
             page.send(u)
             page.wait_reply_state(i, "done", timeout=30)
-            if (i + 1) % 10 == 0:
-                log(f"mem0 bytes: {i + 1}/{turns} turns ({time.time() - t_start:.0f} s)")
-        page.wait(lambda: len(fakes_fast.mem0_calls("POST", APP_ADD)) >= turns, timeout=60,
-                  message="not every turn reached mem0")
-        time.sleep(1.5)
-        reqs = fakes_fast.requests("mem0")
-        gem = [r for r in fakes_fast.requests("gemini") if ":streamGenerateContent" in r["path"]]
-        # Response sizes after the last turn: the app's re-list (first page) and the seed's get_all.
-        relist = [r for r in reqs if r["method"] == "POST" and r["path"] == APP_LIST]
-        down = {}
-        if relist:
-            down["relist"] = len(json.dumps(mem0_json(
-                "POST", f"{fakes_fast.mem0_url}{APP_LIST}?page=1&page_size={LIST_PAGE_SIZE}", relist[-1]["body"]),
-                separators=(",", ":")).encode())
-        get_all = mem0_json("GET", f"{fakes_fast.mem0_url}/v1/memories/?user_id={user}")  # the seed's call
-        down["get_all"] = len(json.dumps(get_all, separators=(",", ":")).encode())
-        down["memories"] = len(get_all)
-
-    by_turn = {i: {"search": 0, "add": 0, "other": 0, "other_n": 0, "n": 0} for i in range(turns)}
+            page.wait(lambda: "memory updated" in chip_text(page, i), timeout=60,
+                      message=f"{backend.name}: turn {i + 1} was not saved")
+            reqs = wait_quiet(fakes, backend.server)
+            turn = reqs[before:]
+            bad = [f"{r['method']} {r['path']} -> {r['status']}" for r in turn if not 200 <= r["status"] < 300]
+            rows.append({"calls": tally(backend, turn), "used": memories_used(chip_text(page, i)), "errors": bad,
+                         "other": sorted({f"{r['method']} {r['path']}" for r in turn
+                                          if backend.classify(r["method"], r["path"]) == "other"})})
+            if (i + 1) % 10 == 0 or i + 1 == turns:
+                log(f"mem0 bytes {backend.name} {n:,}: {i + 1}/{turns} turns ({time.time() - t_start:.0f} s)")
+        shown = int(page.one("memory-count").get_attribute("textContent").strip())
+    gemini = {}
     index = {u: i for i, (u, _) in enumerate(texts)}
-    searches = sorted((r for r in reqs if r["path"] == APP_SEARCH), key=lambda r: r["ts_ms"])
-    search_ts = [(r["ts_ms"], index[r["body"]["query"]]) for r in searches]
-    for r in reqs:
-        size = body_bytes(r["body"] if r["body"] is not None else None)
-        if r["path"] == APP_SEARCH:
-            t = index[r["body"]["query"]]
-            by_turn[t]["search"] += size
-        elif r["method"] == "POST" and r["path"] == APP_ADD:
-            t = index[r["body"]["messages"][0]["content"]]
-            by_turn[t]["add"] += size
-        else:  # event polls and re-lists: the turn whose search came last before them
-            earlier = [t for ts, t in search_ts if ts <= r["ts_ms"]]
-            if not earlier:
-                continue
-            t = earlier[-1]
-            by_turn[t]["other"] += size
-            by_turn[t]["other_n"] += 1
-        by_turn[t]["n"] += 1
-    gem_bytes = {}
-    for r in gem:
+    for r in fakes.stream_requests():
         last_user = r["body"]["contents"][-1]["parts"][0]["text"]
         if last_user in index:
-            gem_bytes[index[last_user]] = body_bytes(r["body"])
-
-    # The seed, computed from the same messages: get_all (a GET, no body), search, whole-buffer add.
-    seed_rows, buffer = {}, []
-    for i, (u, rtext) in enumerate(texts):
-        search = body_bytes({"query": u, **SEED_SEARCH_EXTRA(user)})
-        buffer += [{"role": "user", "content": u}, {"role": "assistant", "content": rtext}]
-        add = body_bytes({"messages": buffer, "user_id": user, **SEED_ADD_EXTRA})
-        seed_rows[i] = {"get_all": 0, "search": search, "add": add}
-    report_turns = [t for t in (1, 10, 50, 100) if t <= turns]
-    if turns not in report_turns:
-        report_turns.append(turns)
-    other = [r for r in reqs if not (r["path"] == APP_SEARCH or
-                                      (r["method"] == "POST" and r["path"] == APP_ADD))]
-    other_kinds = {}
-    for r in other:
-        k = f"{r['method']} {re.sub(r'/v1/event/[^/]+/', '/v1/event/{id}/', r['path'])}"
-        other_kinds[k] = other_kinds.get(k, 0) + 1
-    return {"down": down, "other_n": len(other), "other_bytes": sum(body_bytes(r["body"]) for r in other),
-            "other_kinds": other_kinds,
-            "turns": turns, "report_turns": report_turns, "ours": by_turn, "seed": seed_rows, "gemini": gem_bytes,
-            "cum_ours": sum(v["search"] + v["add"] + v["other"] for v in by_turn.values()),
-            "cum_seed": sum(v["search"] + v["add"] for v in seed_rows.values())}
+            gemini[index[last_user]] = r["request_bytes"]
+    return {"user": user, "n": n, "seeded_s": seeded_s, "startup": startup, "turns": rows, "shown_after": shown,
+            "gemini": gemini}
 
 
+def replay_seed(fakes, n, turns, cfg):
+    """The seed's calls for `turns` messages, against the Platform fake, for a user of its own
+    with the same `n` memories stored: get_all, the v2 search, then an add carrying the whole
+    conversation so far. Request bytes are the compact JSON a browser sends; response bytes as
+    the fake sent them."""
+    user = f"bench-bytes-seed-{n}"
+    PLATFORM.seed(fakes, user, n)
+    base, buffer, rows = fakes.mem0_url, [], []
+    for i in range(turns):
+        u, reply = user_text(i), reply_text(i, cfg.reply_words)
+        buffer += [{"role": "user", "content": u}, {"role": "assistant", "content": reply}]
+        calls = [("get_all", "GET", f"/v1/memories/?user_id={urllib.parse.quote(user)}", None),
+                 ("search", "POST", "/v2/memories/search/", {"query": u, **SEED_SEARCH_EXTRA(user)}),
+                 ("add", "POST", "/v1/memories/", {"messages": buffer, "user_id": user, **SEED_ADD_EXTRA})]
+        row = {}
+        for kind, method, path, body in calls:
+            before = len(fakes.requests("mem0"))
+            mem0_json(method, base + path, body, timeout=60)
+            sent = fakes.requests("mem0")[before:]
+            row[kind] = {"up": body_bytes(body), "down": sum(r["response_bytes"] for r in sent)}
+        row["total"] = sum(row[k]["up"] + row[k]["down"] for k in ("get_all", "search", "add"))
+        rows.append(row)
+    return rows
+
+
+def summarize(rows):
+    """Per-turn medians: calls and bytes by kind, and the totals."""
+    med = lambda f: statistics.median(f(r) for r in rows)  # noqa: E731
+    out = {k: {x: med(lambda r: r["calls"][k][x]) for x in ("n", "up", "down")} for k in (*KINDS, "total")}
+    out["bytes"] = med(lambda r: r["calls"]["total"]["up"] + r["calls"]["total"]["down"])
+    out["used"] = med(lambda r: r["used"])
+    out["turns"] = len(rows)
+    return out
+
+
+def flatness(values):
+    """How far the largest per-turn median is above the smallest, as a fraction of the smallest."""
+    return max(values) / min(values) - 1 if values and min(values) > 0 else float("inf")
+
+
+def mem0_bytes(site, fakes, cfg):
+    sizes, per_size = cfg.bytes_sizes, cfg.bytes_turns
+    runs, seed = {}, {}
+    for backend in BACKENDS:
+        runs[backend.name] = {}
+        for n in sizes:
+            # The Platform with the fewest memories also runs the long conversation (turn 1 → cfg.turns).
+            long = backend is PLATFORM and n == sizes[0]
+            turns = max(per_size, cfg.turns) if long else per_size
+            log(f"mem0 bytes: {backend.label}, {n:,} memories stored, {turns} turns")
+
+            def replay(fakes, n=n):
+                seed[n] = replay_seed(fakes, n, per_size, cfg)
+
+            run = drive(site, fakes, backend, n, turns, cfg, before_page=replay if backend is PLATFORM else None)
+            run["summary"] = summarize(run["turns"][:per_size])
+            runs[backend.name][n] = run
+    verdicts = {}
+    for backend in BACKENDS:
+        summaries = [runs[backend.name][n]["summary"] for n in sizes]
+        spread = flatness([x["bytes"] for x in summaries])
+        # The search answer carries up to top_k memories: fewer when few are stored and relevant.
+        rest = flatness([x["bytes"] - x["search"]["down"] for x in summaries])
+        verdicts[backend.name] = {"spread": spread, "pass": spread <= FLAT_WITHIN, "spread_without_search_answer": rest}
+        log(f"mem0 bytes per turn on {backend.label} with {' / '.join(f'{n:,}' for n in sizes)} memories: "
+            f"{' / '.join(f'{x:,.0f}' for x in (y['bytes'] for y in summaries))} B, spread {100 * spread:.1f}% -> "
+            f"{'PASS' if spread <= FLAT_WITHIN else 'FAIL'} (within {100 * FLAT_WITHIN:.0f}%); "
+            f"without the search answer {100 * rest:.1f}%")
+    long = runs[PLATFORM.name][sizes[0]]
+    seed_long = []
+    buffer = []
+    for i in range(len(long["turns"])):
+        u, reply = user_text(i), reply_text(i, cfg.reply_words)
+        buffer += [{"role": "user", "content": u}, {"role": "assistant", "content": reply}]
+        seed_long.append({"search": body_bytes({"query": u, **SEED_SEARCH_EXTRA(long["user"])}),
+                          "add": body_bytes({"messages": buffer, "user_id": long["user"], **SEED_ADD_EXTRA})})
+    return {"sizes": list(sizes), "per_size": per_size, "flat_within": FLAT_WITHIN, "runs": runs, "seed": seed,
+            "verdicts": verdicts, "seed_long": seed_long,
+            "backends": {b.name: {"label": b.label, "calls": {k: b.call_name(k) for k in KINDS}} for b in BACKENDS}}

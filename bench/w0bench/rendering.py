@@ -6,9 +6,10 @@ import time
 
 from harness import MEM0_KEY, ChatPage
 
-from .common import APP_LIST, SIDEBAR_ROWS, log, pct
+from .backends import PLATFORM, seed_memories
+from .common import SIDEBAR_ROWS, log, pct
 from .inpage import bench_driver, heap, install_probe, marks, probe, send_and_wait, top_self_time
-from .texts import conversation_json, reply_text, seed_memories
+from .texts import conversation_json, reply_text
 
 MESSAGE_SELECTOR = "[data-testid=message-user],[data-testid=message-model]"
 
@@ -88,7 +89,7 @@ def rendering_drawer(site, fakes, cfg):
     n, user = cfg.memories, "bench-drawer"
     fakes.reset()
     t = time.time()
-    seed_memories(fakes, user, n, label="Drawer")
+    seed_memories(fakes, user, n)
     seeded_s = time.time() - t
     with bench_driver() as d:
         install_probe(d)
@@ -116,5 +117,5 @@ def rendering_drawer(site, fakes, cfg):
                 page.wait(lambda: "open" not in page.one("memory-sidebar").get_attribute("class"))
                 time.sleep(0.4)
             log(f"drawer: load {got['shown']:.0f} ms after navigation; open settled {opens[-1]['settled']:.0f} ms")
-        pages = [r for r in fakes.requests("mem0") if r["path"] == APP_LIST]
+        pages = [r for r in fakes.requests("mem0") if PLATFORM.classify(r["method"], r["path"]) == "list"]
     return {"n": n, "rows": rows, "seeded_s": seeded_s, "loads": loads, "opens": opens, "list_calls_total": len(pages)}

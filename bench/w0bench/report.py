@@ -3,6 +3,7 @@
 import statistics
 
 from .common import LIST_PAGE_SIZE, SIDEBAR_ROWS, kb, ms, ms1
+from .report_mem0 import mem0_section
 
 
 def write_report(res, cfg, started, elapsed, out):
@@ -95,45 +96,6 @@ def latency_section(lt, cfg):
     return L
 
 
-def mem0_section(mb, cfg):
-    """3. Bytes sent to mem0 per turn."""
-    L = []
-    if mb:
-        L += ["## 3. Bytes sent to mem0 per turn", "",
-              f"{mb['turns']} turns driven through the app in the browser (replies of {cfg.reply_words} words, "
-              "scripted with no delay; a separate fakes instance with no mem0 latency — bytes do not depend on it). "
-              "Request body bytes as compact JSON, as recorded by the fake mem0. The seed's bytes are computed "
-              "from the same user messages and replies with its request shapes (get_all is a GET without a body).",
-              "", "| turn | ours: search | ours: add | **ours total** | seed: get_all | seed: search "
-              "| seed: add (whole buffer) | **seed total** | seed / ours |",
-              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-        for t in mb["report_turns"]:
-            o, s = mb["ours"][t - 1], mb["seed"][t - 1]
-            ours_total, seed_total = o["search"] + o["add"], s["search"] + s["add"]
-            L.append(f"| {t} | {o['search']:,} | {o['add']:,} | **{ours_total:,}** | 0 | {s['search']:,} | "
-                     f"{s['add']:,} | **{seed_total:,}** | {seed_total / ours_total:.1f}× |")
-        last = mb["turns"]
-        kinds = ", ".join(f"{v} × `{k}`" for k, v in sorted(mb["other_kinds"].items(), key=lambda kv: -kv[1]))
-        dn = mb["down"]
-        L += ["", f"Besides search and add, the app made {mb['other_n']} other mem0 calls in {last} turns "
-                  f"({kinds}; {mb['other_bytes']:,} request bytes in all): after each write it follows the add's "
-                  "event and then re-lists the memories for the sidebar. Those run in the background and overlap "
-                  "the next turns, so they are not split per turn.", "",
-              f"Over all {last} turns: ours {mb['cum_ours']:,} request bytes (every mem0 request) vs seed "
-              f"{mb['cum_seed']:,} (search + add) — {mb['cum_seed'] / mb['cum_ours']:.0f}×. The seed's add grows "
-              "linearly with the conversation (its running total quadratically); ours stays flat.", "",
-              f"Downloads are not in the table. After turn {last} the user has {dn.get('memories', 0)} memories: "
-              f"the seed's get_all downloads {dn.get('get_all', 0):,} bytes every turn; the app's re-list after "
-              f"each write downloads {dn.get('relist', 0):,} bytes (first page of {LIST_PAGE_SIZE}), so both grow with the "
-              "number of memories.", ""]
-        if mb["gemini"]:
-            g = mb["gemini"]
-            L += ["For context, our Gemini request body (history within the 48,000-character budget) at the same "
-                  "turns: " + ", ".join(f"turn {t}: {g.get(t - 1, 0):,} B" for t in mb["report_turns"]) + ".", "",
-                  f"![bytes to mem0 per turn](mem0-bytes{cfg.suffix}.svg)", ""]
-    return L
-
-
 def rendering_section(rs, rd, cfg):
     """4. Rendering: (a) streaming, (b) the memory drawer, (c) page memory."""
     L = []
@@ -183,8 +145,8 @@ def rendering_section(rs, rd, cfg):
         dl_lt = max([t[1] for x in rd["loads"] for t in x["longtasks"]] or [0])
         busy = [max([x["frame"]] + [t[0] + t[1] - x["t0"] for t in x["longtasks"]]) for x in op]
         L += [f"### (b) Memory drawer with {rd['n']:,} memories, phone size (375×812, CDP device emulation)", "",
-              f"{rd['n']:,} memories stored for one user (one `POST /v1/memories/` with `infer: false`, "
-              f"{rd['seeded_s']:.1f} s). With mem0 latency {cfg.mem0_latency_ms} ms:", "",
+              f"{rd['n']:,} memories stored for one user straight into the fake (`POST /v3/memories/add/` with "
+              f"`infer: false`, 500 a call, {rd['seeded_s']:.1f} s). With mem0 latency {cfg.mem0_latency_ms} ms:", "",
               f"- Initial list load, navigation start → the first {rd['rows']:,} `memory-item` rows in the DOM: median "
               f"{ms(statistics.median(loads))} (of {len(loads)}). The app lists pages of {LIST_PAGE_SIZE}, one after the "
               f"other ({-(-rd['n'] // LIST_PAGE_SIZE)} round trips), and renders the first {SIDEBAR_ROWS} rows (the rest "
@@ -222,13 +184,15 @@ def reproduce_section(m, cfg, started):
           "Knobs (flags of `bench/run.sh`, or environment): `--mem0-latency-ms` / `BENCH_MEM0_LATENCY_MS` "
           f"(used: {cfg.mem0_latency_ms}), `--first-token-ms` / `BENCH_FIRST_TOKEN_MS` (used: {cfg.first_token_ms}), "
           f"`--chunk-ms` / `BENCH_CHUNK_MS` (used: {cfg.chunk_ms}), `--messages` (used: {cfg.messages}), "
-          f"`--turns` (used: {cfg.turns}). It runs `scripts/setup.sh` (which installs twiggy and the Python "
+          f"`--turns` (used: {cfg.turns}), `--bytes-turns` (used: {cfg.bytes_turns}), `--bytes-sizes` (used: "
+          f"{','.join(str(n) for n in cfg.bytes_sizes)}). It runs `scripts/setup.sh` (which installs twiggy and the Python "
           "packages), builds what is missing (fakes, `dist/`), starts its own fakes and static server on "
           "127.0.0.1, and stops them on exit.", "",
           f"- machine: {m['nproc']} cores (`nproc`), {m['cpu']}, {m['mem']}; {m['os']}",
           f"- browser: {m['browser']}", f"- date: {started:%Y-%m-%d %H:%M UTC}",
           f"- fake latencies: mem0 {cfg.mem0_latency_ms} ms per request, Gemini first token {cfg.first_token_ms} ms, "
           f"chunks every {cfg.chunk_ms} ms (3 words each)",
-          f"- mode: {'quick' if cfg.quick else 'full'}; N = {cfg.messages} messages for latency, {cfg.turns} turns "
-          f"for bytes, {cfg.big_conversation} messages / {cfg.memories} memories for rendering", ""]
+          f"- mode: {'quick' if cfg.quick else 'full'}; N = {cfg.messages} messages for latency; for mem0 bytes "
+          f"{cfg.bytes_turns} turns per service and size ({', '.join(f'{n:,}' for n in cfg.bytes_sizes)} memories) "
+          f"and a {cfg.turns}-turn conversation; {cfg.big_conversation} messages / {cfg.memories} memories for rendering", ""]
     return L

@@ -35,8 +35,7 @@ def reply_text(i, words=120):
 
 
 def user_text(i):
-    topics = ["work", "sleep", "my sister", "the move", "exams", "my knee", "money", "the dog", "running", "my job"]
-    return (f"Turn {i:03d}: today was hard again, mostly because of {topics[i % len(topics)]}, "
+    return (f"Turn {i:03d}: today was hard again, mostly because of {TOPICS[i % len(TOPICS)]}, "
             f"and I keep thinking about it at night.")
 
 
@@ -55,10 +54,24 @@ def mem0_json(method, url, body=None, timeout=30):
     return http_json(method, url, body, headers={"authorization": f"Token {MEM0_KEY}"}, timeout=timeout)
 
 
-def seed_memories(fakes, user, n, label="Remembered"):
-    """Stores `n` short memories for `user` in one add (no inference)."""
-    msgs = [{"role": "user", "content": f"{label} fact {i:04d}: enjoys {['tea', 'walks', 'jazz', 'gardening'][i % 4]} "
-                                        f"on {['mondays', 'weekends', 'rainy days', 'holidays'][i % 4]}."}
-            for i in range(n)]
-    mem0_json("POST", f"{fakes.mem0_url}/v1/memories/",
-              {"messages": msgs, "user_id": user, "infer": False, "async_mode": False}, timeout=60)
+# What a person tells a wellness chat over months, as mem0 would keep it: short facts, many of
+# them about the same few worries the bench's messages are about (so searches find some).
+FACT_TEMPLATES = (
+    "Feels stressed about {topic} most {when}",
+    "Sleeps about {hours} hours on {when} and wakes up tired",
+    "Finds that a short walk helps when {topic} gets heavy",
+    "Talked about {topic} with a friend on {when}",
+    "Has a physiotherapy exercise routine for the knee, {hours} times a week",
+    "Writes down three good things before bed on {when}",
+    "Worries about {topic} at night",
+    "Drinks less coffee since {when} to sleep better",
+)
+TOPICS = ("work", "sleep", "my sister", "the move", "exams", "my knee", "money", "the dog", "running", "my job")
+WHENS = ("mondays", "weekends", "rainy days", "holidays", "evenings", "mornings", "workdays")
+
+
+def memory_text(i):
+    """The i-th stored memory: a fact in the style of mem0's memories, distinct for every i."""
+    fact = FACT_TEMPLATES[i % len(FACT_TEMPLATES)].format(
+        topic=TOPICS[(i // 3) % len(TOPICS)], when=WHENS[(i // 5) % len(WHENS)], hours=5 + i % 4)
+    return f"{fact} (noted in session {i + 1})"
