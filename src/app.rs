@@ -1,9 +1,14 @@
-//! The app shell, and the one place the parts are put together: it creates the settings, memory
-//! and chat stores (each a narrow handle, provided as context), finds out whether the page is
-//! behind the proxy, and lays out the top bar, chat pane, memory sidebar and settings drawer.
+//! The app shell, and the one place the parts are put together: it creates the stores
+//! (storage, settings, memory, chat, sessions — each a narrow handle, provided as context),
+//! opens the database (moving the earlier version's data in), finds out whether the page is
+//! behind the proxy, listens to other tabs, and lays out the top bar, session list, chat pane,
+//! memory sidebar and settings drawer.
 
+use crate::chat::persist::recover_unsaved;
 use crate::chat::{ChatStore, Composer, MessageList};
+use crate::db::{self, Change, Storage};
 use crate::memory::{MemorySidebar, MemoryStore};
+use crate::sessions::{migrate, SessionList, SessionsStore, StorageSection};
 use crate::settings::routing::{ProxyAuth, ProxyInfo};
 use crate::settings::{proxy_detect, Mode, SettingsPanel, SettingsStore};
 use leptos::prelude::*;
@@ -12,28 +17,32 @@ use leptos::task::spawn_local;
 /// The whole page.
 #[component]
 pub fn App() -> impl IntoView {
+    let storage = Storage::new();
     let settings = SettingsStore::load();
-    let memory = MemoryStore::load(settings);
-    let chat = ChatStore::load(settings, memory);
+    let memory = MemoryStore::new(settings, storage);
+    let chat = ChatStore::new(settings, memory, storage);
+    let sessions = SessionsStore::new(chat, storage);
+    provide_context(storage);
     provide_context(settings);
     provide_context(memory);
     provide_context(chat);
+    provide_context(sessions);
     let settings_open = RwSignal::new(false);
-    let confirm_end = RwSignal::new(false);
-    let confirm_yes = NodeRef::<leptos::html::Button>::new();
-    Effect::new(move |_| {
-        if let Some(button) = confirm_yes.get() {
-            let _ = button.focus();
-        }
-    });
-    let end_session = move |_| {
-        chat.clear();
-        memory.clear_selection();
-        confirm_end.set(false);
-    };
 
-    // Find out whether we are behind the proxy, then load memories and send waiting writes.
     spawn_local(async move {
+        // Saved data first: the earlier version's, moved in once; waiting memory writes; sessions.
+        storage.open().await;
+        let migrated = match storage.db() {
+            Some(db) => {
+                storage.report(recover_unsaved(&db).await);
+                storage.report(migrate::from_local_storage(&db).await).flatten()
+            }
+            None => None,
+        };
+        memory.reload_outbox().await;
+        storage.ready.set(true);
+        spawn_local(async move { sessions.start(migrated).await });
+        // Then whether we are behind the proxy; then memories, and waiting writes go out.
         let mode = match proxy_detect::detect().await {
             Some(info) => Mode::Proxy(info),
             None => Mode::Direct,
@@ -50,11 +59,19 @@ pub fn App() -> impl IntoView {
         memory.refresh().await;
         memory.kick();
     });
-    // Leaving or reloading the page: save whatever a streaming reply has received so far.
-    // (Only then: an idle page has nothing unsaved, and must not overwrite another tab's save.)
+    // What other tabs changed: read it back.
+    db::listen(move |message| match message.parse() {
+        Ok(Change::Session(id)) => spawn_local(async move { sessions.changed_elsewhere(id).await }),
+        Ok(Change::Deleted) => spawn_local(async move { sessions.deleted_elsewhere().await }),
+        Ok(Change::Outbox) => spawn_local(async move { memory.reload_outbox().await }),
+        Err(()) => {}
+    });
+    // Leaving or reloading the page: store whatever a streaming reply has received so far.
     let _pagehide = window_event_listener(leptos::ev::pagehide, move |_| {
-        if chat.is_busy_untracked() {
-            chat.save();
+        let streaming =
+            chat.rows.with_untracked(|rows| rows.iter().copied().find(|r| r.state.with_untracked(|s| s.is_active())));
+        if let Some(row) = streaming {
+            chat.save_row_now(row);
         }
     });
     // Escape closes whichever drawer is open.
@@ -62,7 +79,7 @@ pub fn App() -> impl IntoView {
         if ev.key() == "Escape" {
             settings_open.set(false);
             memory.open.set(false);
-            confirm_end.set(false);
+            sessions.open.set(false);
         }
     });
     // Back online: try waiting memory writes now rather than at their next backoff.
@@ -74,14 +91,19 @@ pub fn App() -> impl IntoView {
         Mode::Proxy(_) => "proxy",
     };
     view! {
-        <div class="app" data-mode=mode_name>
+        <div class="app" data-mode=mode_name data-ready=move || storage.ready.get().to_string()>
             <header class="topbar">
+                <button type="button" class="sessions-toggle" data-testid="open-sessions"
+                    aria-expanded=move || sessions.open.get().to_string()
+                    on:click=move |_| sessions.open.update(|o| *o = !*o)>
+                    "Sessions"
+                </button>
                 <h1 class="brand">"wellness0"</h1>
                 <span class="model-name" data-testid="model-name">{move || settings.settings.with(|s| s.model.clone())}</span>
                 <nav class="actions">
-                    <button type="button" data-testid="end-session" on:click=move |_| confirm_end.set(true)
-                        disabled=move || chat.rows.with(Vec::is_empty)>
-                        "End session"
+                    <button type="button" class="new-session" data-testid="new-session" aria-label="New session"
+                        on:click=move |_| sessions.new_session() disabled=move || chat.rows.with(Vec::is_empty)>
+                        <span aria-hidden="true">"+"</span><span class="label">" New session"</span>
                     </button>
                     <button type="button" class="memory-toggle" data-testid="open-memory"
                         aria-expanded=move || memory.open.get().to_string()
@@ -94,29 +116,23 @@ pub fn App() -> impl IntoView {
                     </button>
                 </nav>
             </header>
-            <Show when=move || chat.save_failed.get()>
+            {move || storage.problem.get().map(|problem| view! {
                 <p class="confirm" role="alert" data-testid="save-failed">
-                    "This browser refused to store the conversation (its storage is full or switched off), so a reload would lose it. \
-                     Free some site storage, or end the session when you are done."
+                    {format!("This browser refused to store your conversation ({problem}). wellness0 keeps working in this tab, \
+                              but a reload would lose what was not stored. Free some site storage, or export your sessions from Settings.")}
                 </p>
-            </Show>
-            <Show when=move || confirm_end.get()>
-                <div class="confirm" role="alertdialog" aria-label="End session" data-testid="confirm-end">
-                    <span>"End this session? The conversation on this device will be cleared (memories stay in mem0)."</span>
-                    // Focus moves to the choice, so keyboard and screen-reader users land on it.
-                    <button type="button" class="danger" data-testid="confirm-end-yes" on:click=end_session
-                        node_ref=confirm_yes>"End session"</button>
-                    <button type="button" data-testid="confirm-end-no" on:click=move |_| confirm_end.set(false)>"Cancel"</button>
-                </div>
-            </Show>
+            })}
             <div class="panes">
+                <SessionList />
                 <main class="chat">
                     <MessageList />
                     <Composer />
                 </main>
                 <MemorySidebar />
             </div>
-            <SettingsPanel open=settings_open on_saved=move |()| memory.settings_changed() />
+            <SettingsPanel open=settings_open on_saved=move |()| memory.settings_changed()>
+                <StorageSection open=settings_open />
+            </SettingsPanel>
         </div>
     }
 }

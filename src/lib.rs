@@ -9,12 +9,14 @@
 pub mod app;
 pub mod backoff;
 pub mod chat;
+pub mod db;
 pub mod gemini;
 pub mod markdown;
 pub mod mem0;
 pub mod memory;
 pub mod prompt;
 pub mod service;
+pub mod sessions;
 pub mod settings;
 pub mod web;
 

@@ -8,7 +8,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Event, EventInit, HtmlElement, HtmlTextAreaElement, KeyboardEvent, KeyboardEventInit};
 use wellness0::chat::conversation::{Conversation, Message, MessageState, Role};
+use wellness0::chat::persist::{load_messages, load_sessions};
 use wellness0::chat::ChatStore;
+use wellness0::db::Storage;
 use wellness0::memory::MemoryStore;
 use wellness0::settings::{Keys, SettingsStore};
 use wellness0::App;
@@ -19,11 +21,18 @@ fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
 }
 
-/// Empties both storages, so each test starts as a first visit.
-fn clear_storage() {
+/// Empties both storages and deletes the database, so each test starts as a first visit.
+async fn clear_storage() {
     let window = web_sys::window().unwrap();
     window.local_storage().unwrap().unwrap().clear().unwrap();
     window.session_storage().unwrap().unwrap().clear().unwrap();
+    // An earlier test's app still has the database open: it closes it when asked (versionchange).
+    let deleted = js_sys::eval(
+        "new Promise((resolve, reject) => { const r = indexedDB.deleteDatabase('wellness0'); \
+         r.onsuccess = () => resolve(); r.onerror = () => reject(r.error); })",
+    )
+    .unwrap();
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(deleted)).await.unwrap();
 }
 
 /// The app mounted into its own `<section>`; dropping it unmounts the app and removes the section.
@@ -45,12 +54,15 @@ impl Drop for Mounted {
     }
 }
 
-/// Mounts the app into a new `<section>`.
+/// Mounts the app into a new `<section>` and waits until it has read what is stored.
 async fn mount_app() -> Mounted {
     let root: HtmlElement = document().create_element("section").unwrap().unchecked_into();
     document().body().unwrap().append_child(&root).unwrap();
     let handle = leptos::mount::mount_to(root.clone(), App);
     tick().await;
+    let app = root.query_selector(".app").unwrap().unwrap();
+    assert!(wait_for(|| app.get_attribute("data-ready").as_deref() == Some("true")).await, "storage never opened");
+    wellness0::web::time::sleep_ms(50).await; // the stored session is shown
     Mounted { root, _handle: Box::new(handle) }
 }
 
@@ -113,7 +125,7 @@ fn set_local(key: &str, value: &str) {
 
 #[wasm_bindgen_test]
 async fn first_visit_greets_and_refuses_an_empty_message() {
-    clear_storage();
+    clear_storage().await;
     let root = mount_app().await;
     let greeting = find(&root, "greeting").expect("greeting shown");
     assert!(greeting.text_content().unwrap().contains("Type how you're feeling. No rush. No judgement."));
@@ -132,7 +144,7 @@ async fn first_visit_greets_and_refuses_an_empty_message() {
 
 #[wasm_bindgen_test]
 async fn a_huge_paste_is_refused_and_kept_in_the_box() {
-    clear_storage();
+    clear_storage().await;
     let root = mount_app().await;
     let input = find(&root, "composer-input").unwrap();
     type_into(&input, &"x".repeat(1_000_000));
@@ -148,7 +160,7 @@ async fn a_huge_paste_is_refused_and_kept_in_the_box() {
 
 #[wasm_bindgen_test]
 async fn hostile_reply_text_is_rendered_inert() {
-    clear_storage();
+    clear_storage().await;
     let hostile = "<img src=x onerror=\"window.__pwned=1\"> <script>window.__pwned=2</script>\n\n\
                    [click](javascript:window.__pwned=3) and **bold**";
     set_local("wellness0.conversation", &stored_conversation(hostile, MessageState::Done));
@@ -166,7 +178,7 @@ async fn hostile_reply_text_is_rendered_inert() {
 
 #[wasm_bindgen_test]
 async fn a_reply_cut_by_a_reload_keeps_its_text_and_offers_retry() {
-    clear_storage();
+    clear_storage().await;
     set_local("wellness0.conversation", &stored_conversation("I hear", MessageState::Streaming));
     let root = mount_app().await;
     let reply = find(&root, "message-model").unwrap();
@@ -178,51 +190,61 @@ async fn a_reply_cut_by_a_reload_keeps_its_text_and_offers_retry() {
 }
 
 #[wasm_bindgen_test]
-async fn end_session_asks_first_then_clears_the_conversation() {
-    clear_storage();
+async fn the_previous_conversation_becomes_a_session_and_new_session_keeps_it() {
+    clear_storage().await;
+    // What the previous version stored: one conversation in localStorage.
     set_local("wellness0.conversation", &stored_conversation("Hi!", MessageState::Done));
     let root = mount_app().await;
-    assert_eq!(count(&root, "article"), 2);
-    find(&root, "end-session").unwrap().click();
-    tick().await;
-    let focused = || document().active_element().and_then(|e| e.get_attribute("data-testid"));
-    assert!(wait_for(|| focused().as_deref() == Some("confirm-end-yes")).await, "focus moves to the choice");
-    find(&root, "confirm-end-no").unwrap().click();
-    tick().await;
-    assert_eq!(count(&root, "article"), 2);
-    find(&root, "end-session").unwrap().click();
-    tick().await;
-    find(&root, "confirm-end-yes").unwrap().click();
+    assert_eq!(count(&root, "article"), 2, "the old conversation is shown");
+    let local = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    assert!(local.get_item("wellness0.conversation").unwrap().is_none(), "moved out of localStorage");
+    assert!(wait_for(|| count(&root, "[data-testid='session-item']") == 1).await, "listed as a session");
+    assert_eq!(find(&root, "session-title").unwrap().text_content().unwrap(), "hello");
+    find(&root, "new-session").unwrap().click();
     tick().await;
     assert_eq!(count(&root, "article"), 0);
     assert!(find(&root, "greeting").is_some());
-    let stored =
-        web_sys::window().unwrap().local_storage().unwrap().unwrap().get_item("wellness0.conversation").unwrap();
-    let stored = Conversation::restore(&stored.unwrap()).unwrap();
-    assert!(stored.messages.is_empty(), "nothing of the conversation is kept");
-    assert!(stored.next_id >= 3, "ids are not reused");
+    // The earlier session is still there, and opens again.
+    assert_eq!(count(&root, "[data-testid='session-item']"), 1);
+    find(&root, "session-open").unwrap().click();
+    assert!(wait_for(|| count(&root, "article") == 2).await, "the earlier session opens again");
 }
 
 #[wasm_bindgen_test]
-fn conversation_round_trips_through_local_storage() {
-    clear_storage();
+async fn messages_round_trip_through_the_database() {
+    clear_storage().await;
     let owner = Owner::new();
-    owner.with(|| {
+    let (chat, storage) = owner.with(|| {
+        let storage = Storage::new();
         let settings = SettingsStore::load();
-        let memory = MemoryStore::load(settings);
-        let chat = ChatStore::from_conversation(Conversation::default(), settings, memory);
-        chat.push(Role::User, "one".into(), MessageState::Done);
-        chat.push(Role::Model, "two".into(), MessageState::Done);
-        chat.save();
-        let loaded = ChatStore::load(settings, memory).snapshot();
-        assert_eq!(loaded, chat.snapshot());
-        assert_eq!(loaded.messages.len(), 2);
+        let memory = MemoryStore::new(settings, storage);
+        (ChatStore::new(settings, memory, storage), storage)
     });
+    storage.open().await;
+    owner.with(|| {
+        chat.push(vec![
+            (Role::User, "one".into(), MessageState::Done),
+            (Role::Model, "two".into(), MessageState::Done),
+        ]);
+    });
+    let db = storage.db().unwrap();
+    let session = chat.session.get_untracked().id;
+    let mut stored = Vec::new();
+    for _ in 0..50 {
+        stored = load_messages(&db, session).await.unwrap();
+        if stored.len() == 2 {
+            break;
+        }
+        wellness0::web::time::sleep_ms(20).await;
+    }
+    assert_eq!(stored, chat.messages());
+    let sessions = load_sessions(&db).await.unwrap();
+    assert_eq!((sessions[0].id, sessions[0].count, sessions[0].title.as_str()), (session, 2, "one"));
 }
 
 #[wasm_bindgen_test]
-fn keys_live_in_the_tab_unless_remembered() {
-    clear_storage();
+async fn keys_live_in_the_tab_unless_remembered() {
+    clear_storage().await;
     let window = web_sys::window().unwrap();
     let local = window.local_storage().unwrap().unwrap();
     let session = window.session_storage().unwrap().unwrap();
@@ -237,21 +259,41 @@ fn keys_live_in_the_tab_unless_remembered() {
 }
 
 #[wasm_bindgen_test]
-async fn a_refused_save_is_announced() {
-    clear_storage();
+async fn a_refused_save_is_announced_and_the_chat_goes_on() {
+    clear_storage().await;
     set_local("wellness0.conversation", &stored_conversation("Hi!", MessageState::Done));
     let root = mount_app().await;
     // The browser's storage is full from now on.
     js_sys::eval(
-        "window.__realSetItem = Storage.prototype.setItem; \
-         Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); };",
+        "window.__realPut = IDBObjectStore.prototype.put; \
+         IDBObjectStore.prototype.put = function () { throw new DOMException('full', 'QuotaExceededError'); };",
     )
     .unwrap();
-    find(&root, "end-session").unwrap().click();
-    tick().await;
-    find(&root, "confirm-end-yes").unwrap().click();
-    tick().await;
+    let input = find(&root, "composer-input").unwrap();
+    type_into(&input, "still here");
+    press_enter(&input);
     let shown = wait_for(|| find(&root, "save-failed").is_some()).await;
-    js_sys::eval("Storage.prototype.setItem = window.__realSetItem;").unwrap();
+    js_sys::eval("IDBObjectStore.prototype.put = window.__realPut;").unwrap();
     assert!(shown, "the page says the conversation could not be stored");
+    assert!(find(&root, "save-failed").unwrap().text_content().unwrap().contains("storage for this site is full"));
+    assert_eq!(count(&root, "[data-testid='message-user']"), 2, "the message is on screen all the same");
+}
+
+#[wasm_bindgen_test]
+async fn without_indexeddb_the_app_works_in_memory_and_says_so() {
+    clear_storage().await;
+    js_sys::eval(
+        "window.__realOpen = IDBFactory.prototype.open; \
+         IDBFactory.prototype.open = function () { throw new DOMException('no', 'SecurityError'); };",
+    )
+    .unwrap();
+    let root = mount_app().await;
+    js_sys::eval("IDBFactory.prototype.open = window.__realOpen;").unwrap();
+    let notice = find(&root, "save-failed").expect("the page says nothing is stored");
+    assert!(notice.text_content().unwrap().contains("does not let the site store data"));
+    let input = find(&root, "composer-input").unwrap();
+    type_into(&input, "hello");
+    press_enter(&input);
+    tick().await;
+    assert_eq!(count(&root, "[data-testid='message-user']"), 1, "the chat goes on in memory");
 }

@@ -80,7 +80,8 @@ pub fn MessageBubble(
         js_sys::Date::new(&row.created_ms.into()).to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED),
     );
     view! {
-        <article class=class data-testid=testid data-state=move || state_name(&row.state.get()) aria-label=who title=written>
+        <article class=class data-testid=testid data-state=move || state_name(&row.state.get()) aria-label=who title=written
+            data-message-id=row.id class:highlighted=move || chat.highlighted.get() == Some(row.id)>
             {body}
             {status}
             {move || row.note.get().map(|note| view! { <p class="note">{note.text()}</p> })}

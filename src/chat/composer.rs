@@ -1,36 +1,23 @@
 //! The message box: Enter sends, Shift+Enter starts a new line, Stop replaces Send while a
-//! reply streams. The draft is kept in the tab's storage, so a reload does not lose it, and a
-//! refused message (empty, too long) stays in the box with a clear notice.
+//! reply streams. The draft is the session's, stored as it is typed, so a reload (or coming
+//! back to the session) does not lose it; a refused message (empty, too long) stays in the box
+//! with a clear notice.
 
 use super::pipeline::MAX_MESSAGE_CHARS;
 use super::state::use_chat;
-use crate::web::storage::{self, Scope};
 use leptos::prelude::*;
-
-const DRAFT_KEY: &str = "wellness0.draft";
-/// Drafts longer than this are not saved on every keystroke (a huge paste would be slow to store).
-const MAX_SAVED_DRAFT_CHARS: usize = 4 * MAX_MESSAGE_CHARS;
 
 /// The composer under the transcript.
 #[component]
 pub fn Composer() -> impl IntoView {
     let chat = use_chat();
-    let draft = RwSignal::new(storage::get(Scope::Tab, DRAFT_KEY).unwrap_or_default());
+    let draft = chat.draft;
     let notice = RwSignal::new(None::<String>);
     let busy = Memo::new(move |_| chat.is_busy());
     let length = Memo::new(move |_| draft.with(|d| d.chars().count()));
-
-    let save_draft = move |text: &str| {
-        if text.len() <= MAX_SAVED_DRAFT_CHARS {
-            storage::set(Scope::Tab, DRAFT_KEY, text);
-        } else {
-            storage::remove(Scope::Tab, DRAFT_KEY); // an older, shorter draft must not come back
-        }
-    };
     let submit = move || match chat.send(&draft.get_untracked()) {
         Ok(()) => {
-            draft.set(String::new());
-            save_draft("");
+            chat.keep_draft(String::new());
             notice.set(None);
         }
         Err(err) => notice.set(Some(err.to_string())),
@@ -52,9 +39,7 @@ pub fn Composer() -> impl IntoView {
                 rows="2"
                 prop:value=move || draft.get()
                 on:input:target=move |ev| {
-                    let text = ev.target().value();
-                    save_draft(&text);
-                    draft.set(text);
+                    chat.keep_draft(ev.target().value());
                     notice.set(None);
                 }
                 on:keydown=move |ev| {

@@ -92,7 +92,17 @@ pub struct Message {
     pub created_ms: f64,
 }
 
-/// The stored form of a conversation.
+impl Message {
+    /// A reply that was still streaming (or waiting to retry) when the page went away is kept
+    /// with what had arrived and marked as interrupted.
+    pub fn settle_interrupted(&mut self) {
+        if self.state.is_active() {
+            self.state = MessageState::Failed { problem: ReplyProblem::Interrupted, cut: true };
+        }
+    }
+}
+
+/// The stored form of a conversation (before sessions: one, in `localStorage`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Conversation {
     pub next_id: u64,

@@ -1,13 +1,16 @@
-//! The chat: conversation data, the retry decision, the reactive store, the send pipeline and
-//! its components. Depends on settings and memory (lookups, writes); memory never on the chat.
+//! The chat: the open session's conversation (data, the reactive store, storing each message),
+//! the retry decision, the send pipeline and its components. Depends on settings, memory
+//! (lookups, writes) and the database; memory never depends on the chat.
 
 pub mod bubble;
 pub mod composer;
 pub mod conversation;
 pub mod legacy;
 pub mod message_list;
+pub mod persist;
 pub mod pipeline;
 pub mod retry;
+pub mod session;
 pub mod state;
 
 pub use composer::Composer;

@@ -62,11 +62,12 @@ impl ChatStore {
         if self.settings.settings.with_untracked(|s| s.model.trim().is_empty()) {
             return Err(ComposeError::NoModel);
         }
-        self.push(Role::User, text.to_owned(), MessageState::Done);
-        let reply = self.push(Role::Model, String::new(), MessageState::Streaming);
-        self.save();
-        let chat = *self;
-        spawn_local(async move { chat.run_reply(reply.id).await });
+        let rows = self.push(vec![
+            (Role::User, text.to_owned(), MessageState::Done),
+            (Role::Model, String::new(), MessageState::Streaming),
+        ]);
+        let (chat, reply_id) = (*self, rows[1].id);
+        spawn_local(async move { chat.run_reply(reply_id).await });
         Ok(())
     }
 
@@ -101,7 +102,7 @@ impl ChatStore {
         let Some((_, row)) = self.find(reply_id) else { return }; // session ended meanwhile
         if self.stop_requested() {
             row.state.set(MessageState::Stopped);
-            self.save();
+            self.save_row(row);
             return;
         }
         let memories: Vec<String> = memory.used().iter().map(|m| m.text.clone()).collect();
@@ -112,7 +113,7 @@ impl ChatStore {
         loop {
             let Some((index, row)) = self.find(reply_id) else { return }; // session ended
             let Some(user_index) = index.checked_sub(1) else { return };
-            let history = history_for(&self.snapshot().messages, user_index, settings.history_budget_chars);
+            let history = history_for(&self.messages(), user_index, settings.history_budget_chars);
             let request = build_request(&settings.persona, &memories, history);
 
             row.text.set(String::new());
@@ -129,7 +130,7 @@ impl ChatStore {
                     }
                     time::mark("w0:chunk");
                     row.text.update(|t| t.push_str(delta));
-                    chat.save_throttled();
+                    chat.save_throttled(row);
                 })
                 .await;
             self.end_request();
@@ -157,6 +158,7 @@ impl ChatStore {
                         row.memory.update(|m| m.iter_mut().for_each(|m| m.write = WriteState::Pending));
                         self.memory.record_turn(Turn {
                             user_id: &settings.user_id,
+                            session_id: self.session.with_untracked(|s| s.id),
                             user: (user_id, &user_text),
                             reply: (reply_id, &outcome.reply.text),
                         });
@@ -169,20 +171,21 @@ impl ChatStore {
                         wait_ms: wait.as_millis() as u64,
                         retry_at_ms: now_ms() + wait.as_secs_f64() * 1000.0,
                     });
-                    self.save();
+                    self.save_row(row);
                     if self.wait_unless_stopped(wait).await {
                         attempt += 1;
                         continue;
                     }
-                    if let Some((_, row)) = self.find(reply_id) {
-                        row.state.set(MessageState::Stopped);
+                    match self.find(reply_id) {
+                        Some((_, row)) => row.state.set(MessageState::Stopped),
+                        None => return,
                     }
                 }
                 Step::Failed { error, cut } => {
                     row.state.set(MessageState::Failed { problem: error.problem(endpoint.key_held_by_site()), cut });
                 }
             }
-            self.save();
+            self.save_row(row);
             return;
         }
     }

@@ -1,22 +1,22 @@
-//! The reactive conversation: one row per message, each with its own signals, so a streamed
-//! chunk touches one bubble and not the list. Saved to `localStorage` at each turn boundary
-//! and, while a reply streams, at most once a second (a reload keeps the partial reply).
+//! The reactive conversation of the open session: one row per message, each with its own
+//! signals, so a streamed chunk touches one bubble and not the list. Each message is stored on
+//! its own (`persist.rs`): a streamed reply rewrites only its own record, at most once a second.
 
-use super::conversation::{Conversation, Message, MessageState, ReplyNote, Role};
+use super::conversation::{Message, MessageState, ReplyNote, Role, MESSAGES_WITH_PARTS};
+use super::session::SessionMeta;
+use crate::db::{self, Storage};
 use crate::gemini::wire::Part;
 use crate::memory::usage::MemoryUse;
 use crate::memory::{MemoryStore, WriteSettled};
 use crate::settings::SettingsStore;
-use crate::web::storage::{self, Scope};
 use crate::web::time::now_ms;
 use leptos::prelude::*;
 use web_sys::AbortController;
 
-const CONVERSATION_KEY: &str = "wellness0.conversation";
 const STREAM_SAVE_INTERVAL_MS: f64 = 1_000.0;
 
 /// One message on screen.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 pub struct MessageRow {
     pub id: u64,
     pub role: Role,
@@ -51,7 +51,7 @@ impl MessageRow {
         self.parts.dispose();
     }
 
-    fn to_message(self) -> Message {
+    pub fn to_message(self) -> Message {
         Message {
             id: self.id,
             role: self.role,
@@ -65,22 +65,30 @@ impl MessageRow {
     }
 }
 
-/// The conversation store, shared through context. It sends through the settings' endpoint
-/// and asks the memory store for lookups and writes (the memory store never reaches back).
+/// The chat store, shared through context. It sends through the settings' endpoint, asks the
+/// memory store for lookups and writes (the memory store never reaches back), and stores each
+/// message in the database (or, when the browser refuses, keeps it in memory for the tab).
 #[derive(Clone, Copy)]
 pub struct ChatStore {
     pub(super) settings: SettingsStore,
     pub(super) memory: MemoryStore,
+    pub(super) storage: Storage,
+    /// The open session (a new one is stored with its first message).
+    pub session: RwSignal<SessionMeta>,
     pub rows: RwSignal<Vec<MessageRow>>,
-    next_id: StoredValue<u64>,
+    /// The composer's text for this session.
+    pub draft: RwSignal<String>,
+    /// A message to bring into view and mark (a search hit, a memory's source).
+    pub highlighted: RwSignal<Option<u64>>,
     /// Aborts the reply being fetched (browser objects are not `Send`: local storage).
     controller: StoredValue<Option<AbortController>, LocalStorage>,
     /// Set by Stop; checked by a reply waiting to retry.
     stop_requested: StoredValue<bool>,
     last_save_ms: StoredValue<f64>,
     save_scheduled: StoredValue<bool>,
-    /// The browser refused the last save (storage full or disabled): the page says so.
-    pub save_failed: RwSignal<bool>,
+    /// Counts draft changes, so only the last one within a moment is stored.
+    pub(super) draft_version: StoredValue<u64>,
+    pub(super) on_session_changed: StoredValue<Option<Callback<SessionMeta>>>,
 }
 
 /// The chat store of the page (provided by the app shell).
@@ -88,96 +96,149 @@ pub fn use_chat() -> ChatStore {
     expect_context()
 }
 
-impl ChatStore {
-    /// The conversation saved in this browser, or an empty one.
-    pub fn load(settings: SettingsStore, memory: MemoryStore) -> Self {
-        let conv = storage::get(Scope::Device, CONVERSATION_KEY)
-            .and_then(|json| Conversation::restore(&json))
-            .unwrap_or_default();
-        Self::from_conversation(conv, settings, memory)
-    }
+/// A fresh id for a message or a session.
+pub fn fresh_id() -> u64 {
+    db::new_id(now_ms(), js_sys::Math::random())
+}
 
-    pub fn from_conversation(conv: Conversation, settings: SettingsStore, memory: MemoryStore) -> Self {
+impl ChatStore {
+    /// A store with a new, empty session (the stored one is opened once the database is read).
+    pub fn new(settings: SettingsStore, memory: MemoryStore, storage: Storage) -> Self {
         let chat = Self {
             settings,
             memory,
-            rows: RwSignal::new(conv.messages.into_iter().map(MessageRow::from_message).collect()),
-            next_id: StoredValue::new(conv.next_id.max(1)),
+            storage,
+            session: RwSignal::new(SessionMeta::new(fresh_id(), now_ms())),
+            rows: RwSignal::new(Vec::new()),
+            draft: RwSignal::new(String::new()),
+            highlighted: RwSignal::new(None),
             controller: StoredValue::new_local(None),
             stop_requested: StoredValue::new(false),
             last_save_ms: StoredValue::new(0.0),
             save_scheduled: StoredValue::new(false),
-            save_failed: RwSignal::new(false),
+            draft_version: StoredValue::new(0),
+            on_session_changed: StoredValue::new(None),
         };
         memory.on_write_settled(Callback::new(move |settled| chat.write_settled(settled)));
         chat
     }
 
+    /// Registers who hears that the open session's title, count or times changed (the list).
+    pub fn on_session_changed(&self, listener: Callback<SessionMeta>) {
+        self.on_session_changed.set_value(Some(listener));
+    }
+
+    /// Shows a session: its messages and its draft. A reply still streaming in the session
+    /// being left is stopped first, with what it received kept.
+    pub fn show_session(&self, meta: SessionMeta, messages: Vec<Message>, draft: String) {
+        self.leave_session();
+        self.session.set(meta);
+        self.rows.set(messages.into_iter().map(MessageRow::from_message).collect());
+        self.draft.set(draft);
+    }
+
+    /// Starts a new, empty session (the seed's `exit`, then starting again). The one left stays stored.
+    pub fn new_session(&self) {
+        self.show_session(SessionMeta::new(fresh_id(), now_ms()), Vec::new(), String::new());
+        self.highlighted.set(None);
+    }
+
+    fn leave_session(&self) {
+        if let Some(row) = self
+            .rows
+            .with_untracked(|rows| rows.iter().copied().find(|r| r.state.with_untracked(MessageState::is_active)))
+        {
+            self.stop();
+            row.state.set(MessageState::Stopped);
+            self.save_row(row);
+        }
+        for row in self.rows.get_untracked() {
+            row.dispose();
+        }
+    }
+
     /// A queued memory write for one of our replies was saved or refused: its chip says so.
     fn write_settled(&self, settled: WriteSettled) {
-        let Some((_, row)) = self.find(settled.reply_id) else { return };
-        row.memory.update(|m| {
-            if let Some(m) = m {
-                m.write = settled.state;
-                m.saved = settled.saved;
+        let open = self.session.with_untracked(|s| s.id) == settled.session_id;
+        match self.find(settled.reply_id).filter(|_| open) {
+            Some((_, row)) => {
+                row.memory.update(|m| {
+                    if let Some(m) = m {
+                        m.write = settled.state;
+                        m.saved = settled.saved;
+                    }
+                });
+                self.save_row(row);
             }
-        });
-        self.save();
-    }
-
-    pub fn snapshot(&self) -> Conversation {
-        Conversation {
-            next_id: self.next_id.get_value(),
-            messages: self.rows.get_untracked().into_iter().map(MessageRow::to_message).collect(),
+            // Another session (or another tab's): change its stored record.
+            None => self.store_write_settled(settled),
         }
     }
 
-    pub fn save(&self) {
-        self.last_save_ms.set_value(now_ms());
-        let mut conversation = self.snapshot();
-        conversation.compact();
-        let json = serde_json::to_string(&conversation).unwrap_or_default();
-        let stored = storage::set(Scope::Device, CONVERSATION_KEY, &json);
-        if self.save_failed.get_untracked() == stored {
-            self.save_failed.set(!stored);
-        }
+    /// Every message of the open session, as data.
+    pub fn messages(&self) -> Vec<Message> {
+        self.rows.with_untracked(|rows| rows.iter().map(|r| r.to_message()).collect())
     }
 
     /// Saves at most once a second (for use while streaming); a change that arrives sooner is
     /// saved by a timer at the end of that second, so the last piece of text is never left out.
-    pub fn save_throttled(&self) {
+    pub fn save_throttled(&self, row: MessageRow) {
         let since = now_ms() - self.last_save_ms.get_value();
         if since >= STREAM_SAVE_INTERVAL_MS {
-            self.save();
+            self.last_save_ms.set_value(now_ms());
+            self.save_row(row);
         } else if !self.save_scheduled.get_value() {
             self.save_scheduled.set_value(true);
             let chat = *self;
             set_timeout(
                 move || {
                     chat.save_scheduled.set_value(false);
-                    chat.save();
+                    chat.last_save_ms.set_value(now_ms());
+                    // The row may have left (another session opened): it was saved then.
+                    if chat.find(row.id).is_some() {
+                        chat.save_row(row);
+                    }
                 },
                 std::time::Duration::from_millis((STREAM_SAVE_INTERVAL_MS - since) as u64),
             );
         }
     }
 
-    /// Appends a message and returns its row.
-    pub fn push(&self, role: Role, text: String, state: MessageState) -> MessageRow {
-        let id = self.next_id.get_value();
-        self.next_id.set_value(id + 1);
-        let row = MessageRow::from_message(Message {
-            id,
-            role,
-            text,
-            parts: Vec::new(),
-            state,
-            note: None,
-            memory: None,
-            created_ms: now_ms(),
-        });
-        self.rows.update(|rows| rows.push(row));
-        row
+    /// Appends messages to the open session and stores them (one transaction); returns their rows.
+    pub fn push(&self, messages: Vec<(Role, String, MessageState)>) -> Vec<MessageRow> {
+        let mut id = fresh_id().max(self.rows.with_untracked(|r| r.last().map_or(0, |r| r.id + 1)));
+        let rows: Vec<MessageRow> = messages
+            .into_iter()
+            .map(|(role, text, state)| {
+                id += 1;
+                let m = Message {
+                    id,
+                    role,
+                    text,
+                    parts: Vec::new(),
+                    state,
+                    note: None,
+                    memory: None,
+                    created_ms: now_ms(),
+                };
+                MessageRow::from_message(m)
+            })
+            .collect();
+        self.rows.update(|all| all.extend(rows.iter().copied()));
+        self.store_new(&rows);
+        rows
+    }
+
+    /// Older replies keep their raw parts only among the newest [`MESSAGES_WITH_PARTS`]
+    /// messages (older ones go back as text), so long sessions do not fill the storage.
+    pub(super) fn compact_parts(&self) -> Option<MessageRow> {
+        let len = self.rows.with_untracked(Vec::len);
+        let old = self.rows.with_untracked(|r| len.checked_sub(MESSAGES_WITH_PARTS + 1).map(|i| r[i]))?;
+        if old.parts.with_value(Vec::is_empty) {
+            return None;
+        }
+        old.parts.set_value(Vec::new());
+        Some(old)
     }
 
     /// A row and its position.
@@ -190,7 +251,7 @@ impl ChatStore {
         self.rows.with(|rows| rows.iter().any(|r| r.state.with(MessageState::is_active)))
     }
 
-    /// Like [`Chat::is_busy`], without tracking.
+    /// Like [`ChatStore::is_busy`], without tracking.
     pub fn is_busy_untracked(&self) -> bool {
         self.rows.with_untracked(|rows| rows.iter().any(|r| r.state.with_untracked(MessageState::is_active)))
     }
@@ -220,17 +281,5 @@ impl ChatStore {
                 c.abort();
             }
         });
-    }
-
-    /// Ends the session: stops any reply and forgets the conversation.
-    pub fn clear(&self) {
-        self.stop();
-        for row in self.rows.get_untracked() {
-            row.dispose();
-        }
-        self.rows.set(Vec::new());
-        // Saves the empty conversation with its id counter, so new messages never reuse the id of
-        // an old reply that a pending memory write still points at.
-        self.save();
     }
 }

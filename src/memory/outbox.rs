@@ -15,7 +15,9 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PendingWrite {
     pub id: u64,
-    /// The reply this turn ended with (none for imports).
+    /// The session and reply this turn ended with (none for imports).
+    #[serde(default)]
+    pub session_id: Option<u64>,
     pub reply_id: Option<u64>,
     pub turn: TurnWrite,
     pub attempts: u32,
@@ -38,7 +40,6 @@ impl PendingWrite {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Outbox {
-    next_id: u64,
     pub items: Vec<PendingWrite>,
 }
 
@@ -48,11 +49,16 @@ impl Outbox {
         serde_json::from_str(json).ok().or_else(|| crate::memory::legacy::outbox(json))
     }
 
-    pub fn enqueue(&mut self, reply_id: Option<u64>, turn: TurnWrite, now_ms: f64) -> u64 {
-        self.next_id += 1;
+    /// Queues a write under `id` (unique: made from the time, so tabs never collide); queuing the
+    /// same id twice keeps one.
+    pub fn enqueue(&mut self, id: u64, reply: Option<(u64, u64)>, turn: TurnWrite, now_ms: f64) {
+        if self.items.iter().any(|w| w.id == id) {
+            return;
+        }
         self.items.push(PendingWrite {
-            id: self.next_id,
-            reply_id,
+            id,
+            session_id: reply.map(|r| r.0),
+            reply_id: reply.map(|r| r.1),
             turn,
             attempts: 0,
             next_attempt_ms: now_ms,
@@ -60,7 +66,6 @@ impl Outbox {
             gave_up: false,
             event_id: None,
         });
-        self.next_id
     }
 
     /// The oldest write due now.
@@ -162,8 +167,10 @@ mod tests {
     #[test]
     fn writes_go_oldest_first_and_leave_only_on_success() {
         let mut outbox = Outbox::default();
-        let a = outbox.enqueue(Some(2), turn("ann"), 0.0);
-        let b = outbox.enqueue(Some(4), turn("ann"), 0.0);
+        let a = 1;
+        outbox.enqueue(a, Some((1, 2)), turn("ann"), 0.0);
+        let b = 2;
+        outbox.enqueue(b, Some((1, 4)), turn("ann"), 0.0);
         assert_eq!(outbox.next_due(0.0).unwrap().id, a);
         outbox.failed(a, &Mem0Error::Server { code: 503 }, 0.0, 0.0);
         assert_eq!(outbox.next_due(0.0).unwrap().id, b, "a failed write waits; the next one goes");
@@ -177,7 +184,8 @@ mod tests {
     #[test]
     fn backoff_grows_and_is_capped() {
         let mut outbox = Outbox::default();
-        let id = outbox.enqueue(None, turn("ann"), 0.0);
+        let id = 3;
+        outbox.enqueue(id, None, turn("ann"), 0.0);
         let mut waits = Vec::new();
         for _ in 0..12 {
             outbox.failed(id, &Mem0Error::Unreachable { direct: false }, 0.0, 1.0);
@@ -192,7 +200,8 @@ mod tests {
     #[test]
     fn retry_after_is_honoured_and_permanent_refusals_stop() {
         let mut outbox = Outbox::default();
-        let id = outbox.enqueue(None, turn("ann"), 100.0);
+        let id = 4;
+        outbox.enqueue(id, None, turn("ann"), 100.0);
         outbox.failed(id, &Mem0Error::RateLimited { retry_after: Some(Duration::from_secs(7)) }, 100.0, 0.3);
         assert_eq!(outbox.items[0].next_attempt_ms, 7100.0);
         outbox.retry_now(200.0);
@@ -208,8 +217,9 @@ mod tests {
     #[test]
     fn revive_and_discard_by_user() {
         let mut outbox = Outbox::default();
-        let a = outbox.enqueue(None, turn("ann"), 0.0);
-        outbox.enqueue(None, turn("bob"), 0.0);
+        let a = 5;
+        outbox.enqueue(a, None, turn("ann"), 0.0);
+        outbox.enqueue(99, None, turn("bob"), 0.0);
         outbox.failed(a, &Mem0Error::Rejected { code: 400, message: "bad".into() }, 0.0, 0.0);
         assert_eq!(outbox.waiting(), 1);
         outbox.revive(a, 10.0);
@@ -222,8 +232,10 @@ mod tests {
     #[test]
     fn a_queued_write_is_never_sent_again_and_settles_with_its_event() {
         let mut outbox = Outbox::default();
-        let a = outbox.enqueue(Some(2), turn("ann"), 0.0);
-        let b = outbox.enqueue(Some(4), turn("ann"), 0.0);
+        let a = 6;
+        outbox.enqueue(a, Some((1, 2)), turn("ann"), 0.0);
+        let b = 7;
+        outbox.enqueue(b, Some((1, 4)), turn("ann"), 0.0);
         outbox.queued(a, "evt-a".into());
         assert_eq!(outbox.next_due(0.0).unwrap().id, b, "an accepted write is not due again");
         assert_eq!(outbox.waiting(), 1);
@@ -244,9 +256,11 @@ mod tests {
     #[test]
     fn survives_a_round_trip_through_storage() {
         let mut outbox = Outbox::default();
-        let id = outbox.enqueue(Some(1), turn("ann"), 5.0);
+        let id = 8;
+        outbox.enqueue(id, Some((1, 1)), turn("ann"), 5.0);
         outbox.failed(id, &Mem0Error::Server { code: 502 }, 5.0, 0.5);
-        let queued = outbox.enqueue(Some(3), turn("ann"), 5.0);
+        let queued = 9;
+        outbox.enqueue(queued, Some((1, 3)), turn("ann"), 5.0);
         outbox.queued(queued, "evt".into());
         let restored: Outbox = serde_json::from_str(&serde_json::to_string(&outbox).unwrap()).unwrap();
         assert_eq!(restored, outbox);

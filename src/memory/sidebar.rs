@@ -83,10 +83,11 @@ pub fn MemorySidebar() -> impl IntoView {
                 <p class="error" data-testid="memory-write-failed">
                     {format!("A memory write was refused: {}", w.last_error.as_ref().map(|e| e.user_message()).unwrap_or_default())}
                     <button type="button" class="link" data-testid="memory-write-retry" on:click=move |_| {
-                        memory.update_outbox(|o| o.revive(w.id, now_ms()));
+                        let (id, now) = (w.id, now_ms());
+                        memory.update_outbox(move |o| o.revive(id, now));
                         memory.kick();
                     }>"Retry"</button>
-                    <button type="button" class="link" on:click=move |_| memory.update_outbox(|o| o.discard(w.id))>"Discard"</button>
+                    <button type="button" class="link" on:click=move |_| { let id = w.id; memory.update_outbox(move |o| o.discard(id)) }>"Discard"</button>
                 </p>
             </For>
             <Show when=move || memory.selected_reply().is_some()>

@@ -5,12 +5,16 @@
 
 use super::outbox::Outbox;
 use super::usage::{UsedMemory, WriteState};
+use crate::db::{self, Change, Record, Storage};
 use crate::mem0::{Memory, SavedMemory};
 use crate::settings::SettingsStore;
-use crate::web::storage::{self, Scope};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::cell::RefCell;
+use std::rc::Rc;
 
-const OUTBOX_KEY: &str = "wellness0.outbox";
+/// The outbox's record in the database's `meta` store.
+pub const OUTBOX_KEY: &str = "outbox";
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ListStatus {
@@ -32,6 +36,7 @@ pub struct SelectedReply {
 /// A queued write for a reply was settled: saved (with what mem0 made of it), or refused for good.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WriteSettled {
+    pub session_id: u64,
     pub reply_id: u64,
     pub state: WriteState,
     pub saved: Vec<SavedMemory>,
@@ -40,6 +45,7 @@ pub struct WriteSettled {
 #[derive(Clone, Copy)]
 pub struct MemoryStore {
     pub(super) settings: SettingsStore,
+    pub(super) storage: Storage,
     /// Newest first.
     pub items: RwSignal<Vec<Memory>>,
     pub status: RwSignal<ListStatus>,
@@ -65,16 +71,15 @@ pub fn use_memory() -> MemoryStore {
 }
 
 impl MemoryStore {
-    /// Reads the outbox from browser storage.
-    pub fn load(settings: SettingsStore) -> Self {
-        let outbox =
-            storage::get(Scope::Device, OUTBOX_KEY).and_then(|json| Outbox::restore(&json)).unwrap_or_default();
+    /// An empty store; the stored outbox is read with [`MemoryStore::reload_outbox`].
+    pub fn new(settings: SettingsStore, storage: Storage) -> Self {
         Self {
             settings,
+            storage,
             items: RwSignal::new(Vec::new()),
             status: RwSignal::new(ListStatus::Idle),
             error: RwSignal::new(None),
-            outbox: RwSignal::new(outbox),
+            outbox: RwSignal::new(Outbox::default()),
             selected: RwSignal::new(None),
             open: RwSignal::new(false),
             on_write_settled: StoredValue::new(None),
@@ -91,9 +96,9 @@ impl MemoryStore {
         self.on_write_settled.set_value(Some(listener));
     }
 
-    pub(super) fn write_settled(&self, reply_id: Option<u64>, state: WriteState, saved: Vec<SavedMemory>) {
-        if let (Some(reply_id), Some(listener)) = (reply_id, self.on_write_settled.get_value()) {
-            listener.run(WriteSettled { reply_id, state, saved });
+    pub(super) fn write_settled(&self, reply: Option<(u64, u64)>, state: WriteState, saved: Vec<SavedMemory>) {
+        if let (Some((session_id, reply_id)), Some(listener)) = (reply, self.on_write_settled.get_value()) {
+            listener.run(WriteSettled { session_id, reply_id, state, saved });
         }
     }
 
@@ -117,18 +122,56 @@ impl MemoryStore {
         self.settings.settings.with(|s| s.user_id.clone())
     }
 
-    /// Changes the outbox and saves it at once (a write must survive a reload).
-    /// Starts from what is stored, not from this tab's copy, so that another tab's writes are kept.
-    pub fn update_outbox<R>(&self, change: impl FnOnce(&mut Outbox) -> R) -> R {
-        if let Some(stored) = storage::get(Scope::Device, OUTBOX_KEY).and_then(|j| Outbox::restore(&j)) {
-            if self.outbox.with_untracked(|o| *o != stored) {
-                self.outbox.set(stored);
-            }
-        }
-        let result = self.outbox.try_update(change).expect("outbox signal is alive");
-        let json = self.outbox.with_untracked(|o| serde_json::to_string(o).unwrap_or_default());
-        storage::set(Scope::Device, OUTBOX_KEY, &json);
+    /// Changes the outbox here at once, and in the database in the background (see
+    /// [`MemoryStore::change_outbox`]).
+    pub fn update_outbox<R>(&self, change: impl Fn(&mut Outbox) -> R + 'static) -> R {
+        let result = self.outbox.try_update(&change).expect("outbox signal is alive");
+        let store = *self;
+        spawn_local(async move { store.store_outbox_change(change).await });
         result
+    }
+
+    /// Changes the outbox here, then in the database, and resolves when it is stored. The
+    /// stored outbox is read and written in one transaction, so what other tabs queued is kept;
+    /// this tab then shows the stored outbox.
+    pub async fn change_outbox<R>(&self, change: impl Fn(&mut Outbox) -> R + 'static) -> R {
+        let result = self.outbox.try_update(&change).expect("outbox signal is alive");
+        self.store_outbox_change(change).await;
+        result
+    }
+
+    async fn store_outbox_change<R>(&self, change: impl Fn(&mut Outbox) -> R + 'static) {
+        let Some(db) = self.storage.db() else { return };
+        let stored = Rc::new(RefCell::new(None));
+        let result = {
+            let stored = stored.clone();
+            db.update(db::META, &OUTBOX_KEY.into(), Record::new("").field("key", OUTBOX_KEY.into()), move |data| {
+                let mut outbox = data.and_then(|d| Outbox::restore(&d)).unwrap_or_default();
+                change(&mut outbox);
+                let json = serde_json::to_string(&outbox).ok();
+                *stored.borrow_mut() = Some(outbox);
+                json
+            })
+            .await
+        };
+        if self.storage.report(result).is_some() {
+            if let Some(outbox) = stored.take() {
+                if self.outbox.with_untracked(|o| *o != outbox) {
+                    self.outbox.set(outbox);
+                }
+            }
+            db::announce(&Change::Outbox.to_string());
+        }
+    }
+
+    /// Reads the stored outbox (at start, and when another tab changed it).
+    pub async fn reload_outbox(&self) {
+        let Some(db) = self.storage.db() else { return };
+        let record = self.storage.report(db.get(db::META, &OUTBOX_KEY.into()).await).flatten();
+        let outbox = record.and_then(|r| db::data_of(&r)).and_then(|d| Outbox::restore(&d)).unwrap_or_default();
+        if self.outbox.with_untracked(|o| *o != outbox) {
+            self.outbox.set(outbox);
+        }
     }
 
     /// Puts one memory (new or changed) in its place in the list.

@@ -8,6 +8,7 @@
 use super::store::{ListStatus, MemoryStore};
 use super::usage::{Lookup, MemoryUse, UsedMemory, WriteState};
 use crate::backoff::backoff;
+use crate::db;
 use crate::mem0::{
     AddAnswer, Capabilities, EventStatus, Mem0Error, MemoryClient, SavedMemory, TurnMessage, TurnWrite, UserId,
 };
@@ -23,12 +24,16 @@ use web_sys::AbortController;
 const EVENT_POLLS: u32 = 20;
 const MAX_EVENT_WAIT: Duration = Duration::from_secs(15);
 
-/// One finished turn to remember: whose, and the two messages (id and text).
+/// One finished turn to remember: whose, in which session, and the two messages (id and text).
 pub struct Turn<'a> {
     pub user_id: &'a str,
+    pub session_id: u64,
     pub user: (u64, &'a str),
     pub reply: (u64, &'a str),
 }
+
+/// The lock (across tabs) held by the one worker that sends waiting writes, so each is sent once.
+const OUTBOX_LOCK: &str = "wellness0-outbox";
 
 impl MemoryStore {
     pub(super) fn client(&self) -> Result<MemoryClient, Mem0Error> {
@@ -74,10 +79,13 @@ impl MemoryStore {
                 TurnMessage { role: "user".into(), content: turn.user.1.to_owned() },
                 TurnMessage { role: "assistant".into(), content: turn.reply.1.to_owned() },
             ],
-            metadata: json!({"app": "wellness0", "user_message_id": turn.user.0, "reply_message_id": turn.reply.0}),
+            metadata: json!({"app": "wellness0", "session_id": turn.session_id, "user_message_id": turn.user.0,
+                "reply_message_id": turn.reply.0}),
             infer: true,
         };
-        self.update_outbox(|o| o.enqueue(Some(turn.reply.0), write, now_ms()));
+        let (id, reply, now) =
+            (db::new_id(now_ms(), js_sys::Math::random()), (turn.session_id, turn.reply.0), now_ms());
+        self.update_outbox(move |o| o.enqueue(id, Some(reply), write.clone(), now));
         self.kick();
     }
 
@@ -93,7 +101,12 @@ impl MemoryStore {
         self.worker_running.set_value(true);
         let store = *self;
         spawn_local(async move {
-            store.drain().await;
+            // One worker across every tab: it reads the stored outbox once it holds the lock.
+            db::with_lock(OUTBOX_LOCK, false, move || async move {
+                store.reload_outbox().await;
+                store.drain().await;
+            })
+            .await;
             store.worker_running.set_value(false);
             store.schedule_wake();
         });
@@ -101,14 +114,17 @@ impl MemoryStore {
 
     /// Makes every waiting write due now and sends them (Retry, or back online).
     pub fn retry_writes_now(&self) {
-        self.update_outbox(|o| o.retry_now(now_ms()));
+        let now = now_ms();
+        self.update_outbox(move |o| o.retry_now(now));
         self.kick();
     }
 
-    /// Sends every due write, oldest first, one at a time.
+    /// Sends every due write, oldest first, one at a time; each result is stored before the
+    /// next write (and before the lock is let go), so no tab can send a write twice.
     async fn drain(&self) {
         loop {
             let Some(write) = self.outbox.with_untracked(|o| o.next_due(now_ms()).cloned()) else { return };
+            let (id, reply) = (write.id, write.session_id.zip(write.reply_id));
             let result = match self.client() {
                 Ok(client) => client.add(&write.turn).await,
                 // Not set up (any more): keep the writes for when it is.
@@ -116,22 +132,24 @@ impl MemoryStore {
             };
             match result {
                 Ok(AddAnswer::Queued { event_id }) => {
-                    self.update_outbox(|o| o.queued(write.id, event_id.clone()));
+                    let event = event_id.clone();
+                    self.change_outbox(move |o| o.queued(id, event.clone())).await;
                     self.set_error(None);
-                    self.follow_event(write.id, event_id);
+                    self.follow_event(id, event_id);
                 }
                 Ok(AddAnswer::Done { saved }) => {
-                    self.update_outbox(|o| o.succeeded(write.id));
+                    self.change_outbox(move |o| o.succeeded(id)).await;
                     self.set_error(None);
-                    self.saved(write.reply_id, saved).await;
+                    self.saved(reply, saved).await;
                 }
                 Err(error) => {
                     if !error.is_not_set_up() {
                         self.set_error(Some(format!("Memory writes are waiting: {}", error.user_message())));
                     }
-                    self.update_outbox(|o| o.failed(write.id, &error, now_ms(), js_sys::Math::random()));
+                    let (now, jitter, failure) = (now_ms(), js_sys::Math::random(), error.clone());
+                    self.change_outbox(move |o| o.failed(id, &failure, now, jitter)).await;
                     if !error.is_transient() {
-                        self.write_settled(write.reply_id, WriteState::Failed, Vec::new());
+                        self.write_settled(reply, WriteState::Failed, Vec::new());
                     }
                 }
             }
@@ -140,8 +158,8 @@ impl MemoryStore {
 
     /// A write was saved: its reply learns what was saved, and the sidebar shows it (each saved
     /// memory is fetched on its own: no re-list of everything).
-    async fn saved(&self, reply_id: Option<u64>, saved: Vec<SavedMemory>) {
-        self.write_settled(reply_id, WriteState::Saved, saved.clone());
+    async fn saved(&self, reply: Option<(u64, u64)>, saved: Vec<SavedMemory>) {
+        self.write_settled(reply, WriteState::Saved, saved.clone());
         let Ok(client) = self.client() else { return };
         for memory in saved {
             match (memory.event.as_str(), client.get(&memory.id).await) {
@@ -152,7 +170,8 @@ impl MemoryStore {
         }
     }
 
-    /// Follows a queued write's event (with backoff) until it settles; one follower per write.
+    /// Follows a queued write's event (with backoff) until it settles: one follower per write in
+    /// this tab, and only if no other tab follows it already.
     fn follow_event(&self, write_id: u64, event_id: String) {
         if self.followed.with_value(|f| f.contains(&write_id)) {
             return;
@@ -160,30 +179,38 @@ impl MemoryStore {
         self.followed.update_value(|f| f.push(write_id));
         let store = *self;
         spawn_local(async move {
-            // Processing takes a moment: ask after it, not at once (a first poll is always pending).
-            for attempt in 1..=EVENT_POLLS {
-                sleep_ms(backoff(attempt, MAX_EVENT_WAIT, 1.0).as_millis() as u32 / 2).await;
-                let Ok(client) = store.client() else { break };
-                match client.event_status(&event_id).await {
-                    Ok(EventStatus::Pending) | Err(_) => continue,
-                    Ok(EventStatus::Succeeded { saved }) => {
-                        let write = store.update_outbox(|o| o.succeeded(write_id));
-                        store.saved(write.and_then(|w| w.reply_id), saved).await;
-                        break;
-                    }
-                    Ok(EventStatus::Failed) => {
-                        let reply_id = store
-                            .outbox
-                            .with_untracked(|o| o.items.iter().find(|w| w.id == write_id).map(|w| w.reply_id));
-                        store.update_outbox(|o| o.not_processed(write_id));
-                        store.write_settled(reply_id.flatten(), WriteState::Failed, Vec::new());
-                        break;
-                    }
-                }
-            }
+            let lock = format!("wellness0-event-{write_id}");
+            db::with_lock(&lock, true, move || async move { store.poll_event(write_id, event_id).await }).await;
             // Still pending after all polls: the next page load follows it again.
             store.followed.update_value(|f| f.retain(|id| *id != write_id));
         });
+    }
+
+    async fn poll_event(&self, write_id: u64, event_id: String) {
+        // Processing takes a moment: ask after it, not at once (a first poll is always pending).
+        for attempt in 1..=EVENT_POLLS {
+            sleep_ms(backoff(attempt, MAX_EVENT_WAIT, 1.0).as_millis() as u32 / 2).await;
+            let Ok(client) = self.client() else { return };
+            let reply = self.outbox.with_untracked(|o| {
+                let write = o.items.iter().find(|w| w.id == write_id)?;
+                Some(write.session_id.zip(write.reply_id))
+            });
+            // Settled meanwhile (by another tab): nothing left to follow.
+            let Some(reply) = reply else { return };
+            match client.event_status(&event_id).await {
+                Ok(EventStatus::Pending) | Err(_) => continue,
+                Ok(EventStatus::Succeeded { saved }) => {
+                    self.change_outbox(move |o| o.succeeded(write_id)).await;
+                    self.saved(reply, saved).await;
+                    return;
+                }
+                Ok(EventStatus::Failed) => {
+                    self.change_outbox(move |o| o.not_processed(write_id)).await;
+                    self.write_settled(reply, WriteState::Failed, Vec::new());
+                    return;
+                }
+            }
+        }
     }
 
     /// Wakes the worker when the next write falls due (one timer at a time).

@@ -76,7 +76,8 @@ pub fn MemoryTools() -> impl IntoView {
             let user = UserId::parse(&user)?;
             client.delete_all(&user).await?;
             // Writes still waiting for this user would bring deleted memories back.
-            store.update_outbox(|o| o.discard_user(user.as_str()));
+            let gone = user.to_string();
+            store.change_outbox(move |o| o.discard_user(&gone)).await;
             store.items.set(Vec::new());
             delete_all_open.set(false);
             delete_all_typed.set(String::new());

@@ -45,6 +45,8 @@ pub fn SettingsPanel(
     /// Called after settings or keys were saved (memory re-lists, waiting writes go out).
     #[prop(into)]
     on_saved: Callback<()>,
+    /// More sections, shown before the Save button (e.g. storage on this device).
+    children: Children,
 ) -> impl IntoView {
     let store = use_settings();
     let fields = FormFields::new(SettingsForm::from_settings(&store.settings.get_untracked()));
@@ -196,6 +198,8 @@ pub fn SettingsPanel(
                         on:input:target=move |ev| fields.persona.set(ev.target().value())></textarea>
                     <button type="button" class="link" on:click=move |_| fields.persona.set(DEFAULT_PERSONA.into())>"Reset to the default therapist"</button>
                 </fieldset>
+
+                {children()}
 
                 <p class="error" role="alert" data-testid="settings-error">{move || error.get()}</p>
                 <div class="actions">

@@ -1,5 +1,6 @@
 """The chat, end to end: the seed's script, streaming, reload, settings and keys."""
 
+import json
 import time
 
 from harness import GEMINI_KEY
@@ -76,9 +77,11 @@ def test_key_stays_out_of_the_dom_urls_and_device_storage(page, fakes):
     req = fakes.stream_requests()[0]
     assert req["headers"]["x-goog-api-key"] == secret
     assert secret not in req["path"] and secret not in str(req["query"])
-    # Nor once the conversation (with its failed reply) has been saved.
+    # Nor once the conversation (with its failed reply) has been stored.
+    page.wait(lambda: len(page.stored().get("messages", [])) == 2)
+    stored = json.dumps(page.stored())
     local = page.d.execute_script("return JSON.stringify(Object.assign({}, localStorage)) + document.cookie")
-    assert "wellness0.conversation" in local and secret not in local
+    assert "hello" in stored and secret not in stored and secret not in local
     assert secret not in page.d.page_source
 
 
@@ -92,19 +95,20 @@ def test_model_picker_lists_chat_models_from_the_api(page, fakes):
     assert any(r["path"] == "/v1beta/models" for r in fakes.requests())
 
 
-def test_end_session_clears_the_conversation_after_confirmation(page):
+def test_new_session_starts_empty_and_keeps_the_previous_one(page):
     page.configure()
     page.send("I had a long day.")
     page.wait_reply_state(0, "done")
-    page.one("end-session").click()
-    page.one("confirm-end-no").click()
-    assert len(page.replies()) == 1
-    page.one("end-session").click()
-    page.one("confirm-end-yes").click()
+    page.one("list-new-session").click()  # at desktop width, atop the session list
     page.wait(lambda: not page.replies())
-    page.d.refresh()
     assert "No rush. No judgement." in page.one("greeting").text
-    assert not page.replies()
+    page.wait(lambda: [t.get_attribute("textContent") for t in page.by_testid("session-title")] == ["I had a long day."])
+    # A reload comes back to the new session; the earlier one is a click away.
+    page.d.refresh()
+    page.one("greeting")
+    page.wait(lambda: page.by_testid("session-open"))
+    page.one("session-open").click()
+    page.wait(lambda: page.user_messages() == ["I had a long day."])
 
 
 def test_dark_mode_follows_the_system_setting(page):

@@ -35,7 +35,16 @@ class ChatPage:
     def open(self):
         self.d.get(self.site_url)
         self.one("transcript")
+        self.wait_settled()
         return self
+
+    def wait_settled(self):
+        """Waits until the page has read what is stored and knows how it reaches the APIs (after
+        which it may open Settings by itself, on a first visit without a key)."""
+        self.wait(lambda: self.d.execute_script(
+            "const app = document.querySelector('.app');"
+            "return !!app && app.dataset.ready === 'true' && app.dataset.mode !== 'detecting'"),
+            message="the page never finished starting")
 
     def settings_open(self):
         return "open" in self.one("settings").get_attribute("class")
@@ -140,4 +149,19 @@ class ChatPage:
             probe.onerror = probe.onload = finish;
             probe.src = 'x?broken-image-probe=' + Date.now();
             setTimeout(finish, 3000);
+        """)
+
+    def stored(self):
+        """Everything the app stored in IndexedDB, as {store: [records]} (for checks of what is kept)."""
+        return self.d.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            const open = indexedDB.open('wellness0');
+            open.onerror = () => done({});
+            open.onsuccess = () => {
+                const db = open.result, out = {}, names = Array.from(db.objectStoreNames);
+                if (!names.length) { db.close(); return done(out); }
+                const tx = db.transaction(names);
+                for (const name of names) tx.objectStore(name).getAll().onsuccess = (e) => { out[name] = e.target.result; };
+                tx.oncomplete = () => { db.close(); done(out); };
+            };
         """)

@@ -1,0 +1,55 @@
+//! Search across every session: a box that finds messages as you type (case and accents do not
+//! matter), each hit with its session and the text around it; choosing one opens the session
+//! there, with the message marked.
+
+use super::search::Hit;
+use super::store::use_sessions;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// The search box and its hits; `query` is shared with the list (it hides while searching).
+#[component]
+pub fn SessionFinder(
+    /// What is typed in the box.
+    query: RwSignal<String>,
+) -> impl IntoView {
+    let sessions = use_sessions();
+    let hits = Memo::new(move |_| {
+        sessions.index_version.track();
+        query.with(|q| sessions.search(q))
+    });
+    let title_of = move |session: u64| {
+        sessions.list.with(|l| l.iter().find(|s| s.id == session).map(|s| s.shown_title().to_owned()))
+    };
+    let open_hit = move |hit: &Hit| {
+        let (session, message) = (hit.session, hit.message);
+        spawn_local(async move { sessions.open_session(session, Some(message)).await });
+    };
+    view! {
+        <input type="search" class="session-search" placeholder="Search all sessions" aria-label="Search all sessions"
+            data-testid="session-search" bind:value=query />
+        <Show when=move || !query.with(|q| q.trim().is_empty())>
+            <p class="hint" role="status" data-testid="session-search-status">
+                {move || match hits.with(Vec::len) {
+                    0 => "No message matches.".to_owned(),
+                    1 => "1 message matches.".to_owned(),
+                    n => format!("{n} messages match."),
+                }}
+            </p>
+            <ul class="hits" data-testid="session-hits">
+                {move || hits.get().into_iter().map(|hit| {
+                    let title = title_of(hit.session).unwrap_or_else(|| "This session".to_owned());
+                    let chosen = hit.clone();
+                    view! {
+                        <li>
+                            <button type="button" class="hit" data-testid="session-hit" on:click=move |_| open_hit(&chosen)>
+                                <span class="hit-session">{title}</span>
+                                <span class="hit-text">{hit.before.clone()}<mark>{hit.hit.clone()}</mark>{hit.after.clone()}</span>
+                            </button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </Show>
+    }
+}

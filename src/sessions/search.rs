@@ -1,0 +1,179 @@
+//! Search across every stored session (pure): case- and accent-insensitive plain-text matching
+//! over an in-memory index of every message, with a snippet around each hit.
+//!
+//! Folding maps each character to exactly one character (lowercase, Latin accents dropped), so a
+//! hit's position in the folded text is its position in the original, and the snippet can show
+//! the person's own text with the match marked.
+
+use std::collections::HashMap;
+
+/// Accented Latin letters and what they fold to (same order, one for one).
+const ACCENTED: &str = "àáâãäåāăąçćĉċčďđèéêëēĕėęěĝğġģĥħìíîïĩīĭįıĵķĺļľŀłñńņňòóôõöøōŏőŕŗřśŝşšţťŧùúûüũūŭůűųŵýÿŷźżž";
+const PLAIN: &str = "aaaaaaaaacccccddeeeeeeeeegggghhiiiiiiiiijklllllnnnnooooooooorrrsssstttuuuuuuuuuuwyyyzzz";
+
+fn fold_char(c: char) -> char {
+    let lower = c.to_lowercase().next().unwrap_or(c);
+    if lower.is_ascii() {
+        return lower;
+    }
+    ACCENTED.chars().position(|a| a == lower).and_then(|i| PLAIN.chars().nth(i)).unwrap_or(lower)
+}
+
+/// `Café ÉTÉ` → `cafe ete`: one character for each character of `text`.
+pub fn fold(text: &str) -> String {
+    text.chars().map(fold_char).collect()
+}
+
+/// One indexed message.
+#[derive(Clone, Debug, PartialEq)]
+struct Entry {
+    session: u64,
+    message: u64,
+    text: String,
+    folded: String,
+}
+
+/// A message that matched, with the text around the match: `before`, `hit`, `after`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    pub session: u64,
+    pub message: u64,
+    pub before: String,
+    pub hit: String,
+    pub after: String,
+}
+
+/// How much text the snippet shows on each side of a match.
+const CONTEXT_CHARS: usize = 40;
+
+#[derive(Debug, Default)]
+pub struct SearchIndex {
+    /// Per session, its messages in order; sessions are searched newest first.
+    sessions: HashMap<u64, Vec<Entry>>,
+    order: Vec<u64>,
+}
+
+impl SearchIndex {
+    /// Puts (or replaces) every message of a session: (message id, text) in order.
+    pub fn set_session(&mut self, session: u64, messages: impl IntoIterator<Item = (u64, String)>) {
+        let entries =
+            messages.into_iter().map(|(message, text)| Entry { session, message, folded: fold(&text), text }).collect();
+        self.sessions.insert(session, entries);
+        if !self.order.contains(&session) {
+            self.order.push(session);
+        }
+    }
+
+    /// Adds or changes one message of a session.
+    pub fn set_message(&mut self, session: u64, message: u64, text: &str) {
+        let entries = self.sessions.entry(session).or_default();
+        let entry = Entry { session, message, text: text.to_owned(), folded: fold(text) };
+        match entries.iter_mut().find(|e| e.message == message) {
+            Some(existing) => *existing = entry,
+            None => entries.push(entry),
+        }
+        if !self.order.contains(&session) {
+            self.order.push(session);
+        }
+    }
+
+    pub fn remove_session(&mut self, session: u64) {
+        self.sessions.remove(&session);
+        self.order.retain(|s| *s != session);
+    }
+
+    /// The order sessions are searched in (newest first).
+    pub fn set_order(&mut self, sessions: Vec<u64>) {
+        self.order = sessions;
+    }
+
+    pub fn message_count(&self) -> usize {
+        self.sessions.values().map(Vec::len).sum()
+    }
+
+    /// Up to `limit` messages containing `query` (folded), newest session first, then in order.
+    pub fn find(&self, query: &str, limit: usize) -> Vec<Hit> {
+        let query = fold(query.trim());
+        if query.is_empty() {
+            return Vec::new();
+        }
+        let entries = self.order.iter().filter_map(|s| self.sessions.get(s)).flatten();
+        entries.filter_map(|e| e.folded.find(&query).map(|at| snippet(e, at, query.len()))).take(limit).collect()
+    }
+}
+
+fn snippet(entry: &Entry, at_byte: usize, len_bytes: usize) -> Hit {
+    // Folding keeps one character per character: char positions carry over to the original.
+    let start = entry.folded[..at_byte].chars().count();
+    let len = entry.folded[at_byte..at_byte + len_bytes].chars().count();
+    let chars: Vec<char> = entry.text.chars().collect();
+    let from = start.saturating_sub(CONTEXT_CHARS);
+    let to = (start + len + CONTEXT_CHARS).min(chars.len());
+    let piece = |a: usize, b: usize| chars[a..b].iter().collect::<String>().replace('\n', " ");
+    let ellipsis = |cut: bool| if cut { "…" } else { "" };
+    Hit {
+        session: entry.session,
+        message: entry.message,
+        before: format!("{}{}", ellipsis(from > 0), piece(from, start)),
+        hit: piece(start, start + len),
+        after: format!("{}{}", piece(start + len, to), ellipsis(to < chars.len())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_drops_case_and_accents_one_for_one() {
+        assert_eq!(fold("Café ÉTÉ Ångström Łódź"), "cafe ete angstrom lodz");
+        assert_eq!(ACCENTED.chars().count(), PLAIN.chars().count());
+        for text in ["Ünïcödé ✓ 😀", "İstanbul", "ΣΊΣΥΦΟΣ"] {
+            assert_eq!(fold(text).chars().count(), text.chars().count(), "{text}");
+        }
+    }
+
+    fn index() -> SearchIndex {
+        let mut index = SearchIndex::default();
+        index.set_session(1, [(1, "I slept badly after the café.".to_string()), (2, "Was it the coffee?".into())]);
+        index.set_session(2, [(1, "Back from AFGHANISTAN, the nights are hard.".to_string())]);
+        index.set_order(vec![2, 1]);
+        index
+    }
+
+    #[test]
+    fn finds_across_sessions_ignoring_case_and_accents() {
+        let index = index();
+        let hits = index.find("cafe", 10);
+        assert_eq!((hits[0].session, hits[0].message), (1, 1));
+        assert_eq!((hits[0].before.as_str(), hits[0].hit.as_str()), ("I slept badly after the ", "café"));
+        assert_eq!(index.find("afghanistan", 10)[0].hit, "AFGHANISTAN");
+        let both = index.find("the", 10);
+        assert_eq!(both.iter().map(|h| h.session).collect::<Vec<_>>(), vec![2, 1, 1], "newest session first");
+        assert_eq!(index.find("the", 1).len(), 1);
+        assert!(index.find("  ", 10).is_empty());
+        assert!(index.find("iraq", 10).is_empty());
+    }
+
+    #[test]
+    fn snippets_are_cut_with_ellipses() {
+        let mut index = SearchIndex::default();
+        let long = format!("{}needle{}", "a ".repeat(50), " b".repeat(50));
+        index.set_session(7, [(3, long)]);
+        let hit = &index.find("NEEDLE", 5)[0];
+        assert!(hit.before.starts_with('…') && hit.after.ends_with('…'));
+        assert_eq!(hit.before.chars().count(), CONTEXT_CHARS + 1);
+    }
+
+    #[test]
+    fn messages_change_and_sessions_go() {
+        let mut index = index();
+        index.set_message(1, 2, "Was it the tea?");
+        index.set_message(1, 3, "Peppermint tea.");
+        assert_eq!(index.find("tea", 10).len(), 2);
+        assert!(index.find("coffee", 10).is_empty());
+        index.remove_session(1);
+        assert!(index.find("tea", 10).is_empty());
+        assert_eq!(index.message_count(), 1);
+    }
+}

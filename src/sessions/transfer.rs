@@ -1,0 +1,191 @@
+//! Sessions as files (pure): Markdown to read, JSON to keep and import again. One session, or
+//! every session at once ("export everything" in Settings).
+
+use crate::chat::conversation::{Message, Role};
+use crate::chat::session::SessionMeta;
+use serde::{Deserialize, Serialize};
+
+pub const FORMAT: &str = "wellness0.session";
+pub const FORMAT_ALL: &str = "wellness0.sessions";
+/// Largest file read for import.
+pub const MAX_IMPORT_BYTES: usize = 50 * 1024 * 1024;
+
+/// One session with its messages, as stored and as exported.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionFile {
+    pub session: SessionMeta,
+    pub messages: Vec<Message>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OneFile {
+    format: String,
+    version: u32,
+    #[serde(flatten)]
+    content: SessionFile,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AllFile {
+    format: String,
+    version: u32,
+    sessions: Vec<SessionFile>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ImportError {
+    #[error("That file is too large to import (over 50 MB).")]
+    TooLarge,
+    #[error("That file is not a wellness0 session (export one with “Export as JSON”).")]
+    NotASession,
+}
+
+pub fn export_json(file: &SessionFile) -> String {
+    let doc = OneFile { format: FORMAT.into(), version: 1, content: file.clone() };
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+pub fn export_all_json(files: Vec<SessionFile>) -> String {
+    serde_json::to_string(&AllFile { format: FORMAT_ALL.into(), version: 1, sessions: files }).unwrap_or_default()
+}
+
+/// The sessions in an exported file (one, or all). Replies that were streaming when it was
+/// exported are marked as interrupted, as after a reload.
+pub fn parse_import(text: &str) -> Result<Vec<SessionFile>, ImportError> {
+    if text.len() > MAX_IMPORT_BYTES {
+        return Err(ImportError::TooLarge);
+    }
+    let one = serde_json::from_str::<OneFile>(text).ok().filter(|f| f.format == FORMAT);
+    let all = || serde_json::from_str::<AllFile>(text).ok().filter(|f| f.format == FORMAT_ALL);
+    let mut files = match one {
+        Some(one) => vec![one.content],
+        None => all().ok_or(ImportError::NotASession)?.sessions,
+    };
+    for message in files.iter_mut().flat_map(|f| f.messages.iter_mut()) {
+        message.settle_interrupted();
+    }
+    Ok(files)
+}
+
+/// A file name for a session: `wellness0-<title words>-<date>.<ext>`.
+pub fn file_name(meta: &SessionMeta, ext: &str) -> String {
+    let words: String = meta
+        .shown_title()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|w| !w.is_empty())
+        .take(6)
+        .collect::<Vec<_>>()
+        .join("-");
+    format!("wellness0-{words}-{}.{ext}", &utc_time(meta.created_ms)[..10])
+}
+
+/// A session as a Markdown document to read: title, dates, and each message under who said it.
+pub fn export_markdown(file: &SessionFile) -> String {
+    let meta = &file.session;
+    let mut out = format!("# {}\n\n", meta.shown_title());
+    out.push_str(&format!(
+        "_wellness0 session, {} – {} (UTC), {} messages._\n",
+        utc_time(meta.created_ms),
+        utc_time(meta.updated_ms),
+        file.messages.len()
+    ));
+    for m in &file.messages {
+        let who = match m.role {
+            Role::User => "You",
+            Role::Model => "wellness0",
+        };
+        out.push_str(&format!("\n## {who} · {}\n\n{}\n", utc_time(m.created_ms), m.text.trim_end()));
+    }
+    out
+}
+
+/// `2026-11-26 14:05` (UTC) from milliseconds since 1970.
+pub fn utc_time(ms: f64) -> String {
+    let secs = (ms / 1000.0).floor().max(0.0) as i64;
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Days to a civil date (Howard Hinnant's algorithm, proleptic Gregorian calendar).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}", rest / 3600, rest % 3600 / 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::conversation::MessageState;
+    use crate::gemini::ReplyProblem;
+
+    fn msg(id: u64, role: Role, text: &str, state: MessageState) -> Message {
+        Message {
+            id,
+            role,
+            text: text.into(),
+            parts: vec![],
+            state,
+            note: None,
+            memory: None,
+            created_ms: 1_764_165_900_000.0,
+        }
+    }
+
+    fn file() -> SessionFile {
+        let mut meta = SessionMeta::new(9, 1_764_165_900_000.0);
+        meta.messages_added(2, Some("Hi, I am a war veteran."), 1_764_166_000_000.0);
+        SessionFile {
+            session: meta,
+            messages: vec![
+                msg(1, Role::User, "Hi, I am a war veteran.", MessageState::Done),
+                msg(2, Role::Model, "Thank you for telling me. **How** are you?", MessageState::Streaming),
+            ],
+        }
+    }
+
+    #[test]
+    fn dates_are_utc() {
+        assert_eq!(utc_time(0.0), "1970-01-01 00:00");
+        assert_eq!(utc_time(1_764_165_900_000.0), "2025-11-26 14:05");
+        assert_eq!(utc_time(951_782_400_000.0), "2000-02-29 00:00");
+    }
+
+    #[test]
+    fn markdown_reads_as_a_conversation() {
+        let md = export_markdown(&file());
+        assert!(md.starts_with("# Hi, I am a war veteran.\n\n_wellness0 session, 2025-11-26 14:05 – 2025-11-26 14:06 (UTC), 2 messages._\n"));
+        assert!(md.contains("\n## You · 2025-11-26 14:05\n\nHi, I am a war veteran.\n"));
+        assert!(md.contains("\n## wellness0 · 2025-11-26 14:05\n\nThank you for telling me. **How** are you?\n"));
+        assert_eq!(file_name(&file().session, "md"), "wellness0-hi-i-am-a-war-veteran-2025-11-26.md");
+    }
+
+    #[test]
+    fn json_round_trips_and_interrupted_replies_are_marked() {
+        let json = export_json(&file());
+        assert!(json.contains("\"format\": \"wellness0.session\""));
+        let back = parse_import(&json).unwrap();
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0].session, file().session);
+        assert_eq!(back[0].messages[1].state, MessageState::Failed { problem: ReplyProblem::Interrupted, cut: true });
+        let all = export_all_json(vec![file(), file()]);
+        assert_eq!(parse_import(&all).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn other_files_are_refused() {
+        assert_eq!(parse_import("{}"), Err(ImportError::NotASession));
+        assert_eq!(
+            parse_import(r#"{"format":"wellness0.memories","version":1,"memories":[]}"#),
+            Err(ImportError::NotASession)
+        );
+        assert_eq!(parse_import("not json"), Err(ImportError::NotASession));
+        assert_eq!(parse_import(&" ".repeat(MAX_IMPORT_BYTES + 1)), Err(ImportError::TooLarge));
+    }
+}
