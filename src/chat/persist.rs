@@ -96,24 +96,33 @@ const DRAFT_SAVE_DELAY_MS: u64 = 300;
 impl ChatStore {
     /// The composer's text changed: shown at once, stored a moment after typing stops.
     pub fn keep_draft(&self, text: String) {
-        self.draft.set(text);
-        let (chat, version) = (*self, self.draft_version.get_value() + 1);
+        self.draft.set(text.clone());
+        let (chat, session, version) = (*self, self.session_id(), self.draft_version.get_value() + 1);
         self.draft_version.set_value(version);
         set_timeout(
             move || {
-                if chat.draft_version.get_value() != version {
-                    return; // more typing came: that one is stored
+                // More typing came (or the session was left): that one is stored instead.
+                if chat.draft_version.get_value() == version {
+                    chat.store_draft(session, text);
                 }
-                let (Some(db), session) = (chat.storage.db(), chat.session_id()) else { return };
-                let text =
-                    chat.draft
-                        .with_untracked(|d| if d.len() > MAX_STORED_DRAFT_CHARS { String::new() } else { d.clone() });
-                spawn_local(async move {
-                    chat.storage.report(save_draft(&db, session, &text).await);
-                });
             },
             std::time::Duration::from_millis(DRAFT_SAVE_DELAY_MS),
         );
+    }
+
+    /// Stores the draft of the session being left now (a save still waiting is dropped).
+    pub(super) fn flush_draft(&self) {
+        self.draft_version.update_value(|v| *v += 1);
+        self.store_draft(self.session_id(), self.draft.get_untracked());
+    }
+
+    fn store_draft(&self, session: u64, text: String) {
+        let Some(db) = self.storage.db() else { return };
+        let text = if text.len() > MAX_STORED_DRAFT_CHARS { String::new() } else { text };
+        let storage = self.storage;
+        spawn_local(async move {
+            storage.report(save_draft(&db, session, &text).await);
+        });
     }
 
     fn session_id(&self) -> u64 {
@@ -132,9 +141,11 @@ impl ChatStore {
     pub fn save_row(&self, row: MessageRow) {
         self.notify_session_changed();
         let (Some(db), storage) = (self.storage.db(), self.storage) else { return };
-        let record = message_record(self.session_id(), &row.to_message());
+        let (session, record) = (self.session_id(), message_record(self.session_id(), &row.to_message()));
         spawn_local(async move {
-            storage.report(db.write(Batch::default().put(db::MESSAGES, record)).await);
+            if storage.report(db.write(Batch::default().put(db::MESSAGES, record)).await).is_some() {
+                db::announce(&Change::Session(session).to_string());
+            }
         });
     }
 

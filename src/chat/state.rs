@@ -42,6 +42,20 @@ impl MessageRow {
         }
     }
 
+    /// Takes a stored version of this message (signals that did not change are left alone).
+    fn update_from(self, m: Message) {
+        let set_if = |changed: bool, set: &dyn Fn()| {
+            if changed {
+                set()
+            }
+        };
+        set_if(self.text.with_untracked(|t| *t != m.text), &|| self.text.set(m.text.clone()));
+        set_if(self.state.with_untracked(|s| *s != m.state), &|| self.state.set(m.state.clone()));
+        set_if(self.note.with_untracked(|n| *n != m.note), &|| self.note.set(m.note.clone()));
+        set_if(self.memory.with_untracked(|x| *x != m.memory), &|| self.memory.set(m.memory.clone()));
+        self.parts.set_value(m.parts);
+    }
+
     /// Frees the row's signals (the row left the conversation).
     fn dispose(self) {
         self.text.dispose();
@@ -137,6 +151,25 @@ impl ChatStore {
         self.draft.set(draft);
     }
 
+    /// The open session as another tab stored it: rows that changed take the stored state (in
+    /// place, so only they redraw); messages this tab has not seen are appended.
+    pub fn merge_stored(&self, meta: SessionMeta, messages: Vec<Message>) {
+        self.session.set(meta);
+        let mut added = Vec::new();
+        for m in messages {
+            match self.find(m.id) {
+                Some((_, row)) => row.update_from(m),
+                None => added.push(MessageRow::from_message(m)),
+            }
+        }
+        if !added.is_empty() {
+            self.rows.update(|rows| {
+                rows.extend(added);
+                rows.sort_by_key(|r| r.id);
+            });
+        }
+    }
+
     /// Starts a new, empty session (the seed's `exit`, then starting again). The one left stays stored.
     pub fn new_session(&self) {
         self.show_session(SessionMeta::new(fresh_id(), now_ms()), Vec::new(), String::new());
@@ -144,6 +177,7 @@ impl ChatStore {
     }
 
     fn leave_session(&self) {
+        self.flush_draft();
         if let Some(row) = self
             .rows
             .with_untracked(|rows| rows.iter().copied().find(|r| r.state.with_untracked(MessageState::is_active)))

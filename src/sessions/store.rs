@@ -144,12 +144,9 @@ impl SessionsStore {
         self.stale.update_value(|s| s.push(id));
         let open_here = self.chat.session.with_untracked(|s| s.id) == id;
         if open_here && !self.chat.is_busy_untracked() {
-            let highlight = self.chat.highlighted.get_untracked();
-            let draft = self.chat.draft.get_untracked();
             if let (Some(meta), Some(db)) = (self.find(id), self.storage.db()) {
                 if let Some(messages) = self.storage.report(load_messages(&db, id).await) {
-                    self.chat.show_session(meta, messages, draft);
-                    self.chat.highlighted.set(highlight);
+                    self.chat.merge_stored(meta, messages);
                 }
             }
         }

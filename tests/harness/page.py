@@ -165,3 +165,22 @@ class ChatPage:
                 tx.oncomplete = () => { db.close(); done(out); };
             };
         """)
+
+    def new_session(self):
+        """New session: atop the session list on wide screens, in the top bar on narrow ones."""
+        for testid in ("list-new-session", "new-session"):
+            found = [b for b in self.by_testid(testid) if b.is_displayed()]
+            if found:
+                found[0].click()
+                break
+        self.wait(lambda: not self.replies() and not self.user_messages())
+
+    def session_titles(self):
+        """The session list's titles, top (newest) first."""
+        return [t.get_attribute("textContent") for t in self.by_testid("session-title")]
+
+    def session(self, title):
+        """The session list's row with this title."""
+        self.wait(lambda: title in self.session_titles(), message=f"no session {title!r}: {self.session_titles()}")
+        return next(i for i in self.by_testid("session-item")
+                    if self.by_testid("session-title", i)[0].get_attribute("textContent") == title)
