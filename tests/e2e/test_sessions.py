@@ -8,7 +8,7 @@ import time
 from collections import Counter
 
 import pytest
-from harness import GEMINI_KEY, MEM0_KEY
+from harness import MEM0_KEY
 from seed_script import SEED_SCRIPT
 
 ADD = "/v3/memories/add/"
