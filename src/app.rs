@@ -11,6 +11,7 @@ use crate::memory::{MemorySidebar, MemoryStore};
 use crate::sessions::{migrate, SessionList, SessionsStore, StorageSection};
 use crate::settings::routing::{ProxyAuth, ProxyInfo};
 use crate::settings::{proxy_detect, Mode, SettingsPanel, SettingsStore};
+use crate::web;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -47,9 +48,12 @@ pub fn App() -> impl IntoView {
             Some(info) => Mode::Proxy(info),
             None => Mode::Direct,
         };
-        // Signed in to a shared proxy: memories are kept under the id it binds to this person.
+        // Signed in to a shared proxy: memories are kept under the id it binds to this person,
+        // and when the sign-in runs out the page goes back to the sign-in page.
         if let Mode::Proxy(ProxyInfo { auth: ProxyAuth { user: Some(person), .. }, .. }) = &mode {
             settings.settings.update(|s| s.user_id = person.user_id.clone());
+            let base = proxy_detect::page_base();
+            web::fetch::redirect_on_401(&format!("{base}/api/"), &format!("{base}/auth/signin"));
         }
         settings.mode.set(mode);
         // First visit without any way to reach Gemini: open Settings so the way forward is obvious.

@@ -79,7 +79,8 @@ impl MemoryStore {
                 TurnMessage { role: "user".into(), content: turn.user.1.to_owned() },
                 TurnMessage { role: "assistant".into(), content: turn.reply.1.to_owned() },
             ],
-            metadata: json!({"app": "wellness0", "session_id": turn.session_id, "user_message_id": turn.user.0,
+            // Not `session_id`: that name is one of mem0's own entity ids (a proxy refuses it).
+            metadata: json!({"app": "wellness0", "session": turn.session_id, "user_message_id": turn.user.0,
                 "reply_message_id": turn.reply.0}),
             infer: true,
         };

@@ -39,6 +39,18 @@ fn fetch_error(err: JsValue) -> FetchError {
     }
 }
 
+thread_local! {
+    /// Where to send the person when a call below `.0` answers 401: a shared proxy whose
+    /// sign-in ran out (its sign-in page is `.1`).
+    static SIGN_IN: std::cell::RefCell<Option<(String, String)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Behind a shared proxy: a 401 from any call below `api_base` means the sign-in ran out, and
+/// the page goes to `sign_in_page`.
+pub fn redirect_on_401(api_base: &str, sign_in_page: &str) {
+    SIGN_IN.with(|s| *s.borrow_mut() = Some((api_base.to_owned(), sign_in_page.to_owned())));
+}
+
 /// Sends one request. `body` is JSON text when given.
 pub async fn send(
     method: &str,
@@ -61,7 +73,14 @@ pub async fn send(
     init.set_signal(signal);
     let window = web_sys::window().ok_or_else(|| FetchError::Network("no window".into()))?;
     let response = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(fetch_error)?;
-    response.dyn_into::<Response>().map_err(|_| FetchError::Network("not a response".into()))
+    let response: Response = response.dyn_into().map_err(|_| FetchError::Network("not a response".into()))?;
+    if response.status() == 401 {
+        let sign_in = SIGN_IN.with(|s| s.borrow().clone()).filter(|(api, _)| url.starts_with(api.as_str()));
+        if let Some((_, page)) = sign_in {
+            let _ = window.location().assign(&page);
+        }
+    }
+    Ok(response)
 }
 
 /// Reads a whole body as text.

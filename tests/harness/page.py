@@ -47,13 +47,16 @@ class ChatPage:
             message="the page never finished starting")
 
     def settings_open(self):
-        return "open" in self.one("settings").get_attribute("class")
+        """Settings is open and has finished sliding in (clicks land where they are aimed)."""
+        drawer = self.one("settings")
+        return "open" in drawer.get_attribute("class") and self.d.execute_script(
+            "const r = arguments[0].getBoundingClientRect(); return r.right <= window.innerWidth + 0.5", drawer)
 
     def configure(self, key=GEMINI_KEY, base_url=None, model=None, user_id=None, mem0_key=None, mem0_url=None,
                   use_memory=None, deadline_ms=None, selfhosted_url=None, selfhosted_key=None):
         """Fills Settings like a user. Memory stays unset unless a mem0 key (the Platform) or a
         self-hosted server's address is given."""
-        if not self.settings_open():
+        if "open" not in self.one("settings").get_attribute("class"):
             self.one("open-settings").click()
         self.wait(self.settings_open)
         if key is not None:

@@ -1,0 +1,120 @@
+"""A proxy shared by a family: two people signed in at once run the seed script; each sees only
+their own memories, and every attempt to reach the other's is refused without reaching mem0."""
+
+import json
+import os
+import subprocess
+import urllib.request
+
+import pytest
+from harness import GEMINI_KEY, MEM0_KEY, ChatPage, launch_proxy, new_driver, proxy_binary, quit_driver
+from seed_script import SEED_SCRIPT
+
+PEOPLE = {"ann": "ann-correct-horse-1", "bob": "bob-battery-staple-2"}
+
+
+def add_user(users_file, name, password):
+    env = {**os.environ, "WELLNESS0_USERS_FILE": str(users_file)}
+    subprocess.run([proxy_binary(), "users", "add", name, "--password-stdin"], input=password + "\n", text=True,
+                   env=env, check=True, capture_output=True, timeout=60)
+
+
+def sign_in(driver, url, name, password):
+    driver.get(url)
+    driver.find_element("id", "name").send_keys(name)
+    driver.find_element("id", "password").send_keys(password)
+    driver.find_element("css selector", "button[type=submit]").click()
+
+
+def own_memory_ids(fakes, user):
+    req = urllib.request.Request(f"{fakes.mem0_url}/v1/memories/?user_id={user}",
+                                 headers={"authorization": f"Token {MEM0_KEY}"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return [m["id"] for m in json.loads(resp.read())]
+
+
+@pytest.mark.timeout(240)
+def test_two_people_each_see_only_their_own_memories(fakes, tmp_path):
+    fakes.reset()
+    users = tmp_path / "users.json"
+    for name, password in PEOPLE.items():
+        add_user(users, name, password)
+    drivers = {}
+    with launch_proxy(fakes.gemini_url, fakes.mem0_url, gemini_key=GEMINI_KEY, mem0_key=MEM0_KEY,
+                      env={"WELLNESS0_USERS_FILE": str(users)}, binary=proxy_binary()) as proxy:
+        try:
+            pages = {}
+            for name, password in PEOPLE.items():
+                drivers[name] = new_driver()
+                sign_in(drivers[name], proxy.url, name, password)
+                page = ChatPage(drivers[name], proxy.url, fakes)
+                page.one("transcript")
+                page.wait_settled()
+                pages[name] = page
+            # Both at once: the seed script, turn by turn in both browsers.
+            for i, message in enumerate(SEED_SCRIPT):
+                for page in pages.values():
+                    page.send(message)
+                for page in pages.values():
+                    page.wait_reply_state(i, "done")
+                    page.wait(lambda: "memory updated" in page.one("memory-chip", page.reply(i)).text, timeout=20,
+                              message=f"not saved: {page.one('memory-chip', page.reply(i)).text} "
+                                      f"{[(r['method'], r['path'], r['status']) for r in fakes.requests('mem0')][-6:]}")
+            for name, page in pages.items():
+                assert "Afghanistan" in page.reply_text(2)
+                page.one("open-settings").click()
+                page.wait(page.settings_open)
+                page.wait(lambda: name in page.one("signed-in").text)
+                assert not page.by_testid("user-id"), "the proxy binds the id: nothing to change"
+                page.screenshot(f"shared-proxy-settings-{name}")
+                page.d.execute_script("arguments[0].click()", page.one("settings-close"))
+                page.wait(lambda: len(page.by_testid("memory-item")) == 3)
+            # Every memory write went under the id the proxy binds to the person.
+            bound = {name: page.d.execute_async_script(
+                "const done = arguments[arguments.length - 1];"
+                "fetch('api/health').then(r => r.json()).then(h => done(h.auth.user.user_id))")
+                for name, page in pages.items()}
+            assert bound["ann"] != bound["bob"]
+            adds = [r for r in fakes.requests("mem0") if r["path"] == "/v3/memories/add/"]
+            assert sorted(a["body"]["user_id"] for a in adds) == sorted([bound["ann"]] * 3 + [bound["bob"]] * 3)
+            # Ann, signed in, tries to reach Bob's memories every way the API allows.
+            bob = bound["bob"]
+            bob_ids = own_memory_ids(fakes, bob)
+            assert len(bob_ids) == 3
+            before = len(fakes.requests("mem0"))
+            attempts = pages["ann"].d.execute_async_script("""
+                const [bobId, bob, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+                const call = (method, path, body) => fetch('api/mem0' + path, {method,
+                    headers: body ? {'content-type': 'application/json'} : {},
+                    body: body ? JSON.stringify(body) : undefined}).then(r => r.status);
+                Promise.all([
+                    call('POST', '/v3/memories/search/', {query: 'war', filters: {AND: [{user_id: bob}]}}),
+                    call('POST', '/v3/memories/?page=1&page_size=200', {filters: {AND: [{user_id: '*'}]}}),
+                    call('DELETE', '/v1/memories/?user_id=' + bob),
+                    call('DELETE', '/v1/memories/?user_id=*'),
+                    call('GET', '/v1/memories/' + bobId + '/'),
+                    call('PUT', '/v1/memories/' + bobId + '/', {text: 'planted'}),
+                    call('DELETE', '/v1/memories/' + bobId + '/'),
+                ]).then(done);
+            """, bob_ids[0], bob)
+            assert all(status in (403, 404) for status in attempts), attempts
+            # Nothing of that reached mem0 but the ownership look-ups, and Bob's memories are intact.
+            after = fakes.requests("mem0")[before:]
+            assert all(r["method"] == "GET" and r["path"].startswith("/v1/memories/") for r in after), after
+            assert sorted(own_memory_ids(fakes, bob)) == sorted(bob_ids)
+            # Signing out goes back to the sign-in page; the app's calls are refused from then on.
+            ann = pages["ann"]
+            ann.one("open-settings").click()
+            ann.wait(ann.settings_open)
+            button = ann.one("sign-out")
+            ann.d.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+            button.click()
+            ann.wait(lambda: ann.d.find_elements("id", "password"))
+            status = ann.d.execute_async_script(
+                "const done = arguments[arguments.length - 1];"
+                "fetch('api/mem0/v3/memories/search/', {method: 'POST', headers: {'content-type': 'application/json'},"
+                " body: JSON.stringify({query: 'x', filters: {AND: [{user_id: 'ann'}]}})}).then(r => done(r.status))")
+            assert status == 401
+        finally:
+            for driver in drivers.values():
+                quit_driver(driver)
