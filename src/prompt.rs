@@ -37,7 +37,7 @@ pub fn build_request(persona: &str, memories: &[String], history: Vec<Content>) 
     }
     GenerateContentRequest {
         contents: history,
-        system_instruction: Some(Content { role: None, parts: vec![Part::text(system)] }),
+        system_instruction: Some(Content { role: None, parts: vec![Part::from_text(system)] }),
     }
 }
 
@@ -46,7 +46,7 @@ mod tests {
     use super::*;
 
     fn system_text(req: &GenerateContentRequest) -> String {
-        req.system_instruction.as_ref().unwrap().parts[0].text.clone().unwrap()
+        req.system_instruction.as_ref().unwrap().parts[0].text().unwrap().to_owned()
     }
 
     #[test]

@@ -191,10 +191,7 @@ mod tests {
     }
 
     fn texts(contents: &[Content]) -> Vec<(String, String)> {
-        contents
-            .iter()
-            .map(|c| (c.role.clone().unwrap(), c.parts.iter().filter_map(|p| p.text.clone()).collect()))
-            .collect()
+        contents.iter().map(|c| (c.role.clone().unwrap(), c.parts.iter().filter_map(|p| p.text()).collect())).collect()
     }
 
     #[test]
@@ -225,19 +222,19 @@ mod tests {
         let h = history_for(&messages, messages.len() - 1, 1_000);
         assert_eq!(h.len(), 2 * 4 + 1);
         assert_eq!(h[0].role.as_deref(), Some("user"));
-        assert!(h[7].parts[0].text.as_deref().unwrap().starts_with("reply 049"));
-        assert_eq!(h[8].parts[0].text.as_deref(), Some("now"));
+        assert!(h[7].parts[0].text().unwrap().starts_with("reply 049"));
+        assert_eq!(h[8].parts[0].text(), Some("now"));
     }
 
     #[test]
     fn model_turns_go_back_with_their_parts() {
-        let signed = Part { thought_signature: Some("sig".into()), ..Part::text("") };
+        let signed = Part::from_text("").with("thoughtSignature", "sig");
         let mut reply = msg(2, Role::Model, "hi", MessageState::Done);
-        reply.parts = vec![Part::text("hi"), signed.clone()];
+        reply.parts = vec![Part::from_text("hi"), signed.clone()];
         let messages =
             vec![msg(1, Role::User, "a", MessageState::Done), reply, msg(3, Role::User, "b", MessageState::Done)];
         let h = history_for(&messages, 2, 10_000);
-        assert_eq!(h[1].parts, vec![Part::text("hi"), signed]);
+        assert_eq!(h[1].parts, vec![Part::from_text("hi"), signed]);
     }
 
     #[test]
@@ -245,7 +242,7 @@ mod tests {
         let mut conv = Conversation::default();
         for i in 0..100 {
             let mut m = msg(i, Role::Model, "t", MessageState::Done);
-            m.parts = vec![Part { thought_signature: Some("x".repeat(100)), ..Part::text("t") }];
+            m.parts = vec![Part::from_text("t").with("thoughtSignature", "x".repeat(100))];
             conv.messages.push(m);
         }
         conv.compact();

@@ -78,7 +78,7 @@ mod tests {
         let MessageState::Failed { problem, cut: true } = &cut.state else { panic!("{:?}", cut.state) };
         assert_eq!(problem.message(), "The reply was cut off before it finished.");
         assert_eq!(cut.note, Some(ReplyNote::Legacy { text: "The reply ended early (OTHER).".into() }));
-        assert_eq!(cut.parts[0].thought_signature.as_deref(), Some("c2ln"));
+        assert_eq!(cut.parts[0].thought_signature(), Some("c2ln"));
         let used = cut.memory.as_ref().unwrap();
         assert_eq!((used.used()[0].text.as_str(), &used.write), ("Served in Afghanistan", &WriteState::Saved));
         // A reply that was waiting to retry when the page went away is interrupted, as any active one.

@@ -83,8 +83,8 @@ impl ReplyStream {
         if let Some(candidate) = chunk.candidates.into_iter().next() {
             if let Some(content) = candidate.content {
                 // Thought summaries are kept in `parts` (for history) but never shown as answer text.
-                for part in content.parts.iter().filter(|p| !p.thought) {
-                    added.extend(part.text.as_deref());
+                for part in content.parts.iter().filter(|p| !p.is_thought()) {
+                    added.extend(part.text());
                 }
                 append_parts(&mut self.parts, &content.parts);
             }
@@ -123,7 +123,7 @@ mod tests {
         assert_eq!(tail, "");
         assert_eq!(done.finish_reason, "STOP");
         assert_eq!(s.text, "Hello");
-        assert_eq!(s.parts, vec![Part::text("Hello")]);
+        assert_eq!(s.parts, vec![Part::from_text("Hello")]);
     }
 
     #[test]

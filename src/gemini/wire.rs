@@ -19,37 +19,44 @@ pub struct Content {
 impl Content {
     /// A turn made of one text part.
     pub fn text(role: &str, text: impl Into<String>) -> Self {
-        Self { role: Some(role.to_owned()), parts: vec![Part::text(text)] }
+        Self { role: Some(role.to_owned()), parts: vec![Part::from_text(text)] }
     }
 }
 
-/// One part of a turn. Fields we do not model (function calls, inline data, …) are kept in
-/// `other` so that a model turn can be sent back exactly as it was returned.
+/// One part of a turn, kept as the JSON object the API sent (text, the thought flag, a thought
+/// signature, function calls, inline data, …), so that a model turn goes back exactly as it was
+/// returned. (A plain object costs far less code to read than a struct with a catch-all field.)
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Part {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub thought: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thought_signature: Option<String>,
-    #[serde(flatten)]
-    pub other: Map<String, Value>,
-}
-
-fn is_false(b: &bool) -> bool {
-    !*b
-}
+#[serde(transparent)]
+pub struct Part(pub Map<String, Value>);
 
 impl Part {
-    pub fn text(text: impl Into<String>) -> Self {
-        Self { text: Some(text.into()), ..Self::default() }
+    pub fn from_text(text: impl Into<String>) -> Self {
+        Self(Map::from_iter([("text".to_owned(), Value::String(text.into()))]))
+    }
+
+    /// The same part with one more field (e.g. `thoughtSignature`).
+    pub fn with(mut self, field: &str, value: impl Into<Value>) -> Self {
+        self.0.insert(field.to_owned(), value.into());
+        self
+    }
+
+    pub fn text(&self) -> Option<&str> {
+        self.0.get("text").and_then(Value::as_str)
+    }
+
+    /// A thought summary (not answer text).
+    pub fn is_thought(&self) -> bool {
+        self.0.get("thought").and_then(Value::as_bool).unwrap_or(false)
+    }
+
+    pub fn thought_signature(&self) -> Option<&str> {
+        self.0.get("thoughtSignature").and_then(Value::as_str)
     }
 
     /// A plain answer-text part with nothing else on it (safe to merge with a neighbour).
     fn is_plain_text(&self) -> bool {
-        self.text.is_some() && !self.thought && self.thought_signature.is_none() && self.other.is_empty()
+        self.0.len() == 1 && self.text().is_some()
     }
 }
 
@@ -59,8 +66,8 @@ pub fn append_parts(parts: &mut Vec<Part>, new_parts: &[Part]) {
     for part in new_parts {
         match parts.last_mut() {
             Some(last) if last.is_plain_text() && part.is_plain_text() => {
-                let tail = part.text.as_deref().unwrap_or_default();
-                last.text.get_or_insert_with(String::new).push_str(tail);
+                let joined = format!("{}{}", last.text().unwrap_or_default(), part.text().unwrap_or_default());
+                last.0.insert("text".to_owned(), Value::String(joined));
             }
             _ => parts.push(part.clone()),
         }
@@ -151,7 +158,7 @@ mod tests {
     fn request_serialises_camel_case_and_omits_empty_fields() {
         let req = GenerateContentRequest {
             contents: vec![Content::text("user", "hi")],
-            system_instruction: Some(Content { role: None, parts: vec![Part::text("be kind")] }),
+            system_instruction: Some(Content { role: None, parts: vec![Part::from_text("be kind")] }),
         };
         let json = serde_json::to_value(&req).unwrap();
         assert_eq!(
@@ -167,18 +174,19 @@ mod tests {
     fn unknown_part_fields_and_signatures_round_trip() {
         let raw = serde_json::json!({"text": "", "thoughtSignature": "c2ln", "functionCall": {"name": "f"}});
         let part: Part = serde_json::from_value(raw.clone()).unwrap();
-        assert_eq!(part.thought_signature.as_deref(), Some("c2ln"));
+        assert_eq!(part.thought_signature(), Some("c2ln"));
         assert_eq!(serde_json::to_value(&part).unwrap(), raw);
     }
 
     #[test]
     fn append_parts_merges_plain_text_but_keeps_signed_parts() {
         let mut parts = Vec::new();
-        append_parts(&mut parts, &[Part::text("Hel")]);
-        append_parts(&mut parts, &[Part::text("lo")]);
-        let signed = Part { thought_signature: Some("sig".into()), ..Part::text("") };
+        append_parts(&mut parts, &[Part::from_text("Hel")]);
+        append_parts(&mut parts, &[Part::from_text("lo")]);
+        let signed = Part::from_text("").with("thoughtSignature", "sig");
         append_parts(&mut parts, std::slice::from_ref(&signed));
-        assert_eq!(parts, vec![Part::text("Hello"), signed]);
+        append_parts(&mut parts, &[Part::from_text("!")]);
+        assert_eq!(parts, vec![Part::from_text("Hello"), signed, Part::from_text("!")]);
     }
 
     #[test]

@@ -17,12 +17,14 @@ pub struct SessionFile {
     pub messages: Vec<Message>,
 }
 
+/// The file of one session: its fields beside `format` and `version` (spelled out, not
+/// `flatten`ed: a flattened struct is read through a second, generic copy of every reader).
 #[derive(Serialize, Deserialize)]
 struct OneFile {
     format: String,
     version: u32,
-    #[serde(flatten)]
-    content: SessionFile,
+    session: SessionMeta,
+    messages: Vec<Message>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -41,7 +43,8 @@ pub enum ImportError {
 }
 
 pub fn export_json(file: &SessionFile) -> String {
-    let doc = OneFile { format: FORMAT.into(), version: 1, content: file.clone() };
+    let doc =
+        OneFile { format: FORMAT.into(), version: 1, session: file.session.clone(), messages: file.messages.clone() };
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
@@ -58,7 +61,7 @@ pub fn parse_import(text: &str) -> Result<Vec<SessionFile>, ImportError> {
     let one = serde_json::from_str::<OneFile>(text).ok().filter(|f| f.format == FORMAT);
     let all = || serde_json::from_str::<AllFile>(text).ok().filter(|f| f.format == FORMAT_ALL);
     let mut files = match one {
-        Some(one) => vec![one.content],
+        Some(one) => vec![SessionFile { session: one.session, messages: one.messages }],
         None => all().ok_or(ImportError::NotASession)?.sessions,
     };
     for message in files.iter_mut().flat_map(|f| f.messages.iter_mut()) {
