@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod backoff;
+pub mod care;
 pub mod chat;
 pub mod db;
 pub mod gemini;
@@ -18,6 +19,7 @@ pub mod prompt;
 pub mod service;
 pub mod sessions;
 pub mod settings;
+pub mod text;
 pub mod web;
 
 pub use app::App;

@@ -1,28 +1,9 @@
 //! Search across every stored session (pure): case- and accent-insensitive plain-text matching
-//! over an in-memory index of every message, with a snippet around each hit.
-//!
-//! Folding maps each character to exactly one character (lowercase, Latin accents dropped), so a
-//! hit's position in the folded text is its position in the original, and the snippet can show
-//! the person's own text with the match marked.
+//! over an in-memory index of every message, with a snippet around each hit (folding keeps one
+//! character per character, so the snippet shows the person's own text with the match marked).
 
+use crate::text::fold;
 use std::collections::HashMap;
-
-/// Accented Latin letters and what they fold to (same order, one for one).
-const ACCENTED: &str = "àáâãäåāăąçćĉċčďđèéêëēĕėęěĝğġģĥħìíîïĩīĭįıĵķĺļľŀłñńņňòóôõöøōŏőŕŗřśŝşšţťŧùúûüũūŭůűųŵýÿŷźżž";
-const PLAIN: &str = "aaaaaaaaacccccddeeeeeeeeegggghhiiiiiiiiijklllllnnnnooooooooorrrsssstttuuuuuuuuuuwyyyzzz";
-
-fn fold_char(c: char) -> char {
-    let lower = c.to_lowercase().next().unwrap_or(c);
-    if lower.is_ascii() {
-        return lower;
-    }
-    ACCENTED.chars().position(|a| a == lower).and_then(|i| PLAIN.chars().nth(i)).unwrap_or(lower)
-}
-
-/// `Café ÉTÉ` → `cafe ete`: one character for each character of `text`.
-pub fn fold(text: &str) -> String {
-    text.chars().map(fold_char).collect()
-}
 
 /// One indexed message.
 #[derive(Clone, Debug, PartialEq)]
@@ -123,15 +104,6 @@ fn snippet(entry: &Entry, at_byte: usize, len_bytes: usize) -> Hit {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn folding_drops_case_and_accents_one_for_one() {
-        assert_eq!(fold("Café ÉTÉ Ångström Łódź"), "cafe ete angstrom lodz");
-        assert_eq!(ACCENTED.chars().count(), PLAIN.chars().count());
-        for text in ["Ünïcödé ✓ 😀", "İstanbul", "ΣΊΣΥΦΟΣ"] {
-            assert_eq!(fold(text).chars().count(), text.chars().count(), "{text}");
-        }
-    }
 
     fn index() -> SearchIndex {
         let mut index = SearchIndex::default();
