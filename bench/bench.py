@@ -12,8 +12,13 @@ Sections (one module each in bench/w0bench/, in-page probes in bench/probes/*.js
                   and a self-hosted server, with 10 / 1,000 / 5,000 memories stored (backends:
                   the two services as the bench drives them), against the seed's get_all and
                   whole-buffer adds; report_mem0 writes its part of the report
-  4. rendering    per-chunk cost with 2,000 messages, memory drawer with 1,000 memories, heap
-  5. report       the report (with how to reproduce: command, machine, date, fake latencies);
+  4. rendering    per-chunk cost in a 2,000-message session (stored in IndexedDB), memory drawer
+                  with 1,000 memories, heap
+  5. sessions_scale  200 sessions x 200 messages in IndexedDB against an empty store (issue 10):
+                  page load, search index build and typing in the search box, opening and streaming
+                  into a 2,000-message session, storage per 1,000 messages; report_scale writes its
+                  part of the report and the verdicts
+  6. report       the report (with how to reproduce: command, machine, date, fake latencies);
                   charts: the SVG figures
 """
 

@@ -13,6 +13,8 @@ WASM_NAMED = ROOT / "target" / "wasm32-unknown-unknown" / "release" / "wellness0
 # The app's list page size (src/mem0/platform.rs) and rows shown before "Show more" (src/memory/sidebar.rs).
 LIST_PAGE_SIZE = 200
 SIDEBAR_ROWS = 100
+# Messages a session shows at first, its newest (src/chat/message_list.rs WINDOW).
+MESSAGE_WINDOW = 100
 BUDGET_BYTES = 200 * 1024  # 200 KiB gzip for everything the first page load fetches
 MODEL = "gemini-flash-latest"  # the app's default model (src/settings.rs DEFAULT_MODEL)
 

@@ -3,6 +3,7 @@
 
 import contextlib
 import functools
+import json
 import time
 
 from harness import open_driver
@@ -42,8 +43,43 @@ def send_and_wait(d, page, text, index, timeout_s=60):
     page.wait_reply_state(index, "done", timeout=10)
 
 
+def send_and_wait_last(d, page, text, timeout_s=60):
+    """`send_and_wait` for a long session, where only the newest messages are in the DOM (the
+    count of replies on the page stays the same): waits for the newest reply to be done."""
+    since = d.execute_script("return performance.now()")
+    page.send(text)
+    if not d.execute_async_script(probe("wait-done"), since, timeout_s * 1000):
+        raise RuntimeError(f"the reply never finished: {page.replies()[-1].get_attribute('data-state')}")
+    page.wait(lambda: page.replies()[-1].get_attribute("data-state") == "done", 10, "the reply never settled")
+
+
+def load_usable(d, url, expect, timeout_s=60):
+    """Loads `url` and returns when it became usable (usable-probe.js, installed for this load only):
+    `expect` = {"count": messages shown, "last": the newest one's id[, "token": search text]}."""
+    source = f"(expect => {{\n{probe('usable-probe')}\n}})({json.dumps(expect)});"
+    ident = d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": source})["identifier"]
+    try:
+        d.get(url)
+        got = d.execute_async_script(probe("usable-wait"), bool(expect.get("token")), timeout_s * 1000)
+    finally:
+        d.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": ident})
+    if "error" in got:
+        raise RuntimeError(f"{url}: {got['error']} ({got.get('load')})")
+    return got
+
+
 def chip_text(page, i):
     chips = page.by_testid("memory-chip", page.reply(i))
+    return chips[0].text if chips else ""
+
+
+def newest_reply_id(page):
+    replies = page.replies()
+    return replies[-1].get_attribute("data-message-id") if replies else None
+
+
+def newest_chip_text(page):
+    chips = page.by_testid("memory-chip", page.replies()[-1])
     return chips[0].text if chips else ""
 
 

@@ -16,7 +16,7 @@ from harness import ChatPage
 
 from .backends import BACKENDS, KINDS, PLATFORM
 from .common import body_bytes, log
-from .inpage import bench_driver, chip_text
+from .inpage import bench_driver, newest_chip_text, newest_reply_id
 from .texts import SEED_ADD_EXTRA, SEED_SEARCH_EXTRA, mem0_json, reply_text, user_text
 
 # The page is idle once no request has reached the fake for this long. After a turn's memory
@@ -85,15 +85,18 @@ def drive(site, fakes, backend, n, turns, cfg, before_page=None):
         startup = tally(backend, reqs[seeding_calls:])
         t_start = time.time()
         for i, (u, _) in enumerate(texts):
-            before = len(reqs)
+            before, previous = len(reqs), newest_reply_id(page)
             page.send(u)
-            page.wait_reply_state(i, "done", timeout=30)
-            page.wait(lambda: "memory updated" in chip_text(page, i), timeout=60,
+            # The newest reply, not reply #i: a long session shows only its newest messages.
+            page.wait(lambda: newest_reply_id(page) != previous
+                      and page.replies()[-1].get_attribute("data-state") == "done",
+                      timeout=30, message=f"{backend.name}: reply {i + 1} never finished")
+            page.wait(lambda: "memory updated" in newest_chip_text(page), timeout=60,
                       message=f"{backend.name}: turn {i + 1} was not saved")
             reqs = wait_quiet(fakes, backend.server)
             turn = reqs[before:]
             bad = [f"{r['method']} {r['path']} -> {r['status']}" for r in turn if not 200 <= r["status"] < 300]
-            rows.append({"calls": tally(backend, turn), "used": memories_used(chip_text(page, i)), "errors": bad,
+            rows.append({"calls": tally(backend, turn), "used": memories_used(newest_chip_text(page)), "errors": bad,
                          "other": sorted({f"{r['method']} {r['path']}" for r in turn
                                           if backend.classify(r["method"], r["path"]) == "other"})})
             if (i + 1) % 10 == 0 or i + 1 == turns:

@@ -1,17 +1,16 @@
-"""Section 4: rendering. (a) the cost of appending a streamed chunk to an empty conversation and to
-one of thousands of messages, and restoring such a conversation; (b) the memory drawer on a phone
-with a thousand memories; (c) page memory."""
+"""Section 4: rendering. (a) the cost of appending a streamed chunk to an empty session and to one of
+thousands of messages (stored in IndexedDB), and loading the page with such a session open; (b) the
+memory drawer on a phone with a thousand memories; (c) page memory."""
 
 import time
 
 from harness import MEM0_KEY, ChatPage
 
 from .backends import PLATFORM, seed_memories
-from .common import SIDEBAR_ROWS, log, pct
-from .inpage import bench_driver, heap, install_probe, marks, probe, send_and_wait, top_self_time
-from .texts import conversation_json, reply_text
-
-MESSAGE_SELECTOR = "[data-testid=message-user],[data-testid=message-model]"
+from .common import MESSAGE_WINDOW, SIDEBAR_ROWS, log, pct
+from .inpage import bench_driver, heap, install_probe, load_usable, marks, probe, send_and_wait_last, top_self_time
+from .sessions_seed import plan, seed_sessions
+from .texts import reply_text
 
 
 def stream_replies(d, page, fakes, reps, words, label, profile=False):
@@ -19,14 +18,13 @@ def stream_replies(d, page, fakes, reps, words, label, profile=False):
     for r in range(reps + (1 if profile else 0)):
         fakes.control("gemini", "POST", "reset")  # forget the previous reply
         fakes.script({"kind": "reply", "text": reply_text(1000 + r, words)})
-        before = len(page.replies())
         d.execute_async_script(probe("stream-probe"))
         profiling = profile and r == reps  # one extra reply, profiled, not in the timings
         if profiling:
             d.execute_cdp_cmd("Profiler.enable", {})
             d.execute_cdp_cmd("Profiler.setSamplingInterval", {"interval": 200})
             d.execute_cdp_cmd("Profiler.start", {})
-        send_and_wait(d, page, f"Bench message {r} ({label}).", before)
+        send_and_wait_last(d, page, f"Bench message {r} ({label}).")
         if profiling:
             prof_out = top_self_time(d.execute_cdp_cmd("Profiler.stop", {})["profile"])
             prof_out = {"top": prof_out, "chunks": len(marks(d)["chunks"])}
@@ -35,48 +33,53 @@ def stream_replies(d, page, fakes, reps, words, label, profile=False):
         time.sleep(0.3)
         m = d.execute_script(probe("stream-collect"))
         mut = m["mut"]
-        dom_lat, task_lat = [], []
+        dom_lat, task_lat, no_frame, slow = [], [], [], []
         for c in m["chunks"]:
             nxt = next((x for x in mut if x["dom"] >= c), None)
             if nxt:
                 dom_lat.append(nxt["dom"] - c)
                 if nxt["task"] is not None:
                     task_lat.append(nxt["task"] - c)
+                    framed = nxt["frame"] is not None and nxt["frame"] <= nxt["task"]
+                    if not framed:
+                        no_frame.append(task_lat[-1])
+                    if task_lat[-1] > 2:  # with its time after send and whether a frame came in between
+                        slow.append((c - m["send"], task_lat[-1], framed))
         rows.append({"ttlt": m["end"] - m["send"], "ttft": m["first"] - m["send"], "chunks": len(m["chunks"]),
-                     "dom": dom_lat, "task": task_lat, "longtasks": m["longtasks"]})
+                     "dom": dom_lat, "task": task_lat, "no_frame": no_frame, "longtasks": m["longtasks"],
+                     "slow": slow})
         log(f"rendering {label}: reply {r + 1}/{reps} ttlt {rows[-1]['ttlt']:.0f} ms, "
             f"chunk->task p50 {pct(task_lat, 50):.2f} ms, long tasks {len(m['longtasks'])}")
     flat = lambda k: [x for row in rows for x in row[k]]  # noqa: E731
     lts = [t for row in rows for t in row["longtasks"]]
     return {"profile": prof_out, "reps": reps, "ttlt": [row["ttlt"] for row in rows], "chunks": [row["chunks"] for row in rows],
+            "slow_chunks": [row["slow"] for row in rows],
             "dom_p50": pct(flat("dom"), 50), "dom_p95": pct(flat("dom"), 95), "dom_max": max(flat("dom") or [0]),
             "task_p50": pct(flat("task"), 50), "task_p95": pct(flat("task"), 95), "task_max": max(flat("task") or [0]),
+            "task_n": len(flat("task")), "no_frame_n": len(flat("no_frame")), "no_frame_p95": pct(flat("no_frame"), 95),
             "longtasks": len(lts), "longtask_ms": sum(t[1] for t in lts), "longtask_max": max([t[1] for t in lts] or [0])}
 
 
 def rendering_stream(site, fakes, cfg):
-    """(a) per-chunk append cost with 0 and with cfg.big_conversation messages; (c) memory."""
+    """(a) per-chunk append cost in an empty session and in one of cfg.big_conversation messages,
+    and loading the page with that session open; (c) memory."""
     out = {"messages": cfg.big_conversation}
     with bench_driver() as d:
         install_probe(d)
         d.execute_cdp_cmd("Performance.enable", {})
         page = ChatPage(d, site, fakes).open()
         page.configure()  # Gemini only: no memory lookup, so only the reply is measured
-        d.execute_script("localStorage.removeItem('wellness0.conversation')")
-        d.refresh()
-        page.one("greeting")
         time.sleep(0.5)
         out["heap_0"] = heap(d)
         out["empty"] = stream_replies(d, page, fakes, cfg.render_reps, cfg.reply_words, "0 messages")
 
-        conv = conversation_json(cfg.big_conversation)
-        out["conversation_bytes"] = len(conv)
-        d.execute_script("localStorage.setItem('wellness0.conversation', arguments[0])", conv)
-        loads = []
-        for _ in range(cfg.load_reps):
-            d.refresh()
-            loads.append(d.execute_async_script(probe("load"), MESSAGE_SELECTOR, cfg.big_conversation))
-        out["load"] = loads
+        seeded = seed_sessions(d, plan(1, cfg.big_conversation, days_ago=30), seed=3)
+        big = seeded["sessions"][0]
+        out["seed"] = {"ms": seeded["ms"], "stats": seeded["stats"]}
+        # The app opens the session this tab showed last: the long one.
+        d.execute_script("sessionStorage.setItem('wellness0.session', arguments[0])", str(big["id"]))
+        expect = {"count": min(MESSAGE_WINDOW, cfg.big_conversation), "last": big["last"]}
+        out["load"] = [load_usable(d, site, expect) for _ in range(cfg.load_reps)]
         time.sleep(0.5)
         out["heap_big"] = heap(d)
         out["big"] = stream_replies(d, page, fakes, cfg.render_reps, cfg.reply_words, f"{cfg.big_conversation} messages",

@@ -2,8 +2,9 @@
 
 import statistics
 
-from .common import LIST_PAGE_SIZE, SIDEBAR_ROWS, kb, ms, ms1
+from .common import LIST_PAGE_SIZE, MESSAGE_WINDOW, SIDEBAR_ROWS, kb, ms, ms1
 from .report_mem0 import mem0_section
+from .report_scale import scale_section
 
 
 def write_report(res, cfg, started, elapsed, out):
@@ -12,6 +13,7 @@ def write_report(res, cfg, started, elapsed, out):
     L += latency_section(res.get("latency"), cfg)
     L += mem0_section(res.get("mem0"), cfg)
     L += rendering_section(res.get("render_stream"), res.get("render_drawer"), cfg)
+    L += scale_section(res.get("scale"), cfg)
     L += reproduce_section(res["machine"], cfg, started)
     out.write_text("\n".join(L))
 
@@ -103,8 +105,8 @@ def rendering_section(rs, rd, cfg):
         e, big = rs["empty"], rs["big"]
         n = rs["messages"]
         per_chunk_delta = (statistics.median(big["ttlt"]) - statistics.median(e["ttlt"])) / max(1, big["chunks"][0])
-        load_ms = [x["shown"] for x in rs["load"]]
-        load_frame = [x["frame"] for x in rs["load"]]
+        load_ms = [x["usable"] for x in rs["load"]]
+        load_frame = [x["painted"] for x in rs["load"]]
         load_lt = max([t[1] for x in rs["load"] for t in x["longtasks"]] or [0])
         prof = big.get("profile")
         prof_line = ""
@@ -114,19 +116,23 @@ def rendering_section(rs, rd, cfg):
                          ", ".join(f"`{name}` {t:,.1f} ms ({t / max(1, prof['chunks']):.2f} ms/chunk)"
                                    for name, t in prof["top"][:6]) + ".")
         L += ["## 4. Rendering", "",
-              f"### (a) Streaming into a conversation of {n:,} messages", "",
-              f"The conversation ({rs['conversation_bytes']:,} bytes of JSON in the `Conversation` format) is "
-              "written to `localStorage['wellness0.conversation']` and the page reloaded. "
-              f"Restoring all {n:,} messages: in the DOM {ms(statistics.median(load_ms))} after navigation "
-              f"start, first frame after that {ms(statistics.median(load_frame))} (medians of {len(load_ms)}); "
-              f"longest long task during the load {ms(load_lt)} (the main thread is blocked that long).", "",
+              f"### (a) Streaming into a session of {n:,} messages", "",
+              f"The session ({n:,} messages; {rs['seed']['stats']['recordChars']:,} characters of records) is "
+              "written straight into the app's IndexedDB (`bench/probes/seed-sessions.js`, the records the app "
+              "writes) and the page loaded with it open. The app reads all its messages and shows the newest "
+              f"{MESSAGE_WINDOW}: page usable (storage read, composer there, those messages in the DOM) "
+              f"{ms(statistics.median(load_ms))} after navigation start, first frame after that "
+              f"{ms(statistics.median(load_frame))} (medians of {len(load_ms)}); longest long task during the load "
+              f"{ms(load_lt)} (the main thread is blocked that long). Section 5 compares loads with many sessions "
+              "stored against an empty store.", "",
               f"Then {big['reps']} {'reply' if big['reps'] == 1 else 'replies'} of {big['chunks'][0]} chunks are streamed (Gemini only, no memory lookup) "
-              "and compared with the same replies in an empty conversation. Per chunk, each `w0:chunk` mark is "
+              "and compared with the same replies in an empty session. Per chunk, each `w0:chunk` mark is "
               "paired with the first DOM mutation in the transcript after it (MutationObserver), and with the end "
               "of that task (a MessageChannel message posted from the observer: runs after everything the task "
-              "does synchronously, including any forced layout). This is the app's cost of appending a chunk; "
-              "style/layout/paint that the browser defers to the next frame are not in it, so long tasks and the "
-              "change in total reply time are reported too.", "",
+              "does synchronously, including any forced layout). This is the app's cost of appending a chunk; the "
+              "next frame's style/layout/paint are in it only when the browser renders that frame before the "
+              "MessageChannel message runs (counted below), so long tasks and the change in total reply time are "
+              "reported too.", "",
               f"| | 0 messages | {n:,} messages |", "|---|---:|---:|",
               f"| chunk mark → DOM updated, p50 / p95 | {ms1(e['dom_p50'])} / {ms1(e['dom_p95'])} | "
               f"{ms1(big['dom_p50'])} / {ms1(big['dom_p95'])} |",
@@ -134,8 +140,13 @@ def rendering_section(rs, rd, cfg):
               f"({ms1(e['task_max'])}) | {ms1(big['task_p50'])} / {ms1(big['task_p95'])} ({ms1(big['task_max'])}) |",
               f"| reply time (send → done), median | {ms(statistics.median(e['ttlt']))} | "
               f"{ms(statistics.median(big['ttlt']))} |",
+              f"| chunks with a frame in between (see below); p95 of the others | {e['task_n'] - e['no_frame_n']}; "
+              f"{ms1(e['no_frame_p95'])} | {big['task_n'] - big['no_frame_n']}; {ms1(big['no_frame_p95'])} |",
               f"| long tasks (> 50 ms) during the replies | {e['longtasks']} ({ms(e['longtask_ms'])} total) | "
               f"{big['longtasks']} ({ms(big['longtask_ms'])} total, longest {ms(big['longtask_max'])}) |", "",
+              "A chunk \"with a frame in between\": the page rendered a frame (the app's scroll to the bottom, style, "
+              "layout, paint) after the DOM update and before the task's end was measured (a rAF callback requested "
+              "from the observer ran first), so its figure includes that frame.", "",
               f"(Reply time with {n:,} − reply time with 0) / chunks = {ms1(per_chunk_delta)} per chunk. "
               f"The stream is paced by the fake (a chunk every {cfg.chunk_ms} ms), so this delta only shows work "
               "that could not hide in the gaps between chunks.", ""] + ([prof_line, ""] if prof_line else [])
@@ -176,16 +187,17 @@ def rendering_section(rs, rd, cfg):
 
 
 def reproduce_section(m, cfg, started):
-    """5. How to reproduce."""
+    """6. How to reproduce."""
     L = []
-    L += ["## 5. How to reproduce", "", "```sh",
+    L += ["## 6. How to reproduce", "", "```sh",
           f"bash bench/run.sh{' --quick' if cfg.quick else ''}     # add --enforce-budget to exit 1 over the budget",
           "```", "",
           "Knobs (flags of `bench/run.sh`, or environment): `--mem0-latency-ms` / `BENCH_MEM0_LATENCY_MS` "
           f"(used: {cfg.mem0_latency_ms}), `--first-token-ms` / `BENCH_FIRST_TOKEN_MS` (used: {cfg.first_token_ms}), "
           f"`--chunk-ms` / `BENCH_CHUNK_MS` (used: {cfg.chunk_ms}), `--messages` (used: {cfg.messages}), "
           f"`--turns` (used: {cfg.turns}), `--bytes-turns` (used: {cfg.bytes_turns}), `--bytes-sizes` (used: "
-          f"{','.join(str(n) for n in cfg.bytes_sizes)}). It runs `scripts/setup.sh` (which installs twiggy and the Python "
+          f"{','.join(str(n) for n in cfg.bytes_sizes)}), `--scale-sessions` (used: {cfg.scale_sessions}), "
+          f"`--scale-messages` (used: {cfg.scale_messages}). It runs `scripts/setup.sh` (which installs twiggy and the Python "
           "packages), builds what is missing (fakes, `dist/`), starts its own fakes and static server on "
           "127.0.0.1, and stops them on exit.", "",
           f"- machine: {m['nproc']} cores (`nproc`), {m['cpu']}, {m['mem']}; {m['os']}",
@@ -194,5 +206,8 @@ def reproduce_section(m, cfg, started):
           f"chunks every {cfg.chunk_ms} ms (3 words each)",
           f"- mode: {'quick' if cfg.quick else 'full'}; N = {cfg.messages} messages for latency; for mem0 bytes "
           f"{cfg.bytes_turns} turns per service and size ({', '.join(f'{n:,}' for n in cfg.bytes_sizes)} memories) "
-          f"and a {cfg.turns}-turn conversation; {cfg.big_conversation} messages / {cfg.memories} memories for rendering", ""]
+          f"and a {cfg.turns}-turn conversation; {cfg.big_conversation} messages / {cfg.memories} memories for rendering; "
+          f"{cfg.scale_sessions} × {cfg.scale_messages} messages stored for sessions at scale ({cfg.scale_loads} loads "
+          f"of each store, {cfg.scale_index_reps} index builds, {cfg.scale_typing_reps}× typing each query, "
+          f"{cfg.scale_opens} opens, {cfg.scale_stream_reps} streamed replies of {cfg.scale_stream_words} words)", ""]
     return L

@@ -1,7 +1,6 @@
 """The conversation the bench replays: deterministic user messages, replies and stored memories,
 and the request shapes of the seed app (the pipeline the app is compared with)."""
 
-import json
 import random
 
 from harness import MEM0_KEY, http_json
@@ -37,16 +36,6 @@ def reply_text(i, words=120):
 def user_text(i):
     return (f"Turn {i:03d}: today was hard again, mostly because of {TOPICS[i % len(TOPICS)]}, "
             f"and I keep thinking about it at night.")
-
-
-def conversation_json(n):
-    """A saved conversation of `n` messages, in the app's `Conversation` storage format."""
-    msgs, now = [], 1_764_000_000_000
-    for i in range(n):
-        role = "user" if i % 2 == 0 else "model"
-        text = user_text(i // 2) if role == "user" else reply_text(i // 2, 60)
-        msgs.append({"id": i + 1, "role": role, "text": text, "state": {"state": "done"}, "created_ms": now + i * 1000})
-    return json.dumps({"next_id": n + 1, "messages": msgs})
 
 
 def mem0_json(method, url, body=None, timeout=30):
