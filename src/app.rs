@@ -7,7 +7,8 @@
 use crate::chat::persist::recover_unsaved;
 use crate::chat::{ChatStore, Composer, MessageList};
 use crate::db::{self, Change, Storage};
-use crate::memory::{MemorySidebar, MemoryStore};
+use crate::memory::{ForgetNotes, MemorySidebar, MemorySources, MemoryStore};
+use crate::sessions::transfer::utc_time;
 use crate::sessions::{migrate, SessionList, SessionsStore, StorageSection};
 use crate::settings::routing::{ProxyAuth, ProxyInfo};
 use crate::settings::{proxy_detect, Mode, SettingsPanel, SettingsStore};
@@ -28,6 +29,22 @@ pub fn App() -> impl IntoView {
     provide_context(memory);
     provide_context(chat);
     provide_context(sessions);
+    // A memory's "from" link: the session's title, and opening it at the message.
+    provide_context(MemorySources {
+        title: Callback::new(move |id: u64| {
+            sessions.list.with(|l| {
+                l.iter().find(|s| s.id == id).map(|s| format!("{}, {}", s.shown_title(), &utc_time(s.created_ms)[..10]))
+            })
+        }),
+        open: Callback::new(move |(session, message): (u64, u64)| {
+            memory.open.set(false);
+            if chat.session.with_untracked(|s| s.id) == session {
+                chat.highlighted.set(Some(message));
+            } else {
+                spawn_local(async move { sessions.open_session(session, Some(message)).await });
+            }
+        }),
+    });
     let settings_open = RwSignal::new(false);
 
     spawn_local(async move {
@@ -134,6 +151,7 @@ pub fn App() -> impl IntoView {
                 </main>
                 <MemorySidebar />
             </div>
+            <ForgetNotes />
             <SettingsPanel open=settings_open on_saved=move |()| memory.settings_changed()>
                 <StorageSection open=settings_open />
             </SettingsPanel>

@@ -2,6 +2,7 @@
 //! reply's state (typing, waiting to retry, stopped, failed) with a Retry button in place.
 
 use super::conversation::{MessageState, Role};
+use super::saved_line::SavedLine;
 use super::state::{use_chat, MessageRow};
 use crate::markdown;
 use crate::memory::use_memory;
@@ -97,6 +98,7 @@ pub fn MessageBubble(
                     </button>
                 }
             })}
+            <SavedLine row=row />
         </article>
     }
 }

@@ -10,6 +10,7 @@ pub mod message_list;
 pub mod persist;
 pub mod pipeline;
 pub mod retry;
+pub mod saved_line;
 pub mod session;
 pub mod state;
 

@@ -25,6 +25,27 @@ impl HttpCall {
     }
 }
 
+/// What to change in a memory.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MemoryChange {
+    pub text: Option<String>,
+    pub metadata: Option<Value>,
+}
+
+impl MemoryChange {
+    /// The body of the edit call: only what changes.
+    pub fn body(&self) -> Value {
+        let mut body = serde_json::Map::new();
+        if let Some(text) = &self.text {
+            body.insert("text".into(), Value::String(text.clone()));
+        }
+        if let Some(metadata) = &self.metadata {
+            body.insert("metadata".into(), metadata.clone());
+        }
+        Value::Object(body)
+    }
+}
+
 /// What a backend can do beyond the basics (the view hides what is missing rather than faking it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Capabilities {
@@ -67,7 +88,8 @@ pub trait MemoryBackend {
     /// Page `page` (from 1) of a user's memories; [`Page::next`] says whether more follow.
     fn list_page(&self, user: &UserId, page: u32) -> HttpCall;
     fn get(&self, memory_id: &str) -> HttpCall;
-    fn update(&self, memory_id: &str, text: &str) -> HttpCall;
+    /// Changes a memory's text and/or metadata (the metadata given replaces what is there).
+    fn update(&self, memory_id: &str, change: &MemoryChange) -> HttpCall;
     fn delete(&self, memory_id: &str) -> HttpCall;
     /// Every memory of one user (never all users: [`UserId`] cannot be a wildcard).
     fn delete_all(&self, user: &UserId) -> HttpCall;

@@ -1,7 +1,7 @@
 //! The browser client for a memory service: any [`MemoryBackend`] plus where to reach it (a base
 //! URL — the service itself, or our proxy — and the user's key when the page holds one).
 
-use super::backend::{AddAnswer, Capabilities, EventStatus, HttpCall, MemoryBackend};
+use super::backend::{AddAnswer, Capabilities, EventStatus, HttpCall, MemoryBackend, MemoryChange};
 use super::error::Mem0Error;
 use super::user_id::UserId;
 use super::wire::{HistoryEntry, Memory, TurnWrite};
@@ -108,8 +108,8 @@ impl MemoryClient {
         }
     }
 
-    pub async fn update(&self, memory_id: &str, text: &str) -> Result<(), Mem0Error> {
-        self.call(self.backend.update(memory_id, text), None).await.map(drop)
+    pub async fn update(&self, memory_id: &str, change: &MemoryChange) -> Result<(), Mem0Error> {
+        self.call(self.backend.update(memory_id, change), None).await.map(drop)
     }
 
     pub async fn delete(&self, memory_id: &str) -> Result<(), Mem0Error> {

@@ -9,7 +9,7 @@ pub mod selfhosted;
 pub mod user_id;
 pub mod wire;
 
-pub use backend::{AddAnswer, Capabilities, EventStatus, MemoryBackend};
+pub use backend::{AddAnswer, Capabilities, EventStatus, MemoryBackend, MemoryChange};
 pub use client::{Connection, MemoryClient};
 pub use error::Mem0Error;
 pub use platform::Platform;

@@ -3,7 +3,7 @@
 //! is a 404 there), adds answered at once with what they saved, one unpaginated list, and no
 //! feedback or events.
 
-use super::backend::{encode_component, AddAnswer, Capabilities, EventStatus, HttpCall, MemoryBackend};
+use super::backend::{encode_component, AddAnswer, Capabilities, EventStatus, HttpCall, MemoryBackend, MemoryChange};
 use super::platform::SEARCH_THRESHOLD;
 use super::user_id::UserId;
 use super::wire::{parse_saved, TurnWrite};
@@ -51,8 +51,8 @@ impl MemoryBackend for SelfHosted {
         HttpCall::get(memory_path(memory_id))
     }
 
-    fn update(&self, memory_id: &str, text: &str) -> HttpCall {
-        HttpCall { method: "PUT", path: memory_path(memory_id), body: Some(json!({"text": text})) }
+    fn update(&self, memory_id: &str, change: &MemoryChange) -> HttpCall {
+        HttpCall { method: "PUT", path: memory_path(memory_id), body: Some(change.body()) }
     }
 
     fn delete(&self, memory_id: &str) -> HttpCall {
@@ -110,7 +110,7 @@ mod tests {
         assert_eq!(SelfHosted.list_page(&ann(), 1).path, "/memories?user_id=ann&top_k=1000");
         for call in [
             SelfHosted.get("m1"),
-            SelfHosted.update("m1", "t"),
+            SelfHosted.update("m1", &MemoryChange { text: Some("t".into()), metadata: None }),
             SelfHosted.delete("m1"),
             SelfHosted.history("m1"),
             SelfHosted.delete_all(&ann()),

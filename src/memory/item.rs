@@ -4,9 +4,11 @@
 //! buttons and its error shows on the row.
 
 use super::history::{change_text, short_time};
+use super::marks::source;
+use super::sources::use_memory_sources;
 use super::store::use_memory;
 use crate::mem0::wire::HistoryEntry;
-use crate::mem0::{Mem0Error, Memory};
+use crate::mem0::{Mem0Error, Memory, MemoryChange};
 use leptos::prelude::*;
 
 /// What a row can ask mem0 to do.
@@ -48,7 +50,7 @@ pub fn MemoryItem(
             let client = store.client()?;
             match call {
                 RowCall::Update(new_text) => {
-                    client.update(&id, &new_text).await?;
+                    client.update(&id, &MemoryChange { text: Some(new_text), metadata: None }).await?;
                     editing.set(false);
                     // Only this memory is fetched again (its new text and times), not the list.
                     match client.get(&id).await? {
@@ -89,6 +91,22 @@ pub fn MemoryItem(
         }
     };
 
+    let sources = use_memory_sources();
+    let from = source(&memory).zip(sources).map(|((session, message), sources)| {
+        let title = move || sources.title.run(session);
+        view! {
+            <span class="from" data-testid="memory-source">
+                {move || match title() {
+                    Some(title) => view! {
+                        "from: "
+                        <button type="button" class="link" data-testid="memory-source-open"
+                            on:click=move |_| sources.open.run((session, message))>{title}</button>
+                    }.into_any(),
+                    None => view! { "from a session that was deleted" }.into_any(),
+                }}
+            </span>
+        }
+    });
     let created = memory.created_at.clone().unwrap_or_default();
     let updated = memory.updated_at.clone().filter(|u| *u != created);
     view! {
@@ -109,6 +127,7 @@ pub fn MemoryItem(
                 {memory.categories.iter().map(|c| view! { <span class="chip">{c.replace('_', " ")}</span> }).collect_view()}
                 <time title=created.clone()>{short_time(&created)}</time>
                 {updated.map(|u| view! { <span class="updated" title=u.clone()>{format!("edited {}", short_time(&u))}</span> })}
+                {from}
             </div>
             <div class="row-actions">
                 <button type="button" class="link" aria-describedby=text_id.get_value() data-testid="memory-edit" on:click=move |_| editing.set(true)>"Edit"</button>

@@ -3,10 +3,12 @@
 //! `tools.rs`). A column on wide screens, a drawer on phones.
 
 use super::item::MemoryItem;
+use super::marks::awaits_review;
+use super::review::ReviewGroup;
 use super::store::{matches_filter, use_memory, ListStatus};
 use super::tools::MemoryTools;
 use super::usage::{format_score, UsedMemory};
-use crate::mem0::Mem0Error;
+use crate::mem0::{Mem0Error, Memory};
 use crate::settings::{use_settings, Mode};
 use crate::web::time::now_ms;
 use leptos::prelude::*;
@@ -34,9 +36,11 @@ pub fn MemorySidebar() -> impl IntoView {
         Memo::new(move |_| used.with(|u| u.iter().map(|m| (m.id.clone(), m.score)).collect()));
     // Long lists are shown a page at a time: a thousand rows would cost a long paint.
     let shown = RwSignal::new(ROWS_PER_PAGE);
+    // Memories waiting for review are listed in their own group above.
     let matching = Memo::new(move |_| {
         let f = filter.get();
-        memory.items.with(|items| items.iter().filter(|m| matches_filter(m, &f)).cloned().collect::<Vec<_>>())
+        let listed = |m: &&Memory| matches_filter(m, &f) && !awaits_review(m);
+        memory.items.with(|items| items.iter().filter(listed).cloned().collect::<Vec<_>>())
     });
     let visible = Memo::new(move |_| matching.with(|m| m.iter().take(shown.get()).cloned().collect::<Vec<_>>()));
     let hidden_count = move || matching.with(Vec::len).saturating_sub(shown.get());
@@ -112,6 +116,7 @@ pub fn MemorySidebar() -> impl IntoView {
                     <button type="button" class="link" on:click=move |_| memory.clear_selection()>"Clear selection"</button>
                 </section>
             </Show>
+            <ReviewGroup />
             <input type="search" class="memory-search" placeholder="Search memories" aria-label="Search memories"
                 data-testid="memory-search" bind:value=filter />
             <ul class="memory-list" data-testid="memory-list">
@@ -137,7 +142,13 @@ pub fn MemorySidebar() -> impl IntoView {
             </Show>
             <Show when=move || configured() && memory.status.get() == ListStatus::Ready && visible.with(Vec::is_empty)>
                 <p class="hint" data-testid="memory-empty">
-                    {move || if filter.with(String::is_empty) { "No memories yet. They appear here as you talk." } else { "No memory matches that search." }}
+                    {move || if !filter.with(String::is_empty) {
+                        "No memory matches that search."
+                    } else if memory.items.with(|items| items.iter().any(awaits_review)) {
+                        "No kept memories yet: keep the ones above that are right."
+                    } else {
+                        "No memories yet. They appear here as you talk."
+                    }}
                 </p>
             </Show>
             <MemoryTools />

@@ -63,6 +63,9 @@ pub struct MemoryStore {
     pub(super) wake_scheduled_for: StoredValue<f64>,
     /// Writes whose events this tab is following (one follower each).
     pub(super) followed: StoredValue<Vec<u64>>,
+    /// Memories being forgotten (each with its Undo note).
+    pub forgetting: RwSignal<Vec<super::forget::Forgetting>>,
+    pub(super) next_note: StoredValue<u64>,
 }
 
 /// The memory store of the page (provided by the app shell).
@@ -88,6 +91,8 @@ impl MemoryStore {
             worker_running: StoredValue::new(false),
             wake_scheduled_for: StoredValue::new(f64::INFINITY),
             followed: StoredValue::new(Vec::new()),
+            forgetting: RwSignal::new(Vec::new()),
+            next_note: StoredValue::new(0),
         }
     }
 

@@ -32,6 +32,18 @@ pub struct Turn<'a> {
     pub reply: (u64, &'a str),
 }
 
+/// The metadata a turn's memories carry: where they came from (the session and messages, for
+/// the "from" link; not `session_id`, which is one of mem0's own entity ids and a proxy refuses
+/// it), and, in review mode, that they wait for the person's review.
+pub fn turn_metadata(turn: &Turn<'_>, review: bool) -> serde_json::Value {
+    let mut metadata = json!({"app": "wellness0", "session": turn.session_id, "user_message_id": turn.user.0,
+        "reply_message_id": turn.reply.0});
+    if review {
+        metadata["review"] = json!(true);
+    }
+    metadata
+}
+
 /// The lock (across tabs) held by the one worker that sends waiting writes, so each is sent once.
 const OUTBOX_LOCK: &str = "wellness0-outbox";
 
@@ -50,7 +62,7 @@ impl MemoryStore {
     /// a problem becomes a [`Lookup`] that says why, and the reply goes ahead.
     pub async fn lookup(&self, query: &str, controller: &AbortController) -> MemoryUse {
         let settings = self.settings.settings.get_untracked();
-        let none = |lookup| MemoryUse { lookup, write: WriteState::None, saved: Vec::new() };
+        let none = |lookup| MemoryUse { lookup, write: WriteState::None, saved: Vec::new(), forgotten: Vec::new() };
         if !settings.use_memory {
             return none(Lookup::Off);
         }
@@ -79,9 +91,7 @@ impl MemoryStore {
                 TurnMessage { role: "user".into(), content: turn.user.1.to_owned() },
                 TurnMessage { role: "assistant".into(), content: turn.reply.1.to_owned() },
             ],
-            // Not `session_id`: that name is one of mem0's own entity ids (a proxy refuses it).
-            metadata: json!({"app": "wellness0", "session": turn.session_id, "user_message_id": turn.user.0,
-                "reply_message_id": turn.reply.0}),
+            metadata: turn_metadata(&turn, self.settings.settings.with_untracked(|s| s.review_memories)),
             infer: true,
         };
         let (id, reply, now) =

@@ -3,6 +3,7 @@
 //! Import and delete-all are [`Action`]s: pending disables their buttons, an error is shown.
 
 use super::store::use_memory;
+use super::tidy_panel::TidyPanel;
 use super::transfer::{export_json, plan_import, ImportPlan};
 use crate::mem0::{Mem0Error, UserId};
 use crate::web::download::download;
@@ -98,6 +99,7 @@ pub fn MemoryTools() -> impl IntoView {
                     "Import…"
                     <input type="file" accept="application/json,.json" data-testid="memory-import-file" on:change=choose_file />
                 </label>
+                <TidyPanel />
                 <button type="button" class="danger" data-testid="memory-delete-all" disabled=move || store.items.with(Vec::is_empty)
                     on:click=move |_| delete_all_open.set(true)>"Delete all…"</button>
             </footer>

@@ -88,6 +88,16 @@ pub struct MemoryUse {
     /// What mem0 saved from this turn, once its write settled.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub saved: Vec<SavedMemory>,
+    /// Ids of saved memories the person forgot since (not shown any more).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forgotten: Vec<String>,
+}
+
+impl MemoryUse {
+    /// The saved memories still kept (not forgotten).
+    pub fn kept(&self) -> impl Iterator<Item = &SavedMemory> {
+        self.saved.iter().filter(|s| !self.forgotten.contains(&s.id))
+    }
 }
 
 impl MemoryUse {
@@ -133,7 +143,7 @@ mod tests {
         let old = Lookup::UnavailableLegacy { reason: "Could not reach mem0.".into() };
         assert_eq!(old.problem_text().as_deref(), Some("Could not reach mem0."));
         assert_eq!(
-            MemoryUse { lookup: old, write: WriteState::None, saved: vec![] }.chip_label(),
+            MemoryUse { lookup: old, write: WriteState::None, saved: vec![], forgotten: vec![] }.chip_label(),
             "replied without memory"
         );
     }
@@ -148,7 +158,7 @@ mod tests {
 
     #[test]
     fn chip_labels() {
-        let m = |lookup, write| MemoryUse { lookup, write, saved: vec![] };
+        let m = |lookup, write| MemoryUse { lookup, write, saved: vec![], forgotten: vec![] };
         let one = vec![UsedMemory { id: "a".into(), text: "t".into(), score: Some(0.9), breakdown: None }];
         assert_eq!(
             m(Lookup::Found { memories: one.clone() }, WriteState::Saved).chip_label(),

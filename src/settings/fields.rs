@@ -16,6 +16,7 @@ pub struct FormFields {
     pub mem0_base_url: RwSignal<String>,
     pub selfhosted_base_url: RwSignal<String>,
     pub use_memory: RwSignal<bool>,
+    pub review_memories: RwSignal<bool>,
     pub memory_deadline_ms: RwSignal<String>,
 }
 
@@ -31,6 +32,7 @@ impl FormFields {
             mem0_base_url: RwSignal::new(form.mem0_base_url),
             selfhosted_base_url: RwSignal::new(form.selfhosted_base_url),
             use_memory: RwSignal::new(form.use_memory),
+            review_memories: RwSignal::new(form.review_memories),
             memory_deadline_ms: RwSignal::new(form.memory_deadline_ms),
         }
     }
@@ -47,6 +49,7 @@ impl FormFields {
             mem0_base_url: self.mem0_base_url.get_untracked(),
             selfhosted_base_url: self.selfhosted_base_url.get_untracked(),
             use_memory: self.use_memory.get_untracked(),
+            review_memories: self.review_memories.get_untracked(),
             memory_deadline_ms: self.memory_deadline_ms.get_untracked(),
         }
     }

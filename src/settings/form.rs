@@ -83,6 +83,7 @@ pub struct SettingsForm {
     pub mem0_base_url: String,
     pub selfhosted_base_url: String,
     pub use_memory: bool,
+    pub review_memories: bool,
     pub memory_deadline_ms: String,
 }
 
@@ -99,6 +100,7 @@ impl SettingsForm {
             mem0_base_url: s.mem0_base_url.clone(),
             selfhosted_base_url: s.selfhosted_base_url.clone(),
             use_memory: s.use_memory,
+            review_memories: s.review_memories,
             memory_deadline_ms: s.memory_deadline_ms.to_string(),
         }
     }
@@ -116,6 +118,7 @@ impl SettingsForm {
             mem0_base_url: normalize_base_url(&self.mem0_base_url).map_err(SettingsError::Mem0Url)?,
             selfhosted_base_url: self.selfhosted_url()?,
             use_memory: self.use_memory,
+            review_memories: self.review_memories,
             memory_deadline_ms: self
                 .memory_deadline_ms
                 .trim()

@@ -33,6 +33,11 @@ pub fn MemoryFields(
                     on:change:target=move |ev| fields.use_memory.set(ev.target().checked()) />
                 "Use memory (off = incognito: nothing looked up or saved)"
             </label>
+            <label class="check">
+                <input type="checkbox" data-testid="review-memories" prop:checked=move || fields.review_memories.get()
+                    on:change:target=move |ev| fields.review_memories.set(ev.target().checked()) />
+                "Review new memories: what a reply saves waits in “To review” until you keep or forget it"
+            </label>
             {move || match proxy_service() {
                 Some(service) => view! {
                     <p class="hint" data-testid="memory-service-held">

@@ -54,6 +54,8 @@ pub struct Settings {
     pub selfhosted_base_url: String,
     /// Off = incognito: no memory search and no memory writes for this chat.
     pub use_memory: bool,
+    /// Memories saved from turns wait in "To review" until the person keeps or forgets them.
+    pub review_memories: bool,
     /// How long a reply waits for the memory search before going ahead without it.
     pub memory_deadline_ms: u32,
 }
@@ -71,6 +73,7 @@ impl Default for Settings {
             mem0_base_url: DEFAULT_MEM0_BASE_URL.into(),
             selfhosted_base_url: String::new(),
             use_memory: true,
+            review_memories: false,
             memory_deadline_ms: 1_500,
         }
     }
