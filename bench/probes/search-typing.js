@@ -18,7 +18,11 @@ const afterFrame = (then) => requestAnimationFrame(() => {
 });
 const inPlace = (value) => {
   const query = fold(value.trim());
-  if (!query) return !!document.querySelector("[data-testid=sessions]") && !document.querySelector("[data-testid=session-hits]");
+  if (!query) {
+    // The list stays in the page while searching, hidden.
+    const list = document.querySelector("[data-testid=sessions]");
+    return !!list && !list.closest("[hidden]") && !document.querySelector("[data-testid=session-hits]");
+  }
   const status = document.querySelector("[data-testid=session-search-status]");
   const mark = document.querySelector("[data-testid=session-hit] mark");
   if (!status) return false;

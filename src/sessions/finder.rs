@@ -2,7 +2,7 @@
 //! matter), each hit with its session and the text around it; choosing one opens the session
 //! there, with the message marked.
 
-use super::search::Hit;
+use super::search::{Found, Hit};
 use super::store::use_sessions;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -14,7 +14,7 @@ pub fn SessionFinder(
     query: RwSignal<String>,
 ) -> impl IntoView {
     let sessions = use_sessions();
-    let hits = Memo::new(move |_| {
+    let found: Memo<Found> = Memo::new(move |_| {
         sessions.index_version.track();
         query.with(|q| sessions.search(q))
     });
@@ -30,25 +30,29 @@ pub fn SessionFinder(
             data-testid="session-search" bind:value=query />
         <Show when=move || !query.with(|q| q.trim().is_empty())>
             <p class="hint" role="status" data-testid="session-search-status">
-                {move || match hits.with(Vec::len) {
-                    0 => "No message matches.".to_owned(),
-                    1 => "1 message matches.".to_owned(),
-                    n => format!("{n} messages match."),
-                }}
+                {move || found.with(|f| match (f.total, f.hits.len()) {
+                    (0, _) => "No message matches.".to_owned(),
+                    (1, _) => "1 message matches.".to_owned(),
+                    (n, shown) if shown < n => format!("{n} messages match; the newest {shown} are shown."),
+                    (n, _) => format!("{n} messages match."),
+                })}
             </p>
             <ul class="hits" data-testid="session-hits">
-                {move || hits.get().into_iter().map(|hit| {
-                    let title = title_of(hit.session).unwrap_or_else(|| "This session".to_owned());
-                    let chosen = hit.clone();
-                    view! {
-                        <li>
-                            <button type="button" class="hit" data-testid="session-hit" on:click=move |_| open_hit(&chosen)>
-                                <span class="hit-session">{title}</span>
-                                <span class="hit-text">{hit.before.clone()}<mark>{hit.hit.clone()}</mark>{hit.after.clone()}</span>
-                            </button>
-                        </li>
+                // Keyed by the hit itself: a key that narrows the search keeps the hits that stay.
+                <For each=move || found.get().hits key=|hit| hit.clone() let:hit>
+                    {
+                        let title = title_of(hit.session).unwrap_or_else(|| "This session".to_owned());
+                        let chosen = hit.clone();
+                        view! {
+                            <li>
+                                <button type="button" class="hit" data-testid="session-hit" on:click=move |_| open_hit(&chosen)>
+                                    <span class="hit-session">{title}</span>
+                                    <span class="hit-text">{hit.before}<mark>{hit.hit}</mark>{hit.after}</span>
+                                </button>
+                            </li>
+                        }
                     }
-                }).collect_view()}
+                </For>
             </ul>
         </Show>
     }

@@ -1,6 +1,10 @@
 //! Search across every stored session (pure): case- and accent-insensitive plain-text matching
 //! over an in-memory index of every message, with a snippet around each hit (folding keeps one
 //! character per character, so the snippet shows the person's own text with the match marked).
+//!
+//! Typing extends the query a key at a time, and every message matching "afgh" also matches
+//! "afg": the index keeps what the last query matched and searches only that when the next query
+//! contains it, so only the first key or two scan every message.
 
 use crate::text::fold;
 use std::collections::HashMap;
@@ -15,7 +19,7 @@ struct Entry {
 }
 
 /// A message that matched, with the text around the match: `before`, `hit`, `after`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Hit {
     pub session: u64,
     pub message: u64,
@@ -27,11 +31,27 @@ pub struct Hit {
 /// How much text the snippet shows on each side of a match.
 const CONTEXT_CHARS: usize = 40;
 
+/// What a search found: the first hits, and how many messages match in all.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Found {
+    pub hits: Vec<Hit>,
+    pub total: usize,
+}
+
+/// The last query and every message it matched, in search order: (session, index in it).
+#[derive(Debug)]
+struct LastSearch {
+    query: String,
+    matched: Vec<(u64, usize)>,
+}
+
 #[derive(Debug, Default)]
 pub struct SearchIndex {
     /// Per session, its messages in order; sessions are searched newest first.
     sessions: HashMap<u64, Vec<Entry>>,
     order: Vec<u64>,
+    /// Forgotten whenever the index changes.
+    last: Option<LastSearch>,
 }
 
 impl SearchIndex {
@@ -40,6 +60,7 @@ impl SearchIndex {
         let entries =
             messages.into_iter().map(|(message, text)| Entry { session, message, folded: fold(&text), text }).collect();
         self.sessions.insert(session, entries);
+        self.last = None;
         if !self.order.contains(&session) {
             self.order.push(session);
         }
@@ -53,6 +74,7 @@ impl SearchIndex {
             Some(existing) => *existing = entry,
             None => entries.push(entry),
         }
+        self.last = None;
         if !self.order.contains(&session) {
             self.order.push(session);
         }
@@ -61,25 +83,52 @@ impl SearchIndex {
     pub fn remove_session(&mut self, session: u64) {
         self.sessions.remove(&session);
         self.order.retain(|s| *s != session);
+        self.last = None;
     }
 
     /// The order sessions are searched in (newest first).
     pub fn set_order(&mut self, sessions: Vec<u64>) {
         self.order = sessions;
+        self.last = None;
     }
 
     pub fn message_count(&self) -> usize {
         self.sessions.values().map(Vec::len).sum()
     }
 
-    /// Up to `limit` messages containing `query` (folded), newest session first, then in order.
-    pub fn find(&self, query: &str, limit: usize) -> Vec<Hit> {
+    /// The messages containing `query` (folded), newest session first, then in order: the first
+    /// `limit` with their snippets, and how many in all.
+    pub fn find(&mut self, query: &str, limit: usize) -> Found {
         let query = fold(query.trim());
         if query.is_empty() {
-            return Vec::new();
+            self.last = None;
+            return Found::default();
         }
-        let entries = self.order.iter().filter_map(|s| self.sessions.get(s)).flatten();
-        entries.filter_map(|e| e.folded.find(&query).map(|at| snippet(e, at, query.len()))).take(limit).collect()
+        let matched: Vec<(u64, usize)> = match self.last.take() {
+            Some(last) if query.contains(&last.query) => {
+                last.matched.into_iter().filter(|&(s, i)| self.sessions[&s][i].folded.contains(&query)).collect()
+            }
+            _ => self
+                .order
+                .iter()
+                .filter_map(|s| self.sessions.get(s).map(|entries| (*s, entries)))
+                .flat_map(|(s, entries)| {
+                    entries.iter().enumerate().filter(|(_, e)| e.folded.contains(&query)).map(move |(i, _)| (s, i))
+                })
+                .collect(),
+        };
+        let hits = matched
+            .iter()
+            .take(limit)
+            .map(|&(s, i)| {
+                let entry = &self.sessions[&s][i];
+                let at = entry.folded.find(&query).unwrap_or(0);
+                snippet(entry, at, query.len())
+            })
+            .collect();
+        let total = matched.len();
+        self.last = Some(LastSearch { query, matched });
+        Found { hits, total }
     }
 }
 
@@ -115,16 +164,16 @@ mod tests {
 
     #[test]
     fn finds_across_sessions_ignoring_case_and_accents() {
-        let index = index();
-        let hits = index.find("cafe", 10);
+        let mut index = index();
+        let hits = index.find("cafe", 10).hits;
         assert_eq!((hits[0].session, hits[0].message), (1, 1));
         assert_eq!((hits[0].before.as_str(), hits[0].hit.as_str()), ("I slept badly after the ", "café"));
-        assert_eq!(index.find("afghanistan", 10)[0].hit, "AFGHANISTAN");
-        let both = index.find("the", 10);
+        assert_eq!(index.find("afghanistan", 10).hits[0].hit, "AFGHANISTAN");
+        let both = index.find("the", 10).hits;
         assert_eq!(both.iter().map(|h| h.session).collect::<Vec<_>>(), vec![2, 1, 1], "newest session first");
-        assert_eq!(index.find("the", 1).len(), 1);
-        assert!(index.find("  ", 10).is_empty());
-        assert!(index.find("iraq", 10).is_empty());
+        assert_eq!(index.find("the", 1), Found { hits: both[..1].to_vec(), total: 3 }, "capped, counted");
+        assert_eq!(index.find("  ", 10), Found::default());
+        assert_eq!(index.find("iraq", 10), Found::default());
     }
 
     #[test]
@@ -132,7 +181,7 @@ mod tests {
         let mut index = SearchIndex::default();
         let long = format!("{}needle{}", "a ".repeat(50), " b".repeat(50));
         index.set_session(7, [(3, long)]);
-        let hit = &index.find("NEEDLE", 5)[0];
+        let hit = &index.find("NEEDLE", 5).hits[0];
         assert!(hit.before.starts_with('…') && hit.after.ends_with('…'));
         assert_eq!(hit.before.chars().count(), CONTEXT_CHARS + 1);
     }
@@ -142,10 +191,26 @@ mod tests {
         let mut index = index();
         index.set_message(1, 2, "Was it the tea?");
         index.set_message(1, 3, "Peppermint tea.");
-        assert_eq!(index.find("tea", 10).len(), 2);
-        assert!(index.find("coffee", 10).is_empty());
+        assert_eq!(index.find("tea", 10).total, 2);
+        assert_eq!(index.find("coffee", 10).total, 0);
         index.remove_session(1);
-        assert!(index.find("tea", 10).is_empty());
+        assert_eq!(index.find("tea", 10).total, 0);
         assert_eq!(index.message_count(), 1);
+    }
+
+    #[test]
+    fn a_longer_query_searches_what_the_shorter_one_found_and_changes_start_over() {
+        let mut index = index();
+        assert_eq!(index.find("a", 10).total, 3);
+        assert_eq!(index.find("af", 10).total, 2, "after, AFGHANISTAN");
+        assert_eq!(index.find("afg", 10).total, 1);
+        // A query that does not extend the last one searches everything again.
+        assert_eq!(index.find("cof", 10).total, 1);
+        // A change to the index forgets the last search: a new message is found.
+        index.set_message(1, 4, "More coffee today.");
+        assert_eq!(index.find("coff", 10).total, 2);
+        // Deleting back to a shorter query is a new search too.
+        assert_eq!(index.find("co", 10).total, 2);
+        assert_eq!(index.find("", 10).total, 0);
     }
 }

@@ -2,7 +2,7 @@
 //! renaming, deleting with a few seconds to undo, deleting all, and search across all of them.
 //! Changes made in other tabs arrive as announcements and are read back from the database.
 
-use super::search::{Hit, SearchIndex};
+use super::search::{Found, SearchIndex};
 use crate::chat::persist::{self, load_draft, load_messages, load_sessions, load_texts};
 use crate::chat::session::{newest_first, SessionMeta};
 use crate::chat::ChatStore;
@@ -259,7 +259,7 @@ impl SessionsStore {
     }
 
     /// Messages of every session that contain `query` (the open session as it is on screen).
-    pub fn search(&self, query: &str) -> Vec<Hit> {
+    pub fn search(&self, query: &str) -> Found {
         let open = self.chat.session.with_untracked(|s| s.id);
         let stale = self.stale.with_value(|s| s.contains(&open));
         if stale {
@@ -268,7 +268,7 @@ impl SessionsStore {
             self.stale.update_value(|s| s.retain(|id| *id != open));
         }
         self.refresh_stale_elsewhere();
-        self.index.with_value(|i| i.find(query, MAX_HITS))
+        self.index.try_update_value(|i| i.find(query, MAX_HITS)).unwrap_or_default()
     }
 
     /// Sessions other tabs changed are indexed again in the background.

@@ -101,6 +101,9 @@ def test_search_finds_messages_in_every_session_and_opens_the_hit(page, fakes):
     assert len(marked) == 1 and "café au lait" in marked[0].text
     page.replace_text("session-search", "nothing like this")
     page.wait(lambda: "No message matches" in page.one("session-search-status").text)
+    assert not page.one("sessions").is_displayed(), "the list hides while searching"
+    page.replace_text("session-search", "")
+    page.wait(lambda: page.one("sessions").is_displayed() and not page.by_testid("session-hits"))
 
 
 def test_export_markdown_and_json_then_import(page, fakes):
