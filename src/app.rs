@@ -1,24 +1,56 @@
-//! The app shell, and the one place the parts are put together: it creates the stores
-//! (storage, settings, memory, chat, sessions — each a narrow handle, provided as context),
-//! opens the database (moving the earlier version's data in), finds out whether the page is
-//! behind the proxy, listens to other tabs, and lays out the top bar, session list, chat pane,
-//! memory sidebar and settings drawer.
+//! The app shell, and the one place the parts are put together: it opens the database (behind
+//! the lock screen when a passcode protects it), creates the stores (storage, settings, memory,
+//! chat, sessions — each a narrow handle, provided as context), moves the earlier version's data
+//! in, finds out whether the page is behind the proxy, listens to other tabs, and lays out the
+//! top bar, session list, chat pane, memory sidebar and settings drawer.
 
+use crate::care::{AboutSection, FirstRunNotice, HelpButton, QuickExit};
 use crate::chat::persist::recover_unsaved;
 use crate::chat::{ChatStore, Composer, MessageList};
-use crate::db::{self, Change, Storage};
+use crate::db::{self, Change, Db, Storage, StorageError};
 use crate::memory::{ForgetNotes, MemorySidebar, MemorySources, MemoryStore};
 use crate::sessions::transfer::utc_time;
 use crate::sessions::{migrate, SessionList, SessionsStore, StorageSection};
 use crate::settings::routing::{ProxyAuth, ProxyInfo};
 use crate::settings::{proxy_detect, Mode, SettingsPanel, SettingsStore};
+use crate::vault::{self, LockScreen, PasscodeSection, Vault};
 use crate::web;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-/// The whole page.
+/// The database as it opened, and whether a passcode still keeps it locked.
+#[derive(Clone)]
+struct Opened {
+    db: Result<Db, StorageError>,
+    protected: bool,
+    locked: bool,
+}
+
+/// The whole page: the lock screen while a passcode keeps the data locked, then the app.
 #[component]
 pub fn App() -> impl IntoView {
+    let opened = RwSignal::new_local(None::<Opened>);
+    spawn_local(async move {
+        let db = Db::open().await;
+        let protected = match &db {
+            Ok(db) => db.has_passcode().await.unwrap_or(false),
+            Err(_) => false,
+        };
+        opened.set(Some(Opened { db, protected, locked: protected }));
+    });
+    move || match opened.get() {
+        None => view! { <div class="app" data-ready="false"></div> }.into_any(),
+        Some(Opened { db: Ok(db), locked: true, .. }) => view! {
+            <LockScreen db=db on_unlocked=move |()| opened.update(|o| o.iter_mut().for_each(|o| o.locked = false)) />
+        }
+        .into_any(),
+        Some(Opened { db, protected, .. }) => view! { <Workspace db=db protected=protected /> }.into_any(),
+    }
+}
+
+/// The app, unlocked.
+#[component]
+fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
     let storage = Storage::new();
     let settings = SettingsStore::load();
     let memory = MemoryStore::new(settings, storage);
@@ -46,10 +78,24 @@ pub fn App() -> impl IntoView {
         }),
     });
     let settings_open = RwSignal::new(false);
+    // Locking stores what is unsaved, then starts the page again on the lock screen.
+    let vault = Vault::new(
+        protected,
+        Callback::new(move |()| {
+            spawn_local(async move {
+                chat.store_now().await;
+                vault::reload();
+            })
+        }),
+    );
+    provide_context(vault);
+    vault::lock_when_idle(vault, move || {
+        chat.rows.with_untracked(|rows| rows.iter().any(|r| r.state.with_untracked(|s| s.is_active())))
+    });
 
     spawn_local(async move {
         // Saved data first: the earlier version's, moved in once; waiting memory writes; sessions.
-        storage.open().await;
+        storage.opened(db);
         let migrated = match storage.db() {
             Some(db) => {
                 storage.report(recover_unsaved(&db).await);
@@ -85,6 +131,8 @@ pub fn App() -> impl IntoView {
         Ok(Change::Session(id)) => spawn_local(async move { sessions.changed_elsewhere(id).await }),
         Ok(Change::Deleted) => spawn_local(async move { sessions.deleted_elsewhere().await }),
         Ok(Change::Outbox) => spawn_local(async move { memory.reload_outbox().await }),
+        // Another tab set, changed or removed the passcode: this one holds the old key.
+        Ok(Change::Vault) => vault::reload(),
         Err(()) => {}
     });
     // Leaving or reloading the page: store whatever a streaming reply has received so far.
@@ -95,9 +143,10 @@ pub fn App() -> impl IntoView {
             chat.save_row_now(row);
         }
     });
-    // Escape closes whichever drawer is open.
+    // Escape closes whichever drawer is open (a dialog open above it closes first, by itself).
     let _escape = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() == "Escape" {
+        let dialog_open = document().query_selector("dialog[open]").ok().flatten().is_some();
+        if ev.key() == "Escape" && !dialog_open {
             settings_open.set(false);
             memory.open.set(false);
             sessions.open.set(false);
@@ -131,11 +180,19 @@ pub fn App() -> impl IntoView {
                         on:click=move |_| memory.open.update(|o| *o = !*o)>
                         "Memory"
                     </button>
+                    <Show when=move || vault.protected.get()>
+                        <button type="button" data-testid="lock-now" title="Lock wellness0 (your passcode opens it again)"
+                            on:click=move |_| vault.lock.run(())>"Lock"</button>
+                    </Show>
                     <button type="button" data-testid="open-settings" aria-expanded=move || settings_open.get().to_string()
                         on:click=move |_| settings_open.update(|o| *o = !*o)>
                         "Settings"
                     </button>
                 </nav>
+                <div class="care-actions">
+                    <HelpButton />
+                    <QuickExit />
+                </div>
             </header>
             {move || storage.problem.get().map(|problem| view! {
                 <p class="confirm" role="alert" data-testid="save-failed">
@@ -146,6 +203,7 @@ pub fn App() -> impl IntoView {
             <div class="panes">
                 <SessionList />
                 <main class="chat">
+                    <FirstRunNotice />
                     <MessageList />
                     <Composer />
                 </main>
@@ -154,6 +212,8 @@ pub fn App() -> impl IntoView {
             <ForgetNotes />
             <SettingsPanel open=settings_open on_saved=move |()| memory.settings_changed()>
                 <StorageSection open=settings_open />
+                <PasscodeSection on_export=move |()| spawn_local(async move { sessions.download_all().await }) />
+                <AboutSection />
             </SettingsPanel>
         </div>
     }

@@ -20,6 +20,7 @@ pub mod service;
 pub mod sessions;
 pub mod settings;
 pub mod text;
+pub mod vault;
 pub mod web;
 
 pub use app::App;

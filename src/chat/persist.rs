@@ -7,7 +7,8 @@ use super::session::SessionMeta;
 use super::state::{ChatStore, MessageRow};
 use crate::db::{self, data_of, field_of, Batch, Change, Db, Record, StorageError};
 use crate::memory::WriteSettled;
-use crate::web::storage::{self as web_storage, Scope};
+use crate::vault::storage::{self as private, Private};
+use crate::web::storage::Scope;
 use crate::web::time::now_ms;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -47,10 +48,9 @@ pub async fn load_messages(db: &Db, session: u64) -> Result<Vec<Message>, Storag
 /// (message id, text) of every message of a session, for the search index.
 pub async fn load_texts(db: &Db, session: u64) -> Result<Vec<(u64, String)>, StorageError> {
     let records = db.get_all(db::MESSAGES, Some(db::session_messages(session))).await?;
-    Ok(records
-        .iter()
-        .filter_map(|r| Some((field_of(&r, "id").as_f64()? as u64, field_of(&r, "text").as_string()?)))
-        .collect())
+    // With a passcode the text is not stored beside the record: it is read from the message.
+    let text = |r: &JsValue| field_of(r, "text").as_string().or_else(|| parse::<Message>(r).map(|m| m.text));
+    Ok(records.iter().filter_map(|r| Some((field_of(&r, "id").as_f64()? as u64, text(&r)?))).collect())
 }
 
 pub async fn load_draft(db: &Db, session: u64) -> String {
@@ -68,9 +68,10 @@ pub async fn save_draft(db: &Db, session: u64, text: &str) -> Result<(), Storage
     db.write(batch).await
 }
 
-/// Where a streaming reply is written when the page goes away: `localStorage` is written at
-/// once, while a database write started then may not finish before the page is gone.
-const UNSAVED_KEY: &str = "wellness0.unsaved";
+// A streaming reply is written to `localStorage` when the page goes away (`Private::UnsavedReply`):
+// it is written at once, while a database write started then may not finish before the page is
+// gone. (With a passcode it is sealed first, which may not finish either: the database write is
+// tried as well.)
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Unsaved {
@@ -80,11 +81,11 @@ struct Unsaved {
 
 /// Stores a reply that was saved on the way out (see [`ChatStore::save_row_now`]), if any.
 pub async fn recover_unsaved(db: &Db) -> Result<(), StorageError> {
-    let Some(json) = web_storage::get(Scope::Device, UNSAVED_KEY) else { return Ok(()) };
+    let Some(json) = private::get(Scope::Device, Private::UnsavedReply) else { return Ok(()) };
     if let Ok(unsaved) = serde_json::from_str::<Unsaved>(&json) {
         db.write(Batch::default().put(db::MESSAGES, message_record(unsaved.session, &unsaved.message))).await?;
     }
-    web_storage::remove(Scope::Device, UNSAVED_KEY);
+    private::remove(Scope::Device, Private::UnsavedReply);
     Ok(())
 }
 
@@ -116,6 +117,21 @@ impl ChatStore {
         self.store_draft(self.session_id(), self.draft.get_untracked());
     }
 
+    /// Stores the draft and a reply still arriving, and waits for the database (before locking).
+    pub async fn store_now(&self) {
+        let Some(db) = self.storage.db() else { return };
+        self.draft_version.update_value(|v| *v += 1);
+        let draft = self.draft.get_untracked();
+        let draft = if draft.len() > MAX_STORED_DRAFT_CHARS { String::new() } else { draft };
+        self.storage.report(save_draft(&db, self.session_id(), &draft).await);
+        let streaming =
+            self.rows.with_untracked(|rows| rows.iter().copied().find(|r| r.state.with_untracked(|s| s.is_active())));
+        if let Some(row) = streaming {
+            let record = message_record(self.session_id(), &row.to_message());
+            self.storage.report(db.write(Batch::default().put(db::MESSAGES, record)).await);
+        }
+    }
+
     fn store_draft(&self, session: u64, text: String) {
         let Some(db) = self.storage.db() else { return };
         let text = if text.len() > MAX_STORED_DRAFT_CHARS { String::new() } else { text };
@@ -133,7 +149,7 @@ impl ChatStore {
     /// database at the next start), and in the database if it gets the chance.
     pub fn save_row_now(&self, row: MessageRow) {
         let unsaved = Unsaved { session: self.session_id(), message: row.to_message() };
-        web_storage::set(Scope::Device, UNSAVED_KEY, &serde_json::to_string(&unsaved).unwrap_or_default());
+        private::set(Scope::Device, Private::UnsavedReply, &serde_json::to_string(&unsaved).unwrap_or_default());
         self.save_row(row);
     }
 

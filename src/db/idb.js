@@ -1,6 +1,11 @@
 // Thin IndexedDB, BroadcastChannel and Web Locks bindings for wellness0 (src/db/idb.rs wraps them).
 // Records are plain objects whose `data` field holds the record's JSON (written and read by Rust);
 // a few fields beside it (keys, `text`) exist so that IndexedDB can index and range over them.
+//
+// With a passcode, records are sealed here, on their way in and out: `data` is stored as AES-GCM
+// ciphertext (12-byte IV, then ciphertext and tag) under a key derived from the passcode, and a
+// message's `text` (plaintext kept for search) is not stored at all. The key is a non-extractable
+// CryptoKey that lives only in this module, only while the app is unlocked.
 
 const NAME = "wellness0";
 const VERSION = 1;
@@ -38,40 +43,207 @@ export function open() {
   });
 }
 
-export function get(db, store, key) {
-  return done(db.transaction(store).objectStore(store).get(key));
+export async function get(db, store, key) {
+  await gate;
+  const record = await done(db.transaction(store).objectStore(store).get(key));
+  return record === undefined ? undefined : openRecord(record, sealKey);
 }
 
 // Every record of `store`, or those whose key lies between `lower` and `upper` (both included).
-export function getAll(db, store, lower, upper) {
+export async function getAll(db, store, lower, upper) {
+  await gate;
   const range = lower === undefined ? undefined : IDBKeyRange.bound(lower, upper);
-  return done(db.transaction(store).objectStore(store).getAll(range));
+  const records = await done(db.transaction(store).objectStore(store).getAll(range));
+  return sealKey ? Promise.all(records.map((r) => openRecord(r, sealKey))) : records;
 }
 
 // Writes `puts` (records) and deletes `deletes` ([store, key] or [store, lower, upper]) in one
 // transaction: all or nothing. Rejects with the browser's error (e.g. QuotaExceededError).
-export function write(db, stores, puts, deletes) {
+export async function write(db, stores, puts, deletes) {
+  await gate;
+  // Sealed before the transaction opens: it would commit while waiting on the cipher.
+  const sealed = await Promise.all(puts.map(async ([store, record]) => [store, await sealRecord(record, sealKey)]));
   const tx = db.transaction(stores, "readwrite");
-  for (const [store, record] of puts) tx.objectStore(store).put(record);
+  for (const [store, record] of sealed) tx.objectStore(store).put(record);
   for (const [store, lower, upper] of deletes) {
     tx.objectStore(store).delete(upper === undefined ? lower : IDBKeyRange.bound(lower, upper));
   }
   return finished(tx);
 }
 
-// Reads one record and writes back what `change` makes of it, in one transaction, so two tabs
-// changing the same record never lose each other's change. `change(data or undefined)` returns
-// the new `data` string (or undefined to leave the record as it is); the record's other fields
-// are kept, and `fields` (its key fields) are set.
-export function update(db, store, key, fields, change) {
-  const tx = db.transaction(store, "readwrite");
-  const objects = tx.objectStore(store);
-  const request = objects.get(key);
-  request.onsuccess = () => {
-    const data = change(request.result ? request.result.data : undefined);
-    if (data !== undefined) objects.put(Object.assign({}, request.result, fields, { data }));
-  };
-  return finished(tx);
+// Reads one record and writes back what `change` makes of it, so two tabs changing the same
+// record never lose each other's change. `change(data or undefined)` returns the new `data`
+// string (or undefined to leave the record as it is); the record's other fields are kept, and
+// `fields` (its key fields) are set. In the clear this is one transaction; sealed, the cipher
+// cannot run inside one, so it holds a lock on the record across tabs instead.
+export async function update(db, store, key, fields, change) {
+  await gate;
+  if (!sealKey) {
+    const tx = db.transaction(store, "readwrite");
+    const objects = tx.objectStore(store);
+    const request = objects.get(key);
+    request.onsuccess = () => {
+      const data = change(request.result ? request.result.data : undefined);
+      if (data !== undefined) objects.put(Object.assign({}, request.result, fields, { data }));
+    };
+    return finished(tx);
+  }
+  const k = sealKey;
+  return withLock(`${NAME}-update-${store}-${JSON.stringify(key)}`, false, async () => {
+    const stored = await done(db.transaction(store).objectStore(store).get(key));
+    const record = stored === undefined ? undefined : await openRecord(stored, k);
+    const data = change(record ? record.data : undefined);
+    if (data === undefined) return;
+    const sealed = await sealRecord(Object.assign({}, record, fields, { data }), k);
+    const tx = db.transaction(store, "readwrite");
+    tx.objectStore(store).put(sealed);
+    await finished(tx);
+  });
+}
+
+// ---- Encryption at rest ----
+
+const STORES = ["sessions", "messages", "drafts", "meta"];
+// The record holding the passcode's salt, KDF settings and check value (never sealed itself).
+const VAULT_KEY = "vault";
+const CHECK = "wellness0 vault check";
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+// The key records are sealed with while unlocked (null: stored in the clear).
+let sealKey = null;
+// Reads and writes wait while every record is being sealed again under another key.
+let gate = Promise.resolve();
+
+async function seal(key, text) {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const body = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, encoder.encode(text)));
+  const out = new Uint8Array(12 + body.length);
+  out.set(iv);
+  out.set(body, 12);
+  return out;
+}
+
+// Rejects (OperationError) when the key is not the one it was sealed with, or it was altered.
+async function unseal(key, bytes) {
+  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes.subarray(0, 12) }, key, bytes.subarray(12));
+  return decoder.decode(plain);
+}
+
+async function sealRecord(record, key) {
+  if (!key || record.key === VAULT_KEY) return record;
+  const sealed = Object.assign({}, record, { data: await seal(key, record.data) });
+  delete sealed.text;
+  return sealed;
+}
+
+// A record as Rust wrote it. Records still in the clear (written before the passcode was set,
+// by a tab that had not yet heard of it) read as they are.
+async function openRecord(record, key) {
+  if (!(record.data instanceof Uint8Array)) return record;
+  if (!key) throw new DOMException("locked", "InvalidStateError");
+  return Object.assign({}, record, { data: await unseal(key, record.data) });
+}
+
+function base64(bytes) {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+function unbase64(text) {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+async function deriveKey(passcode, salt, iterations) {
+  const material = await crypto.subtle.importKey("raw", encoder.encode(passcode), "PBKDF2", false, ["deriveKey"]);
+  return crypto.subtle.deriveKey(
+    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
+    material,
+    { name: "AES-GCM", length: 256 },
+    false,
+    ["encrypt", "decrypt"],
+  );
+}
+
+// The passcode's record ({salt, iterations, check}) or undefined when there is no passcode.
+export async function vaultRecord(db) {
+  await gate;
+  return done(db.transaction("meta").objectStore("meta").get(VAULT_KEY));
+}
+
+// Whether `passcode` opens the vault; if it does, records are read and written with its key
+// from now on. Nothing is decrypted with a wrong passcode.
+export async function unlock(db, passcode) {
+  const vault = await vaultRecord(db);
+  if (!vault) return true;
+  const key = await deriveKey(passcode, unbase64(vault.salt), vault.iterations);
+  try {
+    if ((await unseal(key, unbase64(vault.check))) !== CHECK) return false;
+  } catch {
+    return false;
+  }
+  sealKey = key;
+  return true;
+}
+
+// Seals every record again: under a new passcode (`passcode`: a string), or in the clear
+// (`passcode`: null or undefined). The caller has unlocked with the current passcode, if any. All the
+// records and the vault record are rewritten in one transaction: all or nothing, so the data
+// and the passcode that opens it never part.
+export function rekey(db, passcode, iterations) {
+  const run = gate.then(async () => {
+    let next = null;
+    let vault = null;
+    if (passcode != null) {  // a string; null or undefined: the clear
+      const salt = crypto.getRandomValues(new Uint8Array(16));
+      next = await deriveKey(passcode, salt, iterations);
+      vault = { key: VAULT_KEY, salt: base64(salt), iterations, check: base64(await seal(next, CHECK)) };
+    }
+    const read = db.transaction(STORES);
+    const all = await Promise.all(STORES.map((s) => done(read.objectStore(s).getAll())));
+    const puts = [];
+    for (const [i, store] of STORES.entries()) {
+      for (const record of all[i]) {
+        if (record.key === VAULT_KEY) continue;
+        const plain = await openRecord(record, sealKey);
+        // Back in the clear, a message gets its search text again.
+        if (!next && store === "messages" && plain.text === undefined) plain.text = JSON.parse(plain.data).text;
+        puts.push([store, await sealRecord(plain, next)]);
+      }
+    }
+    const tx = db.transaction(STORES, "readwrite");
+    const meta = tx.objectStore("meta");
+    for (const [store, record] of puts) tx.objectStore(store).put(record);
+    if (vault) meta.put(vault);
+    else meta.delete(VAULT_KEY);
+    await finished(tx);
+    sealKey = next;
+  });
+  gate = run.catch(() => {});
+  return run;
+}
+
+// A short value sealed with the current key, as text (for localStorage); in the clear without one.
+export async function sealText(text) {
+  return sealKey ? "w0sealed:" + base64(await seal(sealKey, text)) : text;
+}
+
+// A value from `sealText`, opened (rejects when it cannot be).
+export async function openText(text) {
+  if (!text.startsWith("w0sealed:")) return text;
+  if (!sealKey) throw new DOMException("locked", "InvalidStateError");
+  return unseal(sealKey, unbase64(text.slice("w0sealed:".length)));
+}
+
+export function isSealing() {
+  return sealKey !== null;
+}
+
+// Every wellness0 database on this device, gone (a forgotten passcode).
+export function erase(db) {
+  db.close();
+  return done(indexedDB.deleteDatabase(NAME));
 }
 
 export function persist() {

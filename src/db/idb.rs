@@ -33,6 +33,20 @@ extern "C" {
     fn js_listen(on_message: &Function);
     #[wasm_bindgen(catch, js_name = withLock)]
     fn js_with_lock(name: &str, if_available: bool, work: &Function) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_name = vaultRecord)]
+    fn js_vault_record(db: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_name = unlock)]
+    fn js_unlock(db: &JsValue, passcode: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_name = rekey)]
+    fn js_rekey(db: &JsValue, passcode: Option<String>, iterations: u32) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_name = sealText)]
+    fn js_seal_text(text: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_name = openText)]
+    fn js_open_text(text: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = isSealing)]
+    fn js_is_sealing() -> bool;
+    #[wasm_bindgen(catch, js_name = erase)]
+    fn js_erase(db: &JsValue) -> Result<Promise, JsValue>;
 }
 
 /// Why the browser did not store or read something.
@@ -177,6 +191,43 @@ impl Db {
         drop(callback);
         result.map(drop)
     }
+
+    /// Whether a passcode protects the stored data.
+    pub async fn has_passcode(&self) -> Result<bool, StorageError> {
+        Ok(!wait(js_vault_record(&self.0)).await?.is_undefined())
+    }
+
+    /// Whether `passcode` opens the stored data; if it does, records are read and written with
+    /// its key from now on. A wrong passcode decrypts nothing.
+    pub async fn unlock(&self, passcode: &str) -> Result<bool, StorageError> {
+        Ok(wait(js_unlock(&self.0, passcode)).await?.as_bool().unwrap_or(false))
+    }
+
+    /// Seals every record again under a new passcode (`Some`) or stores them in the clear
+    /// (`None`), all in one transaction. The current passcode, if any, must have unlocked it.
+    pub async fn rekey(&self, passcode: Option<&str>, iterations: u32) -> Result<(), StorageError> {
+        wait(js_rekey(&self.0, passcode.map(str::to_owned), iterations)).await.map(drop)
+    }
+
+    /// Deletes the whole database (every session, draft and waiting memory write).
+    pub async fn erase(&self) -> Result<(), StorageError> {
+        wait(js_erase(&self.0)).await.map(drop)
+    }
+}
+
+/// A short value sealed with the passcode's key, as text; as it is when there is no passcode.
+pub async fn seal_text(text: &str) -> Result<String, StorageError> {
+    Ok(wait(js_seal_text(text)).await?.as_string().unwrap_or_default())
+}
+
+/// A value from [`seal_text`], opened; an error when it cannot be (locked, another key).
+pub async fn open_text(text: &str) -> Result<String, StorageError> {
+    Ok(wait(js_open_text(text)).await?.as_string().unwrap_or_default())
+}
+
+/// Whether records are being sealed (a passcode is set and was entered).
+pub fn is_sealing() -> bool {
+    js_is_sealing()
 }
 
 /// Asks the browser not to evict this site's data under storage pressure; whether it agreed.

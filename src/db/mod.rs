@@ -6,7 +6,10 @@
 pub mod idb;
 pub mod storage;
 
-pub use idb::{announce, data_of, estimate, field_of, listen, persist, with_lock, Batch, Db, Record, StorageError};
+pub use idb::{
+    announce, data_of, estimate, field_of, is_sealing, listen, open_text, persist, seal_text, with_lock, Batch, Db,
+    Record, StorageError,
+};
 pub use storage::{use_storage, Storage};
 
 use wasm_bindgen::JsValue;
@@ -39,6 +42,8 @@ pub enum Change {
     Deleted,
     /// The memory outbox.
     Outbox,
+    /// The passcode was set, changed or removed: the other tabs lock.
+    Vault,
 }
 
 impl std::fmt::Display for Change {
@@ -47,6 +52,7 @@ impl std::fmt::Display for Change {
             Change::Session(id) => write!(f, "session:{id}"),
             Change::Deleted => f.write_str("deleted"),
             Change::Outbox => f.write_str("outbox"),
+            Change::Vault => f.write_str("vault"),
         }
     }
 }
@@ -59,6 +65,7 @@ impl std::str::FromStr for Change {
             Some(("session", id)) => id.parse().map(Change::Session).map_err(drop),
             _ if s == "deleted" => Ok(Change::Deleted),
             _ if s == "outbox" => Ok(Change::Outbox),
+            _ if s == "vault" => Ok(Change::Vault),
             _ => Err(()),
         }
     }
@@ -81,7 +88,7 @@ mod tests {
 
     #[test]
     fn changes_read_back() {
-        for change in [Change::Session(123), Change::Deleted, Change::Outbox] {
+        for change in [Change::Session(123), Change::Deleted, Change::Outbox, Change::Vault] {
             assert_eq!(change.to_string().parse(), Ok(change));
         }
         assert!("session:x".parse::<Change>().is_err() && "".parse::<Change>().is_err());

@@ -24,9 +24,9 @@ impl Storage {
         Self { db: StoredValue::new_local(None), problem: RwSignal::new(None), ready: RwSignal::new(false) }
     }
 
-    /// Opens the database (once); on refusal the page works in memory and says so.
-    pub async fn open(&self) {
-        match Db::open().await {
+    /// Takes the database as it opened; on refusal the page works in memory and says so.
+    pub fn opened(&self, opened: Result<Db, StorageError>) {
+        match opened {
             Ok(db) => self.db.set_value(Some(db)),
             Err(e) => {
                 self.report::<()>(Err(e));

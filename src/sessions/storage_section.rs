@@ -2,10 +2,7 @@
 //! agreed to keep it (persistent storage), and one click to export every session.
 
 use super::store::use_sessions;
-use super::transfer::{export_all_json, utc_time};
 use crate::db::{self, use_storage};
-use crate::web::download::download;
-use crate::web::time::now_ms;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -36,13 +33,7 @@ pub fn StorageSection(
             });
         }
     });
-    let export_all = move |_| {
-        spawn_local(async move {
-            let files = sessions.all_files().await;
-            let name = format!("wellness0-all-sessions-{}.json", &utc_time(now_ms())[..10]);
-            download(&name, "application/json", &export_all_json(files));
-        });
-    };
+    let export_all = move |_| spawn_local(async move { sessions.download_all().await });
     view! {
         <fieldset data-testid="storage-section">
             <legend>"On this device"</legend>

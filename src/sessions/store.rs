@@ -8,7 +8,7 @@ use crate::chat::session::{newest_first, SessionMeta};
 use crate::chat::ChatStore;
 use crate::db::{self, Batch, Change, Storage};
 use crate::web::storage::{self as web_storage, Scope};
-use crate::web::time::sleep_ms;
+use crate::web::time::{now_ms, sleep_ms};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;
@@ -314,6 +314,13 @@ impl SessionsStore {
             files.extend(self.session_file(id).await);
         }
         files
+    }
+
+    /// Downloads every session as one JSON file.
+    pub async fn download_all(&self) {
+        let files = self.all_files().await;
+        let name = format!("wellness0-all-sessions-{}.json", &super::transfer::utc_time(now_ms())[..10]);
+        crate::web::download::download(&name, "application/json", &super::transfer::export_all_json(files));
     }
 
     /// Stores imported sessions (each under a new id, so nothing is overwritten) and opens the

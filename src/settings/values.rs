@@ -5,7 +5,8 @@
 //! this device". Keys are only ever sent as request headers.
 
 use crate::prompt::DEFAULT_PERSONA;
-use crate::web::storage::{self, Scope};
+use crate::vault::storage::{self, Private};
+use crate::web::storage::Scope;
 use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_GEMINI_BASE_URL: &str = "https://generativelanguage.googleapis.com";
@@ -20,9 +21,6 @@ pub const FALLBACK_MODELS: [&str; 6] = [
     "gemini-flash-lite-latest",
     "gemini-2.5-flash-lite",
 ];
-
-const SETTINGS_KEY: &str = "wellness0.settings";
-const KEYS_KEY: &str = "wellness0.keys";
 
 /// Where memories are kept.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,8 +103,9 @@ impl std::fmt::Debug for Keys {
 impl Settings {
     /// Loads settings, creating and saving a random user id on first use.
     pub fn load() -> Self {
-        let mut settings: Settings =
-            storage::get(Scope::Device, SETTINGS_KEY).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
+        let mut settings: Settings = storage::get(Scope::Device, Private::Settings)
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
         if settings.user_id.is_empty() {
             settings.user_id = format!("user-{:08x}", (js_sys::Math::random() * f64::from(u32::MAX)) as u32);
             settings.save();
@@ -115,7 +114,7 @@ impl Settings {
     }
 
     pub fn save(&self) -> bool {
-        storage::set(Scope::Device, SETTINGS_KEY, &serde_json::to_string(self).unwrap_or_default())
+        storage::set(Scope::Device, Private::Settings, &serde_json::to_string(self).unwrap_or_default())
     }
 }
 
@@ -124,18 +123,18 @@ impl Keys {
     pub fn load() -> Self {
         [Scope::Device, Scope::Tab]
             .into_iter()
-            .find_map(|scope| storage::get(scope, KEYS_KEY).and_then(|s| serde_json::from_str(&s).ok()))
+            .find_map(|scope| storage::get(scope, Private::Keys).and_then(|s| serde_json::from_str(&s).ok()))
             .unwrap_or_default()
     }
 
     /// Stores the keys where the user chose, and removes them from the other place.
     pub fn save(&self, remember: bool) {
         let (keep, drop) = if remember { (Scope::Device, Scope::Tab) } else { (Scope::Tab, Scope::Device) };
-        storage::remove(drop, KEYS_KEY);
+        storage::remove(drop, Private::Keys);
         if *self == Keys::default() {
-            storage::remove(keep, KEYS_KEY);
+            storage::remove(keep, Private::Keys);
         } else {
-            storage::set(keep, KEYS_KEY, &serde_json::to_string(self).unwrap_or_default());
+            storage::set(keep, Private::Keys, &serde_json::to_string(self).unwrap_or_default());
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use web_sys::Storage;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// Survives closing the browser.
     Device,

@@ -1,0 +1,242 @@
+"""The passcode lock: with a passcode, nothing wellness0 stores on the device is readable without
+it (checked on the raw IndexedDB and Web Storage values), a reload opens on the lock screen, the
+right passcode restores everything and a wrong one nothing; changing re-encrypts, removing
+decrypts, Lock locks, and a forgotten passcode can only erase this device's data."""
+
+import json
+import time
+
+from harness import GEMINI_KEY
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.select import Select
+
+SECRET = "pineapple-42 is what I never told anyone"
+DRAFT = "a draft about otters"
+PASSCODE = "correct horse"
+
+RAW = """
+const done = arguments[arguments.length - 1];
+const open = indexedDB.open('wellness0');
+open.onerror = () => done('{}');
+open.onsuccess = () => {
+  const db = open.result, out = {}, names = Array.from(db.objectStoreNames);
+  const tx = db.transaction(names);
+  // Sealed bytes as their length and IV (a new seal has a new IV).
+  const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  const shown = (v) => v instanceof Uint8Array ? `<${v.length} sealed bytes, iv ${hex(v.subarray(0, 12))}>` : v;
+  for (const name of names) tx.objectStore(name).getAll().onsuccess = (e) => {
+    out[name] = e.target.result.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, shown(v)])));
+  };
+  tx.oncomplete = () => {
+    db.close();
+    const web = {};
+    for (const [scope, s] of [['local', localStorage], ['session', sessionStorage]]) {
+      for (let i = 0; i < s.length; i++) web[scope + ':' + s.key(i)] = s.getItem(s.key(i));
+    }
+    done(JSON.stringify({db: out, web}));
+  };
+};
+"""
+
+
+def raw(page):
+    """Every value wellness0 keeps on the device, as the browser holds it."""
+    return json.loads(page.d.execute_async_script(RAW))
+
+
+def settings(page):
+    if "open" not in page.one("settings").get_attribute("class"):
+        page.one("open-settings").click()
+    page.wait(page.settings_open)
+    section = page.one("passcode-section")
+    page.d.execute_script("arguments[0].scrollIntoView({block: 'start'})", section)
+    return section
+
+
+def close_settings(page):
+    page.d.execute_script("arguments[0].click()", page.one("settings-close"))
+
+
+def fill(page, **fields):
+    for testid, text in fields.items():
+        box = page.one(testid.replace("_", "-"))
+        box.clear()
+        box.send_keys(text)
+
+
+def set_passcode(page, passcode=PASSCODE):
+    settings(page)
+    fill(page, passcode_new=passcode, passcode_again=passcode)
+    page.one("passcode-set").click()
+    page.wait(lambda: "Passcode set" in page.one("passcode-status").text, timeout=30)
+    close_settings(page)
+
+
+def chat(page, index, text):
+    page.send(text)
+    page.wait_reply_state(index, "done")
+
+
+def locked(page):
+    page.d.refresh()
+    page.one("lock-screen")
+    return page
+
+
+def unlock(page, passcode):
+    fill(page, unlock_passcode=passcode)
+    page.one("unlock").click()
+
+
+def test_with_a_passcode_nothing_stored_is_readable_and_only_the_right_passcode_opens_it(page, fakes):
+    page.configure()
+    chat(page, 0, SECRET)
+    page.one("composer-input").send_keys(DRAFT)
+    time.sleep(0.6)  # the draft is stored a moment after typing stops
+    before = json.dumps(raw(page))
+    assert SECRET in before and DRAFT in before and GEMINI_KEY in before, "in the clear without a passcode"
+
+    section = settings(page)
+    assert "cannot be recovered" in page.one("passcode-warning").text
+    assert "memory service" in section.text and page.one("passcode-export").is_displayed()
+    fill(page, passcode_new="short", passcode_again="short")
+    page.one("passcode-set").click()
+    page.wait(lambda: "at least 6" in page.one("passcode-status").text)
+    fill(page, passcode_new=PASSCODE, passcode_again=PASSCODE + "!")
+    page.one("passcode-set").click()
+    page.wait(lambda: "differ" in page.one("passcode-status").text)
+    set_passcode(page)
+
+    sealed = raw(page)
+    text = json.dumps(sealed)
+    for plain in (SECRET, "pineapple", DRAFT, "otters", GEMINI_KEY, "I hear you"):
+        assert plain not in text, f"{plain!r} is stored in the clear"
+    messages = sealed["db"]["messages"]
+    assert messages and all("sealed bytes" in m["data"] and "text" not in m for m in messages)
+    assert all("sealed bytes" in r["data"] for r in sealed["db"]["sessions"] + sealed["db"]["drafts"])
+    vault = next(r for r in sealed["db"]["meta"] if r["key"] == "vault")
+    assert vault["iterations"] >= 600_000 and vault["salt"] and vault["check"]
+    assert sealed["web"]["local:wellness0.settings"].startswith("w0sealed:")
+    assert sealed["web"]["session:wellness0.keys"].startswith("w0sealed:")
+
+    settings(page)
+    page.screenshot("passcode-settings")
+    close_settings(page)
+
+    # Reloaded: the lock screen, and nothing of the conversation on the page.
+    locked(page)
+    page.screenshot("lock-screen")
+    page.phone()
+    page.d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    page.screenshot("lock-screen-phone-dark")
+    assert page.no_sideways_scroll()
+    page.d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    page.d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+    assert "pineapple" not in page.d.page_source and not page.by_testid("transcript")
+    unlock(page, "wrong horse")
+    page.wait(lambda: "not right" in page.one("unlock-status").text, timeout=30)
+    assert "pineapple" not in page.d.page_source and not page.by_testid("transcript")
+    assert page.d.switch_to.active_element == page.one("unlock-passcode"), "ready for another try"
+
+    unlock(page, PASSCODE)
+    page.one("transcript")
+    page.wait_settled()
+    page.wait(lambda: page.user_messages() == [SECRET])
+    page.wait(lambda: page.one("composer-input").get_attribute("value") == DRAFT)
+    # The keys came back too: the chat goes on.
+    page.replace_text("composer-input", "And today?")
+    page.one("composer-input").send_keys(Keys.ENTER)
+    page.wait_reply_state(1, "done")
+    assert SECRET not in json.dumps(raw(page)) and "And today?" not in json.dumps(raw(page))
+
+    # Lock: at once, on the lock screen.
+    page.one("lock-now").click()
+    page.one("lock-screen")
+    unlock(page, PASSCODE)
+    page.wait(lambda: page.user_messages() == [SECRET, "And today?"])
+
+
+def test_changing_the_passcode_re_encrypts_and_removing_it_decrypts(page, fakes):
+    page.configure()
+    chat(page, 0, SECRET)
+    set_passcode(page)
+    before = raw(page)["db"]["messages"]
+
+    settings(page)
+    fill(page, passcode_current="not it", passcode_new="battery staple", passcode_again="battery staple")
+    page.one("passcode-change").click()
+    page.wait(lambda: "not your current passcode" in page.one("passcode-status").text, timeout=30)
+    fill(page, passcode_current=PASSCODE)
+    page.one("passcode-change").click()
+    page.wait(lambda: "Passcode changed" in page.one("passcode-status").text, timeout=30)
+    after = raw(page)["db"]["messages"]
+    assert len(after) == len(before) and all("sealed bytes" in m["data"] for m in after)
+    assert not {m["data"] for m in after} & {m["data"] for m in before}, "every record sealed anew"
+    locked(page)
+    unlock(page, PASSCODE)
+    page.wait(lambda: "not right" in page.one("unlock-status").text, timeout=30)
+    unlock(page, "battery staple")
+    page.wait(lambda: page.user_messages() == [SECRET], timeout=30)
+
+    settings(page)
+    fill(page, passcode_current="battery staple")
+    page.one("passcode-remove").click()
+    page.wait(lambda: "Passcode removed" in page.one("passcode-status").text, timeout=30)
+    plain = raw(page)
+    assert SECRET in json.dumps(plain) and not any(r["key"] == "vault" for r in plain["db"]["meta"])
+    assert all(m.get("text") for m in plain["db"]["messages"]), "search text is back beside each message"
+    assert not plain["web"]["local:wellness0.settings"].startswith("w0sealed:")
+    page.d.refresh()
+    page.one("transcript")
+    page.wait_settled()
+    assert not page.by_testid("lock-screen")
+    page.wait(lambda: page.user_messages() == [SECRET])
+
+
+def test_a_forgotten_passcode_can_only_erase_this_device_and_other_tabs_lock_when_it_is_set(page, fakes):
+    page.configure()
+    chat(page, 0, SECRET)
+    first = page.d.current_window_handle
+    page.d.switch_to.new_window("tab")
+    page.d.get(page.site_url)
+    page.wait_settled()
+    page.wait(lambda: page.user_messages() == [SECRET])
+    other = page.d.current_window_handle
+    page.d.switch_to.window(first)
+    set_passcode(page)
+    # The other tab held the data in the clear: it locks too.
+    page.d.switch_to.window(other)
+    page.one("lock-screen")
+    assert "pineapple" not in page.d.page_source
+    page.d.close()
+    page.d.switch_to.window(first)
+
+    locked(page)
+    page.one("forgot-passcode").click()
+    assert "not affected" in page.one("forgot-box").text
+    page.one("erase-device").click()
+    page.one("erase-device-confirm").click()
+    page.one("transcript")
+    page.wait_settled()
+    assert not page.user_messages() and not page.by_testid("lock-screen")
+    left = json.dumps(raw(page))
+    assert "pineapple" not in left and "w0sealed" not in left
+
+
+def test_it_locks_by_itself_after_the_chosen_time_without_use(page, fakes):
+    page.configure()
+    chat(page, 0, SECRET)
+    set_passcode(page)
+    settings(page)
+    Select(page.one("lock-after")).select_by_visible_text("After 1 minute without use")
+    close_settings(page)
+    time.sleep(6)  # a check or more passes: used a moment ago, so it stays open
+    assert not page.by_testid("lock-screen")
+    # Two minutes pass without a key or a click (the page's clock is moved on).
+    page.d.execute_script("const now = Date.now; Date.now = () => now() + 120000;")
+    page.one("lock-screen")
+    assert "pineapple" not in page.d.page_source
+    unlock(page, PASSCODE)
+    page.wait(lambda: page.user_messages() == [SECRET], timeout=30)
+    settings(page)
+    assert Select(page.one("lock-after")).first_selected_option.text == "After 1 minute without use", "remembered"
