@@ -40,8 +40,13 @@ pub enum MessageState {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReplyNote {
-    /// Gemini's `finishReason` (anything but `STOP`).
-    Finish { reason: String },
+    /// Gemini's `finishReason` (anything but `STOP`); `dangerous`: stopped for safety with
+    /// dangerous content flagged (`gemini::safety`).
+    Finish {
+        reason: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        dangerous: bool,
+    },
     /// A sentence stored by an earlier version of wellness0 (read, never written).
     Legacy { text: String },
 }
@@ -49,7 +54,7 @@ pub enum ReplyNote {
 impl ReplyNote {
     pub fn text(&self) -> String {
         match self {
-            ReplyNote::Finish { reason } => match reason.as_str() {
+            ReplyNote::Finish { reason, .. } => match reason.as_str() {
                 "MAX_TOKENS" => "The reply reached the length limit and may be incomplete.".into(),
                 "SAFETY" | "PROHIBITED_CONTENT" | "BLOCKLIST" | "SPII" => {
                     "Gemini stopped this reply for safety reasons.".into()
@@ -70,6 +75,13 @@ impl MessageState {
     pub fn can_retry(&self) -> bool {
         matches!(self, MessageState::Stopped | MessageState::Failed { .. })
     }
+}
+
+/// Whether Gemini refused or stopped this reply for safety with dangerous content flagged —
+/// what the app reads as possibly self-harm related (`gemini::safety`, `docs/care.md`).
+pub fn stopped_as_dangerous(state: &MessageState, note: Option<&ReplyNote>) -> bool {
+    matches!(state, MessageState::Failed { problem: ReplyProblem::Blocked { dangerous: true, .. }, .. })
+        || matches!(note, Some(ReplyNote::Finish { dangerous: true, .. }))
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -270,11 +282,32 @@ mod tests {
     #[test]
     fn states_and_notes_are_stored_as_kinds() {
         let mut m = msg(2, Role::Model, "par", MessageState::Failed { problem: ReplyProblem::StreamCut, cut: true });
-        m.note = Some(ReplyNote::Finish { reason: "MAX_TOKENS".into() });
+        m.note = Some(ReplyNote::Finish { reason: "MAX_TOKENS".into(), dangerous: false });
         let json = serde_json::to_string(&m).unwrap();
         assert!(json.contains(r#""state":{"failed":{"problem":{"kind":"stream_cut"},"cut":true}}"#), "{json}");
         assert!(json.contains(r#""note":{"finish":{"reason":"MAX_TOKENS"}}"#), "{json}");
         assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), m);
         assert_eq!(m.note.unwrap().text(), "The reply reached the length limit and may be incomplete.");
+        // A safety stop keeps whether dangerous content was flagged; an older record reads as not.
+        let safety = ReplyNote::Finish { reason: "SAFETY".into(), dangerous: true };
+        let json = serde_json::to_string(&safety).unwrap();
+        assert_eq!(json, r#"{"finish":{"reason":"SAFETY","dangerous":true}}"#);
+        assert_eq!(
+            serde_json::from_str::<ReplyNote>(r#"{"finish":{"reason":"SAFETY"}}"#).unwrap(),
+            ReplyNote::Finish { reason: "SAFETY".into(), dangerous: false }
+        );
+    }
+
+    #[test]
+    fn dangerous_stops_are_told_apart() {
+        let blocked = |dangerous| MessageState::Failed {
+            problem: ReplyProblem::Blocked { reason: "SAFETY".into(), dangerous },
+            cut: false,
+        };
+        assert!(stopped_as_dangerous(&blocked(true), None));
+        assert!(!stopped_as_dangerous(&blocked(false), None));
+        let note = ReplyNote::Finish { reason: "SAFETY".into(), dangerous: true };
+        assert!(stopped_as_dangerous(&MessageState::Done, Some(&note)));
+        assert!(!stopped_as_dangerous(&MessageState::Done, None));
     }
 }

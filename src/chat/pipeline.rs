@@ -147,7 +147,8 @@ impl ChatStore {
                 Step::Finished(finished) => {
                     time::mark("w0:done");
                     if finished.finish_reason != "STOP" {
-                        row.note.set(Some(ReplyNote::Finish { reason: finished.finish_reason }));
+                        let (reason, dangerous) = (finished.finish_reason, finished.dangerous);
+                        row.note.set(Some(ReplyNote::Finish { reason, dangerous }));
                     }
                     row.state.set(MessageState::Done);
                     let writes_memory = row.memory.with_untracked(|m| {

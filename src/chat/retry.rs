@@ -56,7 +56,7 @@ mod tests {
 
     #[test]
     fn success_and_stop() {
-        let done = Finished { finish_reason: "STOP".into() };
+        let done = Finished { finish_reason: "STOP".into(), dangerous: false };
         assert_eq!(next_step(Ok(done.clone()), true, false, 1, 0.5), Step::Finished(done));
         assert_eq!(next_step(Err(GeminiError::Aborted), true, true, 1, 0.5), Step::Stopped);
     }

@@ -141,8 +141,10 @@ pub enum GeminiError {
     StreamCut,
     #[error("the request was stopped")]
     Aborted,
-    #[error("Gemini declined to answer ({0})")]
-    Blocked(String),
+    /// The prompt was blocked, or the reply refused with no text. `dangerous`: Gemini rated it
+    /// dangerous content (see `safety`), which the app reads as possibly self-harm related.
+    #[error("Gemini declined to answer ({reason})")]
+    Blocked { reason: String, dangerous: bool },
     #[error("unexpected answer from Gemini: {0}")]
     BadResponse(String),
 }

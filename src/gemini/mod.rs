@@ -1,10 +1,11 @@
 //! Google Gemini: wire types, the SSE stream reader, error mapping, what a failed reply stores,
-//! where calls go, and the browser client.
+//! reading safety ratings, where calls go, and the browser client.
 
 pub mod client;
 pub mod endpoint;
 pub mod error;
 pub mod problem;
+pub mod safety;
 pub mod sse;
 pub mod stream;
 pub mod wire;

@@ -41,8 +41,10 @@ pub enum ReplyProblem {
     Network,
     StreamCut,
     Stopped,
+    /// `dangerous`: Gemini rated it dangerous content (`gemini::safety`).
     Blocked {
         reason: String,
+        dangerous: bool,
     },
     BadResponse {
         detail: String,
@@ -83,7 +85,9 @@ impl GeminiError {
             GeminiError::Network(_) => ReplyProblem::Network,
             GeminiError::StreamCut => ReplyProblem::StreamCut,
             GeminiError::Aborted => ReplyProblem::Stopped,
-            GeminiError::Blocked(reason) => ReplyProblem::Blocked { reason: reason.clone() },
+            GeminiError::Blocked { reason, dangerous } => {
+                ReplyProblem::Blocked { reason: reason.clone(), dangerous: *dangerous }
+            }
             GeminiError::BadResponse(detail) => ReplyProblem::BadResponse { detail: detail.clone() },
         }
     }
@@ -135,7 +139,7 @@ impl ReplyProblem {
             }
             ReplyProblem::StreamCut => "The reply was cut off before it finished.".into(),
             ReplyProblem::Stopped => "Stopped.".into(),
-            ReplyProblem::Blocked { reason } => format!("Gemini declined to answer this message ({reason})."),
+            ReplyProblem::Blocked { reason, .. } => format!("Gemini declined to answer this message ({reason})."),
             ReplyProblem::BadResponse { detail } => format!("Gemini sent an answer the app could not read ({detail})."),
             ReplyProblem::Interrupted => "The page was closed or reloaded before this reply finished.".into(),
             ReplyProblem::Legacy { text } => text.clone(),
@@ -167,7 +171,8 @@ impl From<ReplyProblem> for StoredProblem {
             ReplyProblem::Network => kind("network"),
             ReplyProblem::StreamCut => kind("stream_cut"),
             ReplyProblem::Stopped => kind("stopped"),
-            ReplyProblem::Blocked { reason } => kind("blocked").with_detail(&reason),
+            ReplyProblem::Blocked { reason, dangerous: false } => kind("blocked").with_detail(&reason),
+            ReplyProblem::Blocked { reason, dangerous: true } => kind("blocked_dangerous").with_detail(&reason),
             ReplyProblem::BadResponse { detail } => kind("bad_response").with_detail(&detail),
             ReplyProblem::Interrupted => kind("interrupted"),
             ReplyProblem::Legacy { text } => kind("legacy").with_detail(&text),
@@ -195,7 +200,8 @@ impl From<StoredProblem> for ReplyProblem {
             "network" => ReplyProblem::Network,
             "stream_cut" => ReplyProblem::StreamCut,
             "stopped" => ReplyProblem::Stopped,
-            "blocked" => ReplyProblem::Blocked { reason: detail },
+            "blocked" => ReplyProblem::Blocked { reason: detail, dangerous: false },
+            "blocked_dangerous" => ReplyProblem::Blocked { reason: detail, dangerous: true },
             "bad_response" => ReplyProblem::BadResponse { detail },
             "interrupted" => ReplyProblem::Interrupted,
             "legacy" => ReplyProblem::Legacy { text: detail },
@@ -238,7 +244,8 @@ mod tests {
             ReplyProblem::Network,
             ReplyProblem::StreamCut,
             ReplyProblem::Stopped,
-            ReplyProblem::Blocked { reason: "SAFETY".into() },
+            ReplyProblem::Blocked { reason: "SAFETY".into(), dangerous: false },
+            ReplyProblem::Blocked { reason: "SAFETY".into(), dangerous: true },
             ReplyProblem::BadResponse { detail: "d".into() },
             ReplyProblem::Interrupted,
             ReplyProblem::Legacy { text: "An old sentence.".into() },

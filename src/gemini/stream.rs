@@ -3,6 +3,7 @@
 //! (finished, blocked, failed mid-stream, or cut).
 
 use super::error::{ApiError, GeminiError};
+use super::safety::{flags_dangerous_content, is_safety_stop};
 use super::sse::{SseDecoder, SseItem};
 use super::wire::{append_parts, GenerateContentResponse, Part};
 use serde_json::Value;
@@ -12,6 +13,8 @@ use serde_json::Value;
 pub struct Finished {
     /// `STOP` normally; anything else (e.g. `MAX_TOKENS`) is worth a note under the reply.
     pub finish_reason: String,
+    /// Stopped for safety with dangerous content flagged (see `safety`).
+    pub dangerous: bool,
 }
 
 #[derive(Debug, Default)]
@@ -23,6 +26,8 @@ pub struct ReplyStream {
     pub text: String,
     finish_reason: Option<String>,
     block_reason: Option<String>,
+    /// A safety rating of the prompt or the reply flagged dangerous content.
+    dangerous: bool,
 }
 
 impl ReplyStream {
@@ -41,17 +46,19 @@ impl ReplyStream {
     pub fn finish(&mut self) -> Result<(String, Finished), GeminiError> {
         let (items, leftover) = self.decoder.finish();
         let added = self.apply(items)?;
+        let dangerous = self.dangerous;
         if let Some(reason) = self.block_reason.clone() {
             if self.text.is_empty() {
-                return Err(GeminiError::Blocked(reason));
+                return Err(GeminiError::Blocked { reason, dangerous });
             }
         }
         match (&self.finish_reason, leftover) {
             (Some(reason), None) => {
                 if self.text.is_empty() && is_refusal(reason) {
-                    return Err(GeminiError::Blocked(reason.clone()));
+                    return Err(GeminiError::Blocked { reason: reason.clone(), dangerous });
                 }
-                Ok((added, Finished { finish_reason: reason.clone() }))
+                let dangerous = dangerous && is_safety_stop(reason);
+                Ok((added, Finished { finish_reason: reason.clone(), dangerous }))
             }
             _ => Err(GeminiError::StreamCut),
         }
@@ -77,10 +84,14 @@ impl ReplyStream {
 
     fn apply_chunk(&mut self, chunk: GenerateContentResponse) -> String {
         let mut added = String::new();
-        if let Some(reason) = chunk.prompt_feedback.and_then(|f| f.block_reason) {
-            self.block_reason = Some(reason);
+        if let Some(feedback) = chunk.prompt_feedback {
+            self.dangerous |= flags_dangerous_content(&feedback.safety_ratings);
+            if let Some(reason) = feedback.block_reason {
+                self.block_reason = Some(reason);
+            }
         }
         if let Some(candidate) = chunk.candidates.into_iter().next() {
+            self.dangerous |= flags_dangerous_content(&candidate.safety_ratings);
             if let Some(content) = candidate.content {
                 // Thought summaries are kept in `parts` (for history) but never shown as answer text.
                 for part in content.parts.iter().filter(|p| !p.is_thought()) {
@@ -161,7 +172,38 @@ mod tests {
     fn blocked_prompt_is_a_refusal() {
         let mut s = ReplyStream::new();
         s.feed(event(r#"{"promptFeedback": {"blockReason": "SAFETY"}}"#).as_bytes()).unwrap();
-        assert_eq!(s.finish(), Err(GeminiError::Blocked("SAFETY".into())));
+        assert_eq!(s.finish(), Err(GeminiError::Blocked { reason: "SAFETY".into(), dangerous: false }));
+    }
+
+    #[test]
+    fn a_prompt_blocked_as_dangerous_content_says_so() {
+        let mut s = ReplyStream::new();
+        let blocked = r#"{"promptFeedback": {"blockReason": "SAFETY","safetyRatings": [{"category": "HARM_CATEGORY_HARASSMENT","probability": "NEGLIGIBLE"},{"category": "HARM_CATEGORY_DANGEROUS_CONTENT","probability": "HIGH","blocked": true}]},"usageMetadata": {"promptTokenCount": 9,"totalTokenCount": 9}}"#;
+        s.feed(event(blocked).as_bytes()).unwrap();
+        assert_eq!(s.finish(), Err(GeminiError::Blocked { reason: "SAFETY".into(), dangerous: true }));
+    }
+
+    #[test]
+    fn a_reply_stopped_for_safety_keeps_its_text_and_the_rating() {
+        let mut s = ReplyStream::new();
+        s.feed(event(HELLO).as_bytes()).unwrap();
+        let stop = r#"{"candidates": [{"finishReason": "SAFETY","index": 0,"safetyRatings": [{"category": "HARM_CATEGORY_DANGEROUS_CONTENT","probability": "MEDIUM","blocked": true}]}]}"#;
+        s.feed(event(stop).as_bytes()).unwrap();
+        let (_, done) = s.finish().unwrap();
+        assert_eq!(done, Finished { finish_reason: "SAFETY".into(), dangerous: true });
+        assert_eq!(s.text, "Hel");
+        // Without text, the same stop is a refusal that carries the rating.
+        let mut empty = ReplyStream::new();
+        empty.feed(event(stop).as_bytes()).unwrap();
+        assert_eq!(empty.finish(), Err(GeminiError::Blocked { reason: "SAFETY".into(), dangerous: true }));
+    }
+
+    #[test]
+    fn a_normal_reply_is_never_dangerous_even_when_rated() {
+        let mut s = ReplyStream::new();
+        let rated = r#"{"candidates": [{"content": {"parts": [{"text": "ok"}],"role": "model"},"finishReason": "STOP","index": 0,"safetyRatings": [{"category": "HARM_CATEGORY_DANGEROUS_CONTENT","probability": "MEDIUM"}]}]}"#;
+        s.feed(event(rated).as_bytes()).unwrap();
+        assert_eq!(s.finish().unwrap().1, Finished { finish_reason: "STOP".into(), dangerous: false });
     }
 
     #[test]

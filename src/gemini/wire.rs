@@ -92,6 +92,9 @@ pub struct Candidate {
     pub finish_reason: Option<String>,
     #[serde(default)]
     pub finish_message: Option<String>,
+    /// Sent with a candidate stopped for safety (and by older models with every candidate).
+    #[serde(default)]
+    pub safety_ratings: Vec<SafetyRating>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
@@ -99,6 +102,22 @@ pub struct Candidate {
 pub struct PromptFeedback {
     #[serde(default)]
     pub block_reason: Option<String>,
+    #[serde(default)]
+    pub safety_ratings: Vec<SafetyRating>,
+}
+
+/// How likely a prompt or reply falls into one harm category (`HARM_CATEGORY_DANGEROUS_CONTENT`
+/// …), and whether that rating is what blocked it.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SafetyRating {
+    #[serde(default)]
+    pub category: String,
+    /// `NEGLIGIBLE`, `LOW`, `MEDIUM` or `HIGH`.
+    #[serde(default)]
+    pub probability: Option<String>,
+    #[serde(default)]
+    pub blocked: bool,
 }
 
 /// A whole `generateContent` answer, or one streamed chunk of it (a delta).
