@@ -1,9 +1,13 @@
 //! One message bubble: the user's words as plain text, a reply as safe markdown, and the
 //! reply's state (typing, waiting to retry, stopped, failed) with a Retry button in place.
+//! Above a reply, the crisis card when the turn calls for it (the rule: `care::crisis_card`).
 
-use super::conversation::{MessageState, Role};
+use super::conversation::{stopped_as_dangerous, MessageState, Role};
 use super::saved_line::SavedLine;
 use super::state::{use_chat, MessageRow};
+use crate::care::crisis::signals_crisis;
+use crate::care::CrisisCard;
+use crate::gemini::ReplyProblem;
 use crate::markdown;
 use crate::memory::use_memory;
 use leptos::prelude::*;
@@ -39,6 +43,7 @@ pub fn MessageBubble(
         .into_any(),
     };
     let retry = move |_| chat.retry(row.id);
+    let card = crisis_card_shown(row);
     let status = move || {
         let state = row.state.get();
         match state {
@@ -62,7 +67,13 @@ pub fn MessageBubble(
             .into_any(),
             MessageState::Failed { problem, cut } => view! {
                 <div class="status error" role="alert" data-testid="reply-error">
-                    <span>{problem.message()}</span>
+                    <span>{match problem {
+                        // The card above says what matters; the refusal is not the person's fault.
+                        ReplyProblem::Blocked { .. } if card.get() => {
+                            "Gemini could not answer this message. The people above are there to listen.".to_owned()
+                        }
+                        problem => problem.message(),
+                    }}</span>
                     {cut.then(|| view! { <span class="cut-mark" data-testid="cut-mark">" (partial reply kept above)"</span> })}
                     <button type="button" class="link" data-testid="retry" on:click=retry
                         disabled=move || chat.is_busy() title="Wait for the current reply to finish">"Retry"</button>
@@ -81,6 +92,7 @@ pub fn MessageBubble(
         js_sys::Date::new(&row.created_ms.into()).to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED),
     );
     view! {
+        {(row.role == Role::Model).then(|| view! { <Show when=move || card.get()><CrisisCard /></Show> })}
         <article class=class data-testid=testid data-state=move || state_name(&row.state.get()) aria-label=who title=written
             data-message-id=row.id class:highlighted=move || chat.highlighted.get() == Some(row.id)>
             {body}
@@ -101,4 +113,22 @@ pub fn MessageBubble(
             <SavedLine row=row />
         </article>
     }
+}
+
+/// Whether the crisis card shows above this reply: the turn's user message (the row just before)
+/// signals crisis, or the reply was refused or stopped as dangerous content. Worked out each time
+/// the turn is drawn, from what is stored.
+fn crisis_card_shown(row: MessageRow) -> Memo<bool> {
+    let chat = use_chat();
+    let asked = chat
+        .find(row.id)
+        .and_then(|(i, _)| i.checked_sub(1))
+        .and_then(|i| chat.rows.with_untracked(|rows| rows.get(i).copied()))
+        .filter(|user| row.role == Role::Model && user.role == Role::User);
+    let message_signals = asked.is_some_and(|user| user.text.with_untracked(|text| signals_crisis(text)));
+    Memo::new(move |_| {
+        row.role == Role::Model
+            && (message_signals
+                || row.state.with(|state| row.note.with(|note| stopped_as_dangerous(state, note.as_ref()))))
+    })
 }
