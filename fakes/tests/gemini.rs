@@ -235,6 +235,25 @@ async fn scripted_503_and_blocked() {
 }
 
 #[tokio::test]
+async fn safety_blocks_and_stops_carry_their_ratings() {
+    let base = start().await;
+    let dangerous = json!([{"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH", "blocked": true}]);
+    script(&base, json!([{"kind": "blocked", "safety_ratings": dangerous}])).await;
+    let v: Value = post(&base, "/v1beta/models/gemini-3.5-flash:generateContent", &hello()).await.json().await.unwrap();
+    assert_eq!(v["promptFeedback"]["safetyRatings"], dangerous);
+
+    script(&base, json!([{"kind": "safety_stop", "text": "a b c d e f", "after_chunks": 1}])).await;
+    let r = post(&base, "/v1beta/models/gemini-3.5-flash:streamGenerateContent?alt=sse", &hello()).await;
+    let events = sse_events(&r.text().await.unwrap());
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0]["candidates"][0]["content"]["parts"][0]["text"], "a b c ");
+    let stop = &events[1]["candidates"][0];
+    assert_eq!(stop["finishReason"], "SAFETY");
+    assert!(stop.get("content").is_none());
+    assert_eq!(stop["safetyRatings"], dangerous);
+}
+
+#[tokio::test]
 async fn cut_stream_ends_without_finish_reason() {
     let base = start().await;
     script(&base, json!([{"kind": "cut", "text": "a b c d e f g h i", "after_chunks": 2}])).await;

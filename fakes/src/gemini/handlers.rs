@@ -158,8 +158,8 @@ async fn generate(
         Step::Error { status, message, retry_delay, quota_id } => {
             Err(scripted_error(status, message, retry_delay, quota_id, model.id))
         }
-        Step::Blocked { reason } => {
-            let v = ctx.blocked(reason.as_deref().unwrap_or("SAFETY"));
+        Step::Blocked { reason, safety_ratings } => {
+            let v = ctx.blocked(reason.as_deref().unwrap_or("SAFETY"), safety_ratings);
             Ok(match framing {
                 None => ok_json(&v),
                 Some(f) => {
@@ -228,6 +228,23 @@ async fn generate(
             plan.extend(first_chunks(&ctx, &mut fr, &text, after_chunks, (words, first, between)));
             plan.push(Emit::Sleep(between));
             plan.push(Emit::Data(fr.raw_error(&err)));
+            Ok(stream_response(content_type(f), plan))
+        }
+        Step::SafetyStop { text, after_chunks, reason, safety_ratings, timing } => {
+            let text = text_or_default(text);
+            let (words, first, between) = plan_timing(&timing);
+            let reason = reason.as_deref().unwrap_or("SAFETY");
+            let shown: usize = split_chunks(&text, words).iter().take(after_chunks).map(|c| count_words(c)).sum();
+            let stop = ctx.safety_stop(reason, safety_ratings, shown);
+            let Some(f) = framing else {
+                // Non-streaming: the stop alone (what was generated before it is withheld).
+                return Ok(ok_json(&stop));
+            };
+            let mut fr = Framer { framing: f, started: false };
+            let mut plan = first_chunks(&ctx, &mut fr, &text, after_chunks, (words, first, between));
+            plan.push(Emit::Sleep(between));
+            plan.push(Emit::Data(fr.event(&stop)));
+            plan.extend(fr.close().map(Emit::Data));
             Ok(stream_response(content_type(f), plan))
         }
         Step::Hang { text, after_chunks, hang_ms, timing } => {

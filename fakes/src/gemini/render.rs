@@ -74,22 +74,38 @@ impl Ctx {
         })
     }
 
-    pub(super) fn blocked(&self, reason: &str) -> Value {
+    pub(super) fn blocked(&self, reason: &str, ratings: Option<Vec<Value>>) -> Value {
+        let ratings = ratings.map(Value::Array).unwrap_or_else(|| {
+            json!([
+                {"category": "HARM_CATEGORY_SEXUALLY_EXPLICIT", "probability": "NEGLIGIBLE"},
+                {"category": "HARM_CATEGORY_HATE_SPEECH", "probability": "NEGLIGIBLE"},
+                {"category": "HARM_CATEGORY_HARASSMENT", "probability": "MEDIUM"},
+                {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "NEGLIGIBLE"}
+            ])
+        });
         json!({
             "promptFeedback": {
                 "blockReason": reason,
-                "safetyRatings": [
-                    {"category": "HARM_CATEGORY_SEXUALLY_EXPLICIT", "probability": "NEGLIGIBLE"},
-                    {"category": "HARM_CATEGORY_HATE_SPEECH", "probability": "NEGLIGIBLE"},
-                    {"category": "HARM_CATEGORY_HARASSMENT", "probability": "MEDIUM"},
-                    {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "NEGLIGIBLE"}
-                ]
+                "safetyRatings": ratings
             },
             "usageMetadata": {
                 "promptTokenCount": self.prompt_tokens,
                 "totalTokenCount": self.prompt_tokens,
                 "promptTokensDetails": [{"modality": "TEXT", "tokenCount": self.prompt_tokens}]
             },
+            "modelVersion": self.model_version,
+            "responseId": self.response_id
+        })
+    }
+
+    /// The last chunk of a reply stopped for safety: no content, the reason and the ratings.
+    pub(super) fn safety_stop(&self, reason: &str, ratings: Option<Vec<Value>>, cand: usize) -> Value {
+        let ratings = ratings.map(Value::Array).unwrap_or_else(
+            || json!([{"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH", "blocked": true}]),
+        );
+        json!({
+            "candidates": [{"finishReason": reason, "index": 0, "safetyRatings": ratings}],
+            "usageMetadata": self.usage(cand),
             "modelVersion": self.model_version,
             "responseId": self.response_id
         })

@@ -2,6 +2,7 @@
 //! one step (a reply, an error, a cut or failing stream, a hang, a safety block).
 
 use serde::Deserialize;
+use serde_json::Value;
 
 /// How long a `hang` step holds the connection by default.
 pub(super) const DEFAULT_HANG_MS: u64 = 120_000;
@@ -66,8 +67,20 @@ pub enum Step {
         #[serde(flatten)]
         timing: Timing,
     },
-    /// 200 with `promptFeedback.blockReason` and no candidates.
-    Blocked { reason: Option<String> },
+    /// 200 with `promptFeedback.blockReason` and no candidates; `safety_ratings` replaces the
+    /// default prompt ratings (e.g. to mark `HARM_CATEGORY_DANGEROUS_CONTENT` as the blocked one).
+    Blocked { reason: Option<String>, safety_ratings: Option<Vec<Value>> },
+    /// `after_chunks` chunks of text, then a last chunk with no content, `finishReason` (default
+    /// `SAFETY`) and the candidate's `safetyRatings`: a reply Gemini stopped part-way.
+    SafetyStop {
+        text: Option<String>,
+        #[serde(default = "default_after_chunks")]
+        after_chunks: usize,
+        reason: Option<String>,
+        safety_ratings: Option<Vec<Value>>,
+        #[serde(flatten)]
+        timing: Timing,
+    },
 }
 
 fn default_error_status() -> u16 {
