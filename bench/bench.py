@@ -18,7 +18,11 @@ Sections (one module each in bench/w0bench/, in-page probes in bench/probes/*.js
                   page load, search index build and typing in the search box, opening and streaming
                   into a 2,000-message session, storage per 1,000 messages; report_scale writes its
                   part of the report and the verdicts
-  6. report       the report (with how to reproduce: command, machine, date, fake latencies);
+  6. steering     memory steering (issue 12): tidy-up over 1,000 memories (planted near-duplicates,
+                  bench/w0bench/memory_set.py) from the click to its preview on screen, with long
+                  tasks; Forget under a reply: the memory off the sidebar in the click's own task,
+                  and the delete after the undo window; report_steering writes its part and verdicts
+  7. report       the report (with how to reproduce: command, machine, date, fake latencies);
                   charts: the SVG figures
 """
 

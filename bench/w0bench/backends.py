@@ -52,10 +52,14 @@ class Backend:
         return "/v3/memories/add/" if self.server == "mem0" else "/memories"
 
     def seed(self, fakes, user, n, start=0):
-        """Stores `n` distinct memories for `user` directly in the fake (`infer: false` adds of
-        SEED_BATCH messages each: no extraction, one memory per message)."""
-        for lo in range(start, start + n, SEED_BATCH):
-            msgs = [{"role": "user", "content": memory_text(i)} for i in range(lo, min(lo + SEED_BATCH, start + n))]
+        """Stores `n` distinct memories for `user` directly in the fake (see `store`)."""
+        self.store(fakes, user, [memory_text(i) for i in range(start, start + n)])
+
+    def store(self, fakes, user, texts):
+        """Stores `texts` (all different) as memories of `user` directly in the fake: `infer: false`
+        adds of SEED_BATCH messages each, no extraction, one memory per message."""
+        for lo in range(0, len(texts), SEED_BATCH):
+            msgs = [{"role": "user", "content": t} for t in texts[lo:lo + SEED_BATCH]]
             answer = http_json("POST", self.url(fakes) + self.add_path(),
                                {"messages": msgs, "user_id": user, "infer": False}, headers=self.headers(), timeout=120)
             if len(answer["results"]) != len(msgs):

@@ -15,6 +15,10 @@ LIST_PAGE_SIZE = 200
 SIDEBAR_ROWS = 100
 # Messages a session shows at first, its newest (src/chat/message_list.rs WINDOW).
 MESSAGE_WINDOW = 100
+# How long a forgotten memory waits for Undo before it is deleted (src/memory/forget.rs UNDO_MS), and
+# the pairs of memories tidy-up compares per slice (src/memory/tidy_panel.rs PAIRS_PER_SLICE).
+UNDO_MS = 6_000
+TIDY_PAIRS_PER_SLICE = 20_000
 BUDGET_BYTES = 200 * 1024  # 200 KiB gzip for everything the first page load fetches
 MODEL = "gemini-flash-latest"  # the app's default model (src/settings.rs DEFAULT_MODEL)
 

@@ -22,7 +22,9 @@ from .mem0_bytes import mem0_bytes
 from .rendering import rendering_drawer, rendering_stream
 from .report import write_report
 from .report_scale import verdicts
+from .report_steering import steering_verdicts
 from .sessions_scale import sessions_scale
+from .steering import memory_steering
 
 
 def parse_args(description, argv=None):
@@ -43,7 +45,7 @@ def parse_args(description, argv=None):
     ap.add_argument("--reply-words", type=int, default=120)
     ap.add_argument("--scale-sessions", type=int, default=None, help="sessions stored for the scale section (200; quick 20)")
     ap.add_argument("--scale-messages", type=int, default=None, help="messages per stored session (200; quick 50)")
-    ap.add_argument("--only", default="bundle,latency,mem0,render,scale", help="comma-separated sections")
+    ap.add_argument("--only", default="bundle,latency,mem0,render,scale,steer", help="comma-separated sections")
     ap.add_argument("--out", default=None, help="report path (bench/report.md; quick: bench/report-quick.md)")
     ap.add_argument("--fakes-bin", default=env("FAKES_BIN", str(ROOT / "target" / "debug" / "fakes")))
     ap.add_argument("--dist", default=env("DIST_DIR", str(ROOT / "dist")))
@@ -66,6 +68,8 @@ def parse_args(description, argv=None):
     cfg.scale_opens = 3 if q else 7
     cfg.scale_stream_reps = 1 if q else 3
     cfg.scale_stream_words = 200 if q else 400  # a long reply: 400 words are ~135 chunks
+    cfg.steer_tidy_reps = 3 if q else 7
+    cfg.steer_forget_reps = 2 if q else 7
     cfg.suffix = "-quick" if q else ""  # a quick run never overwrites the committed full report
     return cfg
 
@@ -88,7 +92,7 @@ def start_fakes(stack, binary, mem0_latency, first_token, chunk, services=("gemi
 
 def run_sections(cfg, dist, res):
     only = set(cfg.only.split(","))
-    log("1/5 bundle")
+    log("1/6 bundle")
     res["bundle"] = bundle(dist)
     wasm_files = list(dist.glob("*.wasm"))
     if wasm_files:
@@ -102,22 +106,28 @@ def run_sections(cfg, dist, res):
                                  capture_output=True, text=True).stdout.strip()
         res["machine"] = machine(browser)
         if "latency" in only:
-            log("2/5 time to first / last token")
+            log("2/6 time to first / last token")
             res["latency"] = latency(site, fakes, cfg)
         if "mem0" in only:
-            log("3/5 calls and bytes to mem0 per turn")
+            log("3/6 calls and bytes to mem0 per turn")
             fast = start_fakes(stack, cfg.fakes_bin, 0, 0, 0, services=("gemini", "mem0", "selfhosted"))
             res["mem0"] = mem0_bytes(site, fast, cfg)
         if "render" in only:
-            log("4/5 rendering")
+            log("4/6 rendering")
             res["render_stream"] = rendering_stream(site, fakes, cfg)
             res["render_drawer"] = rendering_drawer(site, fakes, cfg)
         if "scale" in only:
-            log("5/5 sessions at scale")
+            log("5/6 sessions at scale")
             t, load_before = time.time(), os.getloadavg()[0]
             res["scale"] = sessions_scale(site, dist, fakes, cfg)
             res["scale"].update(took_s=time.time() - t, loadavg=(load_before, os.getloadavg()[0]))
             log(f"sessions at scale took {res['scale']['took_s']:.0f} s")
+        if "steer" in only:
+            log("6/6 memory steering")
+            t = time.time()
+            res["steering"] = memory_steering(site, fakes, cfg)
+            res["steering"]["took_s"] = time.time() - t
+            log(f"memory steering took {res['steering']['took_s']:.0f} s")
 
 
 def main(description=__doc__):
@@ -147,6 +157,8 @@ def main(description=__doc__):
           f"{'PASS' if b['pass'] else 'FAIL'}")
     for name, target, measured, ok in verdicts(res["scale"]) if res.get("scale") else []:
         print(f"sessions at scale: {name}: {measured}, target {target}: {'PASS' if ok else 'FAIL'}")
+    for name, target, measured, ok in steering_verdicts(res["steering"]) if res.get("steering") else []:
+        print(f"memory steering: {name}: {measured}, target {target}: {'PASS' if ok else 'FAIL'}")
     print(f"report: {out} ({elapsed:.0f} s)")
     if cfg.enforce_budget and not b["pass"]:
         print("over the bundle budget (--enforce-budget): exit 1")

@@ -5,6 +5,7 @@ import statistics
 from .common import LIST_PAGE_SIZE, MESSAGE_WINDOW, SIDEBAR_ROWS, kb, ms, ms1
 from .report_mem0 import mem0_section
 from .report_scale import scale_section
+from .report_steering import steering_section
 
 
 def write_report(res, cfg, started, elapsed, out):
@@ -14,6 +15,7 @@ def write_report(res, cfg, started, elapsed, out):
     L += mem0_section(res.get("mem0"), cfg)
     L += rendering_section(res.get("render_stream"), res.get("render_drawer"), cfg)
     L += scale_section(res.get("scale"), cfg)
+    L += steering_section(res.get("steering"), cfg)
     L += reproduce_section(res["machine"], cfg, started)
     out.write_text("\n".join(L))
 
@@ -187,9 +189,9 @@ def rendering_section(rs, rd, cfg):
 
 
 def reproduce_section(m, cfg, started):
-    """6. How to reproduce."""
+    """7. How to reproduce."""
     L = []
-    L += ["## 6. How to reproduce", "", "```sh",
+    L += ["## 7. How to reproduce", "", "```sh",
           f"bash bench/run.sh{' --quick' if cfg.quick else ''}     # add --enforce-budget to exit 1 over the budget",
           "```", "",
           "Knobs (flags of `bench/run.sh`, or environment): `--mem0-latency-ms` / `BENCH_MEM0_LATENCY_MS` "
@@ -209,5 +211,7 @@ def reproduce_section(m, cfg, started):
           f"and a {cfg.turns}-turn conversation; {cfg.big_conversation} messages / {cfg.memories} memories for rendering; "
           f"{cfg.scale_sessions} × {cfg.scale_messages} messages stored for sessions at scale ({cfg.scale_loads} loads "
           f"of each store, {cfg.scale_index_reps} index builds, {cfg.scale_typing_reps}× typing each query, "
-          f"{cfg.scale_opens} opens, {cfg.scale_stream_reps} streamed replies of {cfg.scale_stream_words} words)", ""]
+          f"{cfg.scale_opens} opens, {cfg.scale_stream_reps} streamed replies of {cfg.scale_stream_words} words); "
+          f"for memory steering {cfg.memories:,} memories, {cfg.steer_tidy_reps} tidy-up runs and "
+          f"{cfg.steer_forget_reps} forgets", ""]
     return L
