@@ -41,7 +41,7 @@ bash scripts/setup.sh >&2
 fakes_bin="${FAKES_BIN:-}"
 fresh() { [[ -x "$1" ]] && [[ -z "$(find fakes Cargo.lock -newer "$1" -type f -print -quit)" ]]; }
 if [[ -z "$fakes_bin" ]]; then
-  if fresh target/release/fakes; then fakes_bin=target/release/fakes
+  if fresh target/server/fakes; then fakes_bin=target/server/fakes
   elif fresh target/debug/fakes; then fakes_bin=target/debug/fakes
   else
     echo "[bench] building the fakes" >&2

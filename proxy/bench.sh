@@ -15,11 +15,8 @@ source scripts/launch.sh
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge 8192 ] || ulimit -n 8192 || true
 
-export CARGO_TARGET_DIR="$ROOT/target/bench"
-export CARGO_PROFILE_RELEASE_OPT_LEVEL=3 CARGO_PROFILE_RELEASE_LTO=false \
-  CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_PANIC=unwind
-cargo build --release -p wellness0-proxy -p wellness0-fakes --bins
-BIN="$CARGO_TARGET_DIR/release"
+cargo build --profile server -p wellness0-proxy -p wellness0-fakes --bins
+BIN="$ROOT/target/server"
 
 WORK="$(mktemp -d)"
 PIDS=()

@@ -14,12 +14,12 @@ PORT="${PORT:-8080}"
 echo "== building the site (trunk, release)"
 trunk build --release
 echo "== building the proxy"
-cargo build --release -p wellness0-proxy -p wellness0-fakes
+cargo build --profile server -p wellness0-proxy -p wellness0-fakes
 
 proxy_args=(--host 127.0.0.1 --port "$PORT" --dist "$ROOT/dist")
 if [ "${1:-}" = "--demo" ]; then
   fakes_log=$(mktemp)
-  "$ROOT/target/release/fakes" --gemini-port 0 --mem0-port 0 --gemini-key demo --mem0-key demo \
+  "$ROOT/target/server/fakes" --gemini-port 0 --mem0-port 0 --gemini-key demo --mem0-key demo \
     --first-token-ms 300 --chunk-ms 40 > "$fakes_log" &
   fakes_pid=$!
   trap 'kill $fakes_pid 2>/dev/null' EXIT
@@ -33,4 +33,4 @@ if [ "${1:-}" = "--demo" ]; then
   echo "== demo mode: replies come from the local fake Gemini, memories from the fake mem0"
 fi
 echo "== wellness0 on http://127.0.0.1:$PORT/ (Ctrl-C stops)"
-"$ROOT/target/release/wellness0-proxy" "${proxy_args[@]}"
+"$ROOT/target/server/wellness0-proxy" "${proxy_args[@]}"
