@@ -74,7 +74,8 @@ pub fn HelpPanel() -> impl IntoView {
             <LineList />
             <p class="hint">
                 "You don't have to go through this alone: these people are there to listen. wellness0 is not an \
-                 emergency service. Numbers checked " {checked} "; the country you pick is kept on this device."
+                 emergency service. Numbers checked " <span class="nowrap">{checked}</span>
+                "; the country you pick is kept on this device."
             </p>
         </Modal>
     }

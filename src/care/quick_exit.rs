@@ -27,9 +27,25 @@ pub fn exit_now() {
     let _ = window.location().replace(EXIT_TO);
 }
 
-/// Whether an Esc press at `now_ms` completes a double press begun at `previous_ms`.
-pub fn is_double_press(previous_ms: Option<f64>, now_ms: f64) -> bool {
-    previous_ms.is_some_and(|before| now_ms - before <= DOUBLE_ESC_MS)
+/// Counts Esc presses in a row: two, at most [`DOUBLE_ESC_MS`] apart, with no other key or click
+/// between them, mean "leave". (One Esc closes what is open; Esc, a click, Esc does not leave.)
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct EscPresses {
+    last_ms: Option<f64>,
+}
+
+impl EscPresses {
+    /// An Esc press at `now_ms`: whether it completes a double press.
+    pub fn esc(&mut self, now_ms: f64) -> bool {
+        let double = self.last_ms.is_some_and(|before| now_ms - before <= DOUBLE_ESC_MS);
+        self.last_ms = if double { None } else { Some(now_ms) };
+        double
+    }
+
+    /// Any other key, or a click: the next Esc starts again.
+    pub fn other(&mut self) {
+        self.last_ms = None;
+    }
 }
 
 /// The "Exit" button alone (the help panel has one too: a modal dialog makes the top bar's
@@ -50,19 +66,25 @@ pub fn ExitButton(#[prop(default = "quick-exit")] testid: &'static str) -> impl 
 /// mount one at a time.
 #[component]
 pub fn QuickExit() -> impl IntoView {
-    let last_esc = StoredValue::new(None::<f64>);
-    let listener = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() != "Escape" || ev.repeat() || ev.is_composing() {
+    let presses = StoredValue::new(EscPresses::default());
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.repeat() || ev.is_composing() {
             return;
         }
-        let now = js_sys::Date::now();
-        if is_double_press(last_esc.get_value(), now) {
+        if ev.key() != "Escape" {
+            return presses.update_value(EscPresses::other);
+        }
+        let mut double = false;
+        presses.update_value(|p| double = p.esc(js_sys::Date::now()));
+        if double {
             exit_now();
-        } else {
-            last_esc.set_value(Some(now));
         }
     });
-    on_cleanup(move || listener.remove());
+    let clicks = window_event_listener(leptos::ev::pointerdown, move |_| presses.update_value(EscPresses::other));
+    on_cleanup(move || {
+        keys.remove();
+        clicks.remove();
+    });
     view! { <ExitButton /> }
 }
 
@@ -71,10 +93,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn two_presses_within_a_second() {
-        assert!(is_double_press(Some(10_000.0), 10_400.0));
-        assert!(is_double_press(Some(10_000.0), 11_000.0));
-        assert!(!is_double_press(Some(10_000.0), 11_001.0));
-        assert!(!is_double_press(None, 10_000.0));
+    fn two_presses_in_a_row_within_a_second() {
+        let mut presses = EscPresses::default();
+        assert!(!presses.esc(10_000.0));
+        assert!(presses.esc(11_000.0), "a second apart is still a double press");
+        assert!(!presses.esc(11_100.0), "a third press starts again");
+        assert!(!presses.esc(12_200.0), "too slow");
+        assert!(presses.esc(12_300.0));
+        assert!(!presses.esc(20_000.0));
+        presses.other();
+        assert!(!presses.esc(20_100.0), "a click or another key between breaks the pair");
     }
 }
