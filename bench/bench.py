@@ -22,8 +22,14 @@ Sections (one module each in bench/w0bench/, in-page probes in bench/probes/*.js
                   bench/w0bench/memory_set.py) from the click to its preview on screen, with long
                   tasks; Forget under a reply: the memory off the sidebar in the click's own task,
                   and the delete after the undo window; report_steering writes its part and verdicts
-  7. report       the report (with how to reproduce: command, machine, date, fake latencies);
+  7. privacy      the passcode lock (issue 14): the key derivation alone and unlocking to a usable
+                  app, opening a 2,000-message session and building the search index with the store
+                  sealed vs in the clear (the same data on two origins), setting the passcode
+                  (re-encrypting everything), storage; report_privacy writes its part
+  8. report       the report (with how to reproduce: command, machine, date, fake latencies);
                   charts: the SVG figures
+
+`--only` runs some sections (the bundle too only when named); the report then holds just those.
 """
 
 import pathlib

@@ -23,6 +23,10 @@ BUDGET_BYTES = 200 * 1024  # 200 KiB gzip for everything the first page load fet
 MODEL = "gemini-flash-latest"  # the app's default model (src/settings.rs DEFAULT_MODEL)
 
 
+# The bench's sections, in the report's order (`--only` picks some).
+SECTIONS = ("bundle", "latency", "mem0", "render", "scale", "steer", "privacy")
+
+
 def log(*args):
     print("[bench]", *args, file=sys.stderr, flush=True)
 
