@@ -41,7 +41,10 @@ pub fn App() -> impl IntoView {
     move || match opened.get() {
         None => view! { <div class="app" data-ready="false"></div> }.into_any(),
         Some(Opened { db: Ok(db), locked: true, .. }) => view! {
-            <LockScreen db=db on_unlocked=move |()| opened.update(|o| o.iter_mut().for_each(|o| o.locked = false)) />
+            <LockScreen db=db on_unlocked=move |()| opened.update(|o| o.iter_mut().for_each(|o| o.locked = false))>
+                // Help and the way out do not wait for the passcode.
+                <div class="care-actions lock-care"><HelpButton /><QuickExit /></div>
+            </LockScreen>
         }
         .into_any(),
         Some(Opened { db, protected, .. }) => view! { <Workspace db=db protected=protected /> }.into_any(),

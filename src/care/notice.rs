@@ -35,8 +35,9 @@ pub fn NoticeText() -> impl IntoView {
             </p>
             <p data-testid="notice-on-device">
                 <strong>"What stays on this device. "</strong>
-                "Your sessions, drafts and settings, and your keys if you ask wellness0 to remember them. Exit (top \
-                 right, or Esc twice) leaves the page at once."
+                "Your sessions, drafts and settings, and your keys if you ask wellness0 to remember them. A passcode \
+                 (Settings → Passcode) encrypts all of it and locks the app. Exit (top right, or Esc twice) leaves \
+                 the page at once."
             </p>
         </div>
     }

@@ -107,6 +107,8 @@ const STORES = ["sessions", "messages", "drafts", "meta"];
 // The record holding the passcode's salt, KDF settings and check value (never sealed itself).
 const VAULT_KEY = "vault";
 const CHECK = "wellness0 vault check";
+// Records sealed, or put, between two turns of the page while the whole store is sealed again.
+const SLICE = 500;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -210,11 +212,20 @@ export function rekey(db, passcode, iterations) {
         // Back in the clear, a message gets its search text again.
         if (!next && store === "messages" && plain.text === undefined) plain.text = JSON.parse(plain.data).text;
         puts.push([store, await sealRecord(plain, next)]);
+        // Awaiting the cipher alone never lets the page run: give it a turn now and then.
+        if (puts.length % SLICE === 0) await new Promise((resolve) => setTimeout(resolve));
       }
     }
+    // One transaction, so it is all or nothing; its puts are made a slice at a time, each slice
+    // from the success of the one before (that keeps the transaction open and the page responsive).
     const tx = db.transaction(STORES, "readwrite");
     const meta = tx.objectStore("meta");
-    for (const [store, record] of puts) tx.objectStore(store).put(record);
+    const putFrom = (start) => {
+      let last = null;
+      for (const [store, record] of puts.slice(start, start + SLICE)) last = tx.objectStore(store).put(record);
+      if (last && start + SLICE < puts.length) last.onsuccess = () => putFrom(start + SLICE);
+    };
+    putFrom(0);
     if (vault) meta.put(vault);
     else meta.delete(VAULT_KEY);
     await finished(tx);

@@ -5,7 +5,7 @@ use super::forget::ForgetStage;
 use super::store::use_memory;
 use leptos::prelude::*;
 
-/// The notes, at the bottom of the page.
+/// The notes, atop the chat.
 #[component]
 pub fn ForgetNotes() -> impl IntoView {
     let memory = use_memory();

@@ -133,6 +133,11 @@ def test_with_a_passcode_nothing_stored_is_readable_and_only_the_right_passcode_
     page.d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     page.d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
     assert "pineapple" not in page.d.page_source and not page.by_testid("transcript")
+    # Help and the way out do not wait for the passcode.
+    page.one("get-help").click()
+    page.wait(lambda: page.one("help-region").is_displayed())
+    page.one("help-close").click()
+    assert page.one("quick-exit").is_displayed()
     unlock(page, "wrong horse")
     page.wait(lambda: "not right" in page.one("unlock-status").text, timeout=30)
     assert "pineapple" not in page.d.page_source and not page.by_testid("transcript")

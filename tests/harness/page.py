@@ -72,7 +72,10 @@ class ChatPage:
             if selfhosted_key is not None:
                 self.one("selfhosted-key").send_keys(selfhosted_key)
         if use_memory is not None and self.one("use-memory").is_selected() != use_memory:
-            self.one("use-memory").click()
+            # Clear of the drawer's sticky heading, which can sit over a box already "in view".
+            box = self.one("use-memory")
+            self.d.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+            box.click()
         if deadline_ms is not None:
             self.replace_text("memory-deadline", str(deadline_ms))
         if model is not None:
