@@ -87,10 +87,22 @@ pub trait MemoryBackend {
     fn read_add(&self, answer: &Value) -> AddAnswer;
     /// Page `page` (from 1) of a user's memories; [`Page::next`] says whether more follow.
     fn list_page(&self, user: &UserId, page: u32) -> HttpCall;
-    fn get(&self, memory_id: &str) -> HttpCall;
+    /// The path of one memory (both services then read, change and delete it there alike).
+    fn memory_path(&self, memory_id: &str) -> String;
+
+    fn get(&self, memory_id: &str) -> HttpCall {
+        HttpCall::get(self.memory_path(memory_id))
+    }
+
     /// Changes a memory's text and/or metadata (the metadata given replaces what is there).
-    fn update(&self, memory_id: &str, change: &MemoryChange) -> HttpCall;
-    fn delete(&self, memory_id: &str) -> HttpCall;
+    fn update(&self, memory_id: &str, change: &MemoryChange) -> HttpCall {
+        HttpCall { method: "PUT", path: self.memory_path(memory_id), body: Some(change.body()) }
+    }
+
+    fn delete(&self, memory_id: &str) -> HttpCall {
+        HttpCall { method: "DELETE", path: self.memory_path(memory_id), body: None }
+    }
+
     /// Every memory of one user (never all users: [`UserId`] cannot be a wildcard).
     fn delete_all(&self, user: &UserId) -> HttpCall;
     fn history(&self, memory_id: &str) -> HttpCall;

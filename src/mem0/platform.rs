@@ -2,7 +2,7 @@
 //! add, search and list; v1 for single memories, history, feedback, events and delete-all. Key
 //! as `Authorization: Token …`; paths end in `/`; adds are processed in the background (events).
 
-use super::backend::{encode_component, AddAnswer, Capabilities, EventStatus, HttpCall, MemoryBackend, MemoryChange};
+use super::backend::{encode_component, AddAnswer, Capabilities, EventStatus, HttpCall, MemoryBackend};
 use super::user_id::UserId;
 use super::wire::{parse_saved, TurnWrite};
 use serde_json::{json, Value};
@@ -67,16 +67,8 @@ impl MemoryBackend for Platform {
         )
     }
 
-    fn get(&self, memory_id: &str) -> HttpCall {
-        HttpCall::get(memory_path(memory_id))
-    }
-
-    fn update(&self, memory_id: &str, change: &MemoryChange) -> HttpCall {
-        HttpCall { method: "PUT", path: memory_path(memory_id), body: Some(change.body()) }
-    }
-
-    fn delete(&self, memory_id: &str) -> HttpCall {
-        HttpCall { method: "DELETE", path: memory_path(memory_id), body: None }
+    fn memory_path(&self, memory_id: &str) -> String {
+        memory_path(memory_id)
     }
 
     fn delete_all(&self, user: &UserId) -> HttpCall {

@@ -3,7 +3,7 @@
 //! is a 404 there), adds answered at once with what they saved, one unpaginated list, and no
 //! feedback or events.
 
-use super::backend::{encode_component, AddAnswer, Capabilities, EventStatus, HttpCall, MemoryBackend, MemoryChange};
+use super::backend::{encode_component, AddAnswer, Capabilities, EventStatus, HttpCall, MemoryBackend};
 use super::platform::SEARCH_THRESHOLD;
 use super::user_id::UserId;
 use super::wire::{parse_saved, TurnWrite};
@@ -47,16 +47,8 @@ impl MemoryBackend for SelfHosted {
         HttpCall::get(format!("/memories?user_id={}&top_k={LIST_TOP_K}", encode_component(user.as_str())))
     }
 
-    fn get(&self, memory_id: &str) -> HttpCall {
-        HttpCall::get(memory_path(memory_id))
-    }
-
-    fn update(&self, memory_id: &str, change: &MemoryChange) -> HttpCall {
-        HttpCall { method: "PUT", path: memory_path(memory_id), body: Some(change.body()) }
-    }
-
-    fn delete(&self, memory_id: &str) -> HttpCall {
-        HttpCall { method: "DELETE", path: memory_path(memory_id), body: None }
+    fn memory_path(&self, memory_id: &str) -> String {
+        memory_path(memory_id)
     }
 
     fn delete_all(&self, user: &UserId) -> HttpCall {
@@ -87,6 +79,7 @@ impl MemoryBackend for SelfHosted {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mem0::backend::MemoryChange;
     use crate::mem0::wire::{SavedMemory, TurnMessage};
 
     fn ann() -> UserId {
