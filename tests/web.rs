@@ -220,7 +220,7 @@ async fn messages_round_trip_through_the_database() {
         let memory = MemoryStore::new(settings, storage);
         (ChatStore::new(settings, memory, storage), storage)
     });
-    storage.open().await;
+    storage.opened(wellness0::db::Db::open().await);
     owner.with(|| {
         chat.push(vec![
             (Role::User, "one".into(), MessageState::Done),
