@@ -33,7 +33,8 @@ pub fn App() -> impl IntoView {
     spawn_local(async move {
         let db = Db::open().await;
         let protected = match &db {
-            Ok(db) => db.has_passcode().await.unwrap_or(false),
+            // Unsure whether a passcode protects the data: the lock screen, never the data unlocked.
+            Ok(db) => db.has_passcode().await.unwrap_or(true),
             Err(_) => false,
         };
         opened.set(Some(Opened { db, protected, locked: protected }));
@@ -87,13 +88,17 @@ fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
         Callback::new(move |()| {
             spawn_local(async move {
                 chat.store_now().await;
+                // Every tab locks: on a shared computer another window must not stay open.
+                db::announce(&Change::Lock.to_string());
                 vault::reload();
             })
         }),
     );
     provide_context(vault);
+    // Not while a reply arrives, nor while someone reads the help lines.
     vault::lock_when_idle(vault, move || {
         chat.rows.with_untracked(|rows| rows.iter().any(|r| r.state.with_untracked(|s| s.is_active())))
+            || crate::care::help_state::help_open().get_untracked()
     });
 
     spawn_local(async move {
@@ -107,6 +112,7 @@ fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
             None => None,
         };
         memory.reload_outbox().await;
+        memory.resume_forgets().await;
         storage.ready.set(true);
         spawn_local(async move { sessions.start(migrated).await });
         // Then whether we are behind the proxy; then memories, and waiting writes go out.
@@ -136,6 +142,7 @@ fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
         Ok(Change::Outbox) => spawn_local(async move { memory.reload_outbox().await }),
         // Another tab set, changed or removed the passcode: this one holds the old key.
         Ok(Change::Vault) => vault::reload(),
+        Ok(Change::Lock) => vault.lock.run(()),
         Err(()) => {}
     });
     // Leaving or reloading the page: store whatever a streaming reply has received so far.
@@ -215,7 +222,8 @@ fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
             <ForgetNotes />
             <SettingsPanel open=settings_open on_saved=move |()| memory.settings_changed()>
                 <StorageSection open=settings_open />
-                <PasscodeSection on_export=move |()| spawn_local(async move { sessions.download_all().await }) />
+                <PasscodeSection on_export=move |()| spawn_local(async move { sessions.download_all().await })
+                    user_id=Signal::derive(move || settings.settings.with(|s| s.user_id.clone())) />
                 <AboutSection />
             </SettingsPanel>
         </div>

@@ -43,32 +43,55 @@ export function open() {
   });
 }
 
+// This tab's writes not yet committed. IndexedDB runs transactions in the order they are
+// created, but a write creates its own only once it holds the vault lock; a read waits for the
+// writes started before it, so a tab always reads what it wrote.
+let writing = Promise.resolve();
+
+function tracked(write) {
+  const settled = write.catch(() => {});
+  const before = writing;
+  writing = before.then(() => settled);
+  return write;
+}
+
 export async function get(db, store, key) {
   await gate;
+  await writing;
   const record = await done(db.transaction(store).objectStore(store).get(key));
   return record === undefined ? undefined : openRecord(record, sealKey);
 }
 
 // Every record of `store`, or those whose key lies between `lower` and `upper` (both included).
+// A record that cannot be opened (sealed under a key this tab does not hold) is left out, not
+// allowed to take the others with it.
 export async function getAll(db, store, lower, upper) {
   await gate;
+  await writing;
   const range = lower === undefined ? undefined : IDBKeyRange.bound(lower, upper);
   const records = await done(db.transaction(store).objectStore(store).getAll(range));
-  return sealKey ? Promise.all(records.map((r) => openRecord(r, sealKey))) : records;
+  const opened = await Promise.allSettled(records.map((r) => openRecord(r, sealKey)));
+  const readable = opened.filter((o) => o.status === "fulfilled").map((o) => o.value);
+  if (readable.length < records.length) console.warn(`wellness0: ${records.length - readable.length} records could not be opened`);
+  return readable;
 }
 
 // Writes `puts` (records) and deletes `deletes` ([store, key] or [store, lower, upper]) in one
 // transaction: all or nothing. Rejects with the browser's error (e.g. QuotaExceededError).
 export async function write(db, stores, puts, deletes) {
   await gate;
-  // Sealed before the transaction opens: it would commit while waiting on the cipher.
-  const sealed = await Promise.all(puts.map(async ([store, record]) => [store, await sealRecord(record, sealKey)]));
-  const tx = db.transaction(stores, "readwrite");
-  for (const [store, record] of sealed) tx.objectStore(store).put(record);
-  for (const [store, lower, upper] of deletes) {
-    tx.objectStore(store).delete(upper === undefined ? lower : IDBKeyRange.bound(lower, upper));
-  }
-  return finished(tx);
+  return tracked(whileVaultStands(async () => {
+    const key = sealKey;
+    // Sealed before the transaction opens: it would commit while waiting on the cipher.
+    const sealed = await Promise.all(puts.map(async ([store, record]) => [store, await sealRecord(record, key)]));
+    const tx = db.transaction([...new Set([...stores, "meta"])], "readwrite");
+    guardVault(tx);
+    for (const [store, record] of sealed) tx.objectStore(store).put(record);
+    for (const [store, lower, upper] of deletes) {
+      tx.objectStore(store).delete(upper === undefined ? lower : IDBKeyRange.bound(lower, upper));
+    }
+    return finished(tx);
+  }));
 }
 
 // Reads one record and writes back what `change` makes of it, so two tabs changing the same
@@ -78,27 +101,63 @@ export async function write(db, stores, puts, deletes) {
 // cannot run inside one, so it holds a lock on the record across tabs instead.
 export async function update(db, store, key, fields, change) {
   await gate;
-  if (!sealKey) {
-    const tx = db.transaction(store, "readwrite");
-    const objects = tx.objectStore(store);
-    const request = objects.get(key);
-    request.onsuccess = () => {
-      const data = change(request.result ? request.result.data : undefined);
-      if (data !== undefined) objects.put(Object.assign({}, request.result, fields, { data }));
-    };
-    return finished(tx);
-  }
-  const k = sealKey;
-  return withLock(`${NAME}-update-${store}-${JSON.stringify(key)}`, false, async () => {
-    const stored = await done(db.transaction(store).objectStore(store).get(key));
-    const record = stored === undefined ? undefined : await openRecord(stored, k);
-    const data = change(record ? record.data : undefined);
-    if (data === undefined) return;
-    const sealed = await sealRecord(Object.assign({}, record, fields, { data }), k);
-    const tx = db.transaction(store, "readwrite");
-    tx.objectStore(store).put(sealed);
-    await finished(tx);
-  });
+  return tracked(whileVaultStands(async () => {
+    if (!sealKey) {
+      const tx = db.transaction([store, "meta"], "readwrite");
+      guardVault(tx);
+      const objects = tx.objectStore(store);
+      const request = objects.get(key);
+      request.onsuccess = () => {
+        const data = change(request.result ? request.result.data : undefined);
+        if (data !== undefined) objects.put(Object.assign({}, request.result, fields, { data }));
+      };
+      return finished(tx);
+    }
+    return withLock(`${NAME}-update-${store}-${JSON.stringify(key)}`, false, async () => {
+      const k = sealKey;
+      const stored = await done(db.transaction(store).objectStore(store).get(key));
+      const record = stored === undefined ? undefined : await openRecord(stored, k);
+      const data = change(record ? record.data : undefined);
+      if (data === undefined) return;
+      const sealed = await sealRecord(Object.assign({}, record, fields, { data }), k);
+      const tx = db.transaction([store, "meta"], "readwrite");
+      guardVault(tx);
+      tx.objectStore(store).put(sealed);
+      await finished(tx);
+    });
+  }));
+}
+
+// ---- The vault this tab writes under ----
+//
+// Another tab may set, change or remove the passcode. This tab learns of it by a message that
+// can come late; meanwhile it must not write with the old key (or none). So every write holds a
+// shared Web Lock that re-sealing the store holds exclusively (no write lands in the middle of
+// it), and checks, in its own transaction, that the vault record is still the one this tab
+// opened the data under; if not, the write is undone and the page starts again.
+
+// The salt of the vault this tab opened the data under (null: in the clear; undefined: not read).
+let epoch = undefined;
+
+function saltOf(vault) {
+  return vault ? vault.salt : null;
+}
+
+function whileVaultStands(work) {
+  return navigator.locks ? navigator.locks.request(`${NAME}-vault`, { mode: "shared" }, work) : work();
+}
+
+function guardVault(tx) {
+  const request = tx.objectStore("meta").get(VAULT_KEY);
+  request.onsuccess = () => {
+    const salt = saltOf(request.result);
+    if (epoch === undefined) epoch = salt;
+    if (salt === epoch) return;
+    tx.abort();
+    // The passcode changed in another tab: this one holds the wrong key. Start again, on the
+    // lock screen (or in the clear, if it was removed).
+    location.reload();
+  };
 }
 
 // ---- Encryption at rest ----
@@ -107,6 +166,8 @@ const STORES = ["sessions", "messages", "drafts", "meta"];
 // The record holding the passcode's salt, KDF settings and check value (never sealed itself).
 const VAULT_KEY = "vault";
 const CHECK = "wellness0 vault check";
+// OWASP's floor for PBKDF2-HMAC-SHA256.
+const MIN_ITERATIONS = 600000;
 // Records sealed, or put, between two turns of the page while the whole store is sealed again.
 const SLICE = 500;
 const encoder = new TextEncoder();
@@ -158,7 +219,10 @@ function unbase64(text) {
 }
 
 async function deriveKey(passcode, salt, iterations) {
-  const material = await crypto.subtle.importKey("raw", encoder.encode(passcode), "PBKDF2", false, ["deriveKey"]);
+  // One passcode, one key, however the keyboard composed its accents.
+  const material = await crypto.subtle.importKey("raw", encoder.encode(passcode.normalize("NFC")), "PBKDF2", false, [
+    "deriveKey",
+  ]);
   return crypto.subtle.deriveKey(
     { name: "PBKDF2", hash: "SHA-256", salt, iterations },
     material,
@@ -171,7 +235,9 @@ async function deriveKey(passcode, salt, iterations) {
 // The passcode's record ({salt, iterations, check}) or undefined when there is no passcode.
 export async function vaultRecord(db) {
   await gate;
-  return done(db.transaction("meta").objectStore("meta").get(VAULT_KEY));
+  const vault = await done(db.transaction("meta").objectStore("meta").get(VAULT_KEY));
+  epoch = saltOf(vault);
+  return vault;
 }
 
 // Whether `passcode` opens the vault; if it does, records are read and written with its key
@@ -179,7 +245,8 @@ export async function vaultRecord(db) {
 export async function unlock(db, passcode) {
   const vault = await vaultRecord(db);
   if (!vault) return true;
-  const key = await deriveKey(passcode, unbase64(vault.salt), vault.iterations);
+  // The count on disk is trusted no lower than the floor: a lowered one would make guessing cheap.
+  const key = await deriveKey(passcode, unbase64(vault.salt), Math.max(vault.iterations, MIN_ITERATIONS));
   try {
     if ((await unseal(key, unbase64(vault.check))) !== CHECK) return false;
   } catch {
@@ -194,7 +261,8 @@ export async function unlock(db, passcode) {
 // records and the vault record are rewritten in one transaction: all or nothing, so the data
 // and the passcode that opens it never part.
 export function rekey(db, passcode, iterations) {
-  const run = gate.then(async () => {
+  const exclusive = (work) => (navigator.locks ? navigator.locks.request(`${NAME}-vault`, work) : work());
+  const run = gate.then(() => exclusive(async () => {
     let next = null;
     let vault = null;
     if (passcode != null) {  // a string; null or undefined: the clear
@@ -208,7 +276,14 @@ export function rekey(db, passcode, iterations) {
     for (const [i, store] of STORES.entries()) {
       for (const record of all[i]) {
         if (record.key === VAULT_KEY) continue;
-        const plain = await openRecord(record, sealKey);
+        let plain;
+        try {
+          plain = await openRecord(record, sealKey);
+        } catch {
+          // Sealed under a key nobody holds any more: kept as it is rather than dropped.
+          puts.push([store, record]);
+          continue;
+        }
         // Back in the clear, a message gets its search text again.
         if (!next && store === "messages" && plain.text === undefined) plain.text = JSON.parse(plain.data).text;
         puts.push([store, await sealRecord(plain, next)]);
@@ -230,7 +305,8 @@ export function rekey(db, passcode, iterations) {
     else meta.delete(VAULT_KEY);
     await finished(tx);
     sealKey = next;
-  });
+    epoch = saltOf(vault);
+  }));
   gate = run.catch(() => {});
   return run;
 }

@@ -44,6 +44,8 @@ pub enum Change {
     Outbox,
     /// The passcode was set, changed or removed: the other tabs lock.
     Vault,
+    /// Someone pressed Lock: every tab locks.
+    Lock,
 }
 
 impl std::fmt::Display for Change {
@@ -53,6 +55,7 @@ impl std::fmt::Display for Change {
             Change::Deleted => f.write_str("deleted"),
             Change::Outbox => f.write_str("outbox"),
             Change::Vault => f.write_str("vault"),
+            Change::Lock => f.write_str("lock"),
         }
     }
 }
@@ -66,6 +69,7 @@ impl std::str::FromStr for Change {
             _ if s == "deleted" => Ok(Change::Deleted),
             _ if s == "outbox" => Ok(Change::Outbox),
             _ if s == "vault" => Ok(Change::Vault),
+            _ if s == "lock" => Ok(Change::Lock),
             _ => Err(()),
         }
     }
@@ -88,7 +92,7 @@ mod tests {
 
     #[test]
     fn changes_read_back() {
-        for change in [Change::Session(123), Change::Deleted, Change::Outbox, Change::Vault] {
+        for change in [Change::Session(123), Change::Deleted, Change::Outbox, Change::Vault, Change::Lock] {
             assert_eq!(change.to_string().parse(), Ok(change));
         }
         assert!("session:x".parse::<Change>().is_err() && "".parse::<Change>().is_err());

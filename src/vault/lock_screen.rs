@@ -90,7 +90,7 @@ pub fn LockScreen(
                 <Show when=move || forgot.get()>
                     <div class="forgot" data-testid="forgot-box">
                         <p>"Your sessions on this device are encrypted with the passcode, and nobody — not us, not your host — can open them without it."</p>
-                        <p>"Your memories are kept by your memory service, not on this device: they are not affected. You can erase this device's wellness0 data and start again; your memories will be there when you set up again."</p>
+                        <p>"Your memories are kept by your memory service, not on this device: they are not affected. You can erase this device's wellness0 data and start again; to find your memories then, enter your user id again in Settings (the one you noted when you set the passcode)."</p>
                         <Show when=move || erase_confirm.get()
                             fallback=move || view! {
                                 <button type="button" class="danger" data-testid="erase-device" on:click=move |_| erase_confirm.set(true)>

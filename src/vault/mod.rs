@@ -61,13 +61,26 @@ pub fn lock_when_idle(vault: Vault, reply_streaming: impl Fn() -> bool + 'static
     use crate::web::time::now_ms;
     use std::time::Duration;
     let last_used = StoredValue::new(now_ms());
-    for event in ["keydown", "pointerdown", "wheel", "touchstart"] {
-        let _ = window_event_listener_untyped(event, move |_| last_used.set_value(now_ms()));
+    // In an Rc so that `due` can be cloned into each listener.
+    let reply_streaming = std::rc::Rc::new(reply_streaming);
+    let due = move || {
+        vault.protected.get_untracked()
+            && idle::should_lock(now_ms(), last_used.get_value(), vault.idle_minutes.get_untracked(), reply_streaming())
+    };
+    // The key or click that ends a long absence locks rather than counts as use: timers may not
+    // have run meanwhile (a sleeping computer, a frozen background tab).
+    for event in ["keydown", "pointerdown", "wheel", "touchstart", "visibilitychange"] {
+        let due = due.clone();
+        let _ = window_event_listener_untyped(event, move |_| {
+            if due() {
+                vault.lock.run(());
+            } else {
+                last_used.set_value(now_ms());
+            }
+        });
     }
     let check = move || {
-        if vault.protected.get_untracked()
-            && idle::should_lock(now_ms(), last_used.get_value(), vault.idle_minutes.get_untracked(), reply_streaming())
-        {
+        if due() {
             vault.lock.run(());
         }
     };

@@ -1,7 +1,8 @@
 //! What makes a passcode acceptable (pure).
 
-/// Shorter than this, a passcode falls to guessing too fast even with a slow key derivation:
-/// six digits are a million guesses, at ~0.3 s each on one core about three days.
+/// The shortest passcode taken. It is a floor, not a promise: whoever copies the data can guess
+/// offline, and graphics cards run many 600,000-iteration derivations a second, so six digits
+/// (a million guesses) fall in hours at most. The Settings text asks for something longer.
 pub const MIN_PASSCODE_CHARS: usize = 6;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]

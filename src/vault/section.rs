@@ -18,7 +18,12 @@ enum Job {
 
 /// The passcode section; `on_export` downloads every session.
 #[component]
-pub fn PasscodeSection(#[prop(into)] on_export: Callback<()>) -> impl IntoView {
+pub fn PasscodeSection(
+    #[prop(into)] on_export: Callback<()>,
+    /// The memory service's user id: what to note down before setting a passcode.
+    #[prop(into)]
+    user_id: Signal<String>,
+) -> impl IntoView {
     let vault = use_vault();
     let storage_handle = use_storage();
     let current = NodeRef::<html::Input>::new();
@@ -64,7 +69,7 @@ pub fn PasscodeSection(#[prop(into)] on_export: Callback<()>) -> impl IntoView {
     // The section sits inside the settings form: Enter here sets or changes the passcode rather
     // than saving the other settings.
     let on_enter = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Enter" {
+        if ev.key() == "Enter" && !busy.get_untracked() {
             ev.prevent_default();
             run.dispatch_local(if vault.protected.get_untracked() { Job::Change } else { Job::Set });
         }
@@ -84,7 +89,9 @@ pub fn PasscodeSection(#[prop(into)] on_export: Callback<()>) -> impl IntoView {
                 <div class="warning" data-testid="passcode-warning">
                     <p>"If you forget the passcode, what is stored on this device cannot be recovered by anyone. Export your sessions first to keep a copy."</p>
                     <button type="button" data-testid="passcode-export" on:click=move |_| on_export.run(())>"Export all sessions"</button>
-                    <p>"Your memories are kept by your memory service, not on this device: a passcode does not encrypt or change them, and forgetting it does not lose them."</p>
+                    <p>"Your memories are kept by your memory service, not on this device: a passcode does not encrypt or change them. They are filed under your user id — "
+                        <strong data-testid="passcode-user-id">{move || user_id.get()}</strong>
+                        ": note it down. If you ever erase this device's data, enter it again in Settings to find them."</p>
                 </div>
             </Show>
             <Show when=move || vault.protected.get()>
@@ -92,7 +99,7 @@ pub fn PasscodeSection(#[prop(into)] on_export: Callback<()>) -> impl IntoView {
                     <input type="password" autocomplete="current-password" data-testid="passcode-current" node_ref=current on:keydown=on_enter />
                 </label>
             </Show>
-            <label class="field">{move || if vault.protected.get() { "New passcode" } else { "Passcode (at least 6 characters)" }}
+            <label class="field">{move || if vault.protected.get() { "New passcode" } else { "Passcode (at least 6 characters; a few words are best)" }}
                 <input type="password" autocomplete="new-password" data-testid="passcode-new" node_ref=first on:keydown=on_enter />
             </label>
             <label class="field">"The same passcode again"
@@ -112,7 +119,7 @@ pub fn PasscodeSection(#[prop(into)] on_export: Callback<()>) -> impl IntoView {
             </div>
             <p role="status" data-testid="passcode-status" class:error=move || matches!(outcome(), Some(Err(_)))>
                 {move || if busy.get() {
-                    "Encrypting… (keep this page open)".to_owned()
+                    if vault.protected.get() { "Working… (keep this page open)" } else { "Encrypting… (keep this page open)" }.to_owned()
                 } else {
                     match outcome() {
                         Some(Ok(done)) => done.to_owned(),
@@ -124,7 +131,7 @@ pub fn PasscodeSection(#[prop(into)] on_export: Callback<()>) -> impl IntoView {
             <Show when=move || vault.protected.get()>
                 <label class="field">"Lock by itself"
                     <select data-testid="lock-after"
-                        on:change=move |ev| vault.set_idle_minutes(event_target_value(&ev).parse().unwrap_or(0))>
+                        on:change=move |ev| vault.set_idle_minutes(super::idle::parse_minutes(Some(&event_target_value(&ev))))>
                         {IDLE_CHOICES.into_iter().map(|m| view! {
                             <option value=m.to_string() selected=move || vault.idle_minutes.get() == m>{describe(m)}</option>
                         }).collect_view()}

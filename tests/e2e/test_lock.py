@@ -245,3 +245,70 @@ def test_it_locks_by_itself_after_the_chosen_time_without_use(page, fakes):
     page.wait(lambda: page.user_messages() == [SECRET], timeout=30)
     settings(page)
     assert Select(page.one("lock-after")).first_selected_option.text == "After 1 minute without use", "remembered"
+
+
+def test_use_postpones_the_lock_by_itself(page, fakes):
+    page.configure()
+    chat(page, 0, SECRET)
+    set_passcode(page)
+    settings(page)
+    Select(page.one("lock-after")).select_by_visible_text("After 1 minute without use")
+    close_settings(page)
+    # The page's clock runs `shift` ms ahead from here on.
+    page.d.execute_script("window.shift = 50000; const now = Date.now; Date.now = () => now() + window.shift;")
+    page.one("composer-input").send_keys("a")  # used 50 s in: the minute starts again
+    page.d.execute_script("window.shift = 80000;")
+    time.sleep(6)  # a check or more passes, 30 s after the key
+    assert not page.by_testid("lock-screen"), "locked though used 30 s ago"
+    page.d.execute_script("window.shift = 120000;")
+    page.one("lock-screen")
+
+
+def test_a_passcode_changed_in_one_tab_while_the_other_streams_leaves_nothing_under_the_old_key(page, fakes):
+    page.configure()
+    chat(page, 0, SECRET)
+    set_passcode(page)
+    first = page.d.current_window_handle
+    page.d.switch_to.new_window("tab")
+    page.d.get(page.site_url)
+    unlock(page, PASSCODE)
+    page.wait(lambda: page.user_messages() == [SECRET], timeout=30)
+    second = page.d.current_window_handle
+
+    # The first tab streams a slow reply, stored as it arrives, while the second changes the passcode.
+    page.d.switch_to.window(first)
+    story = " ".join(f"word{i}" for i in range(60))
+    fakes.script({"kind": "reply", "text": story, "chunk_words": 2, "first_delay_ms": 100, "chunk_delay_ms": 200})
+    page.send("Tell me a long story")
+    page.wait_reply_state(1, "streaming")
+    page.d.switch_to.window(second)
+    settings(page)
+    fill(page, passcode_current=PASSCODE, passcode_new="battery staple", passcode_again="battery staple")
+    page.one("passcode-change").click()
+    page.wait(lambda: "Passcode changed" in page.one("passcode-status").text, timeout=30)
+    close_settings(page)
+
+    # The first tab held the old key: it locks, and opens with the new passcode only.
+    page.d.switch_to.window(first)
+    page.one("lock-screen")
+    unlock(page, "battery staple")
+    page.wait(lambda: page.user_messages() == [SECRET, "Tell me a long story"], timeout=30)
+
+    # Lock in one tab locks every tab.
+    page.d.switch_to.window(second)
+    page.one("lock-now").click()
+    page.one("lock-screen")
+    page.d.switch_to.window(first)
+    page.one("lock-screen")
+    unlock(page, "battery staple")
+    page.wait(lambda: page.user_messages() == [SECRET, "Tell me a long story"], timeout=30)
+
+    # Removing the passcode opens every record: none was sealed with the old key meanwhile.
+    settings(page)
+    fill(page, passcode_current="battery staple")
+    page.one("passcode-remove").click()
+    page.wait(lambda: "Passcode removed" in page.one("passcode-status").text, timeout=30)
+    plain = raw(page)
+    assert "sealed bytes" not in json.dumps(plain["db"]) and "w0sealed" not in json.dumps(plain["web"])
+    assert all(m.get("text") for m in plain["db"]["messages"])
+    assert len(plain["db"]["messages"]) >= 3, "both messages of the first turn and the question"
