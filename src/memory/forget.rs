@@ -1,11 +1,18 @@
 //! Forgetting a memory, with a way back. It leaves the list at once; it is deleted in the memory
 //! service only when the undo window ends; Undo before that just puts it back; and for a while
 //! after, "Bring back" adds the same text again, verbatim, with the same metadata.
+//!
+//! A forget waiting for its window is stored (the database's `meta` store, sealed under a
+//! passcode like everything else), so closing the page, Exit or Lock does not lose it: the next
+//! start shows it again and deletes it when its window ends.
 
 use super::store::MemoryStore;
+use crate::db::{self, Record};
 use crate::mem0::{AddAnswer, Mem0Error, Memory, TurnMessage, TurnWrite, UserId};
+use crate::web::time::now_ms;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,11 +25,15 @@ pub type OnBack = Arc<dyn Fn(Option<String>) + Send + Sync>;
 pub const UNDO_MS: u64 = 6_000;
 /// How long, after the delete, it can still be brought back.
 pub const BRING_BACK_MS: u64 = 8_000;
+/// The stored list of forgets waiting for their window.
+const PENDING_KEY: &str = "forgets";
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ForgetStage {
     /// Off the list; deleted when the undo window ends.
     Waiting,
+    /// The delete is on its way; an Undo now brings it back once it is done.
+    Deleting { then_back: bool },
     /// Deleted in the memory service; can be added again.
     Deleted,
 }
@@ -38,30 +49,89 @@ pub struct Forgetting {
     pub on_back: Option<OnBack>,
 }
 
+/// A forget as stored until its delete is sent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Pending {
+    memory: Memory,
+    due_ms: f64,
+}
+
 impl MemoryStore {
     /// Forgets a memory: off the list now, deleted after [`UNDO_MS`]. `on_back` is told if the
     /// person takes it back.
     pub fn forget(&self, memory: Memory, on_back: Option<OnBack>) {
         let listed = self.items.with_untracked(|items| items.iter().find(|m| m.id == memory.id).cloned());
+        let memory = listed.unwrap_or(memory);
+        let needs_details = memory.metadata.is_none();
+        let note = self.track(memory.clone(), on_back, now_ms() + UNDO_MS as f64);
+        self.store_pending(move |pending| pending.push(Pending { memory, due_ms: now_ms() + UNDO_MS as f64 }));
+        if needs_details {
+            // Not on the list (e.g. forgotten from a reply): its metadata is needed to bring it back.
+            let store = *self;
+            spawn_local(async move { store.fill_details(note).await });
+        }
+    }
+
+    /// After a start: the forgets a closed page left waiting show again, and are deleted when
+    /// their window ends (at once if it has).
+    pub async fn resume_forgets(&self) {
+        let Some(db) = self.storage.db() else { return };
+        let record = db.get(db::META, &PENDING_KEY.into()).await.ok().flatten();
+        let pending: Vec<Pending> =
+            record.and_then(|r| db::data_of(&r)).and_then(|d| serde_json::from_str(&d).ok()).unwrap_or_default();
+        for p in pending {
+            if self.forgetting.with_untracked(|f| f.iter().all(|x| x.memory.id != p.memory.id)) {
+                self.track(p.memory, None, p.due_ms);
+            }
+        }
+    }
+
+    /// Takes the memory off the list and shows its note; the delete is sent at `due_ms`.
+    fn track(&self, memory: Memory, on_back: Option<OnBack>, due_ms: f64) -> u64 {
         self.remove_item(&memory.id);
         let note = self.next_note.get_value() + 1;
         self.next_note.set_value(note);
-        let memory = listed.unwrap_or(memory);
-        let needs_details = memory.metadata.is_none();
         self.forgetting.update(|f| f.push(Forgetting { note, memory, stage: ForgetStage::Waiting, on_back }));
         let store = *self;
-        if needs_details {
-            // Not on the list (e.g. forgotten from a reply): its metadata is needed to bring it back.
-            spawn_local(async move { store.fill_details(note).await });
-        }
+        let wait = (due_ms - now_ms()).max(0.0) as u64;
         set_timeout(
             move || spawn_local(async move { store.delete_forgotten(note).await }),
-            Duration::from_millis(UNDO_MS),
+            Duration::from_millis(wait),
         );
+        note
+    }
+
+    /// Whether a memory is being forgotten (a fresh list or a search must not bring it back).
+    pub fn is_forgotten(&self, id: &str) -> bool {
+        self.forgetting.with_untracked(|f| f.iter().any(|x| x.memory.id == id))
+    }
+
+    fn store_pending(&self, change: impl FnOnce(&mut Vec<Pending>) + 'static) {
+        let (Some(db), storage) = (self.storage.db(), self.storage) else { return };
+        spawn_local(async move {
+            let key = Record::new("").field("key", PENDING_KEY.into());
+            let result = db
+                .update(db::META, &PENDING_KEY.into(), key, move |data| {
+                    let mut pending: Vec<Pending> =
+                        data.and_then(|d| serde_json::from_str(&d).ok()).unwrap_or_default();
+                    change(&mut pending);
+                    serde_json::to_string(&pending).ok()
+                })
+                .await;
+            storage.report(result);
+        });
+    }
+
+    fn unstore_pending(&self, id: String) {
+        self.store_pending(move |pending| pending.retain(|p| p.memory.id != id));
     }
 
     fn forgotten(&self, note: u64) -> Option<Forgetting> {
         self.forgetting.with_untracked(|f| f.iter().find(|x| x.note == note).cloned())
+    }
+
+    fn set_stage(&self, note: u64, stage: ForgetStage) {
+        self.forgetting.update(|f| f.iter_mut().filter(|x| x.note == note).for_each(|x| x.stage = stage.clone()));
     }
 
     fn drop_note(&self, note: u64) {
@@ -77,21 +147,34 @@ impl MemoryStore {
 
     async fn delete_forgotten(&self, note: u64) {
         let Some(item) = self.forgotten(note).filter(|x| x.stage == ForgetStage::Waiting) else { return };
+        self.set_stage(note, ForgetStage::Deleting { then_back: false });
         let result = match self.client() {
             Ok(client) => client.delete(&item.memory.id).await,
             Err(e) => Err(e),
         };
+        let then_back =
+            self.forgotten(note).is_some_and(|x| matches!(x.stage, ForgetStage::Deleting { then_back: true }));
         match result {
             Ok(()) | Err(Mem0Error::NotFound { .. }) => {
-                self.forgetting
-                    .update(|f| f.iter_mut().filter(|x| x.note == note).for_each(|x| x.stage = ForgetStage::Deleted));
+                self.unstore_pending(item.memory.id.clone());
+                if then_back {
+                    // Undo came while the delete was on its way: it is added again now.
+                    self.drop_note(note);
+                    self.add_again(item).await;
+                    return;
+                }
+                self.set_stage(note, ForgetStage::Deleted);
                 let store = *self;
                 set_timeout(move || store.drop_note(note), Duration::from_millis(BRING_BACK_MS));
             }
             Err(error) => {
-                // Not deleted: it is still there, so it goes back on the list, and the page says why.
+                // Not deleted: it is still there, so it goes back on the list and the reply, and
+                // the page says why. (It stays stored: the next start tries again.)
                 self.drop_note(note);
                 self.upsert_item(item.memory);
+                if let Some(back) = item.on_back {
+                    back(None);
+                }
                 self.set_error(Some(format!("That memory was not forgotten: {}", error.user_message())));
             }
         }
@@ -100,15 +183,18 @@ impl MemoryStore {
     /// Takes back a forgotten memory: before the delete, it just returns; after, it is added again.
     pub fn take_back(&self, note: u64) {
         let Some(item) = self.forgotten(note) else { return };
-        self.drop_note(note);
         match item.stage {
             ForgetStage::Waiting => {
+                self.drop_note(note);
+                self.unstore_pending(item.memory.id.clone());
                 self.upsert_item(item.memory);
                 if let Some(back) = item.on_back {
                     back(None);
                 }
             }
+            ForgetStage::Deleting { .. } => self.set_stage(note, ForgetStage::Deleting { then_back: true }),
             ForgetStage::Deleted => {
+                self.drop_note(note);
                 let store = *self;
                 spawn_local(async move { store.add_again(item).await });
             }
@@ -140,7 +226,13 @@ impl MemoryStore {
                     back(new_id);
                 }
             }
-            Ok((_, AddAnswer::Queued { .. })) => self.schedule_refresh(),
+            Ok((_, AddAnswer::Queued { .. })) => {
+                // Added, under an id the list will bring: the reply shows the text again now.
+                if let Some(back) = item.on_back {
+                    back(None);
+                }
+                self.schedule_refresh();
+            }
             Err(error) => {
                 self.set_error(Some(format!("That memory could not be brought back: {}", error.user_message())))
             }

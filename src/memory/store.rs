@@ -194,6 +194,8 @@ impl MemoryStore {
 
     /// Replaces the list, newest first, leaving it untouched when nothing changed (no flicker).
     pub fn set_items(&self, mut memories: Vec<Memory>) {
+        // A list asked for before a forget's delete landed still has it: it stays off.
+        memories.retain(|m| !self.is_forgotten(&m.id));
         sort_newest_first(&mut memories);
         if self.items.with_untracked(|current| *current != memories) {
             self.items.set(memories);

@@ -74,7 +74,10 @@ impl MemoryStore {
             Err(e) => Err(e),
         };
         let lookup = match result {
-            Ok(found) => Lookup::Found { memories: found.iter().map(UsedMemory::from).collect() },
+            // A memory being forgotten is not used, even inside its undo window.
+            Ok(found) => Lookup::Found {
+                memories: found.iter().filter(|m| !self.is_forgotten(&m.id)).map(UsedMemory::from).collect(),
+            },
             Err(Mem0Error::Timeout) => Lookup::TimedOut { deadline_ms: settings.memory_deadline_ms },
             Err(problem) => Lookup::Unavailable { problem },
         };

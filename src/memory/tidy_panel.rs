@@ -66,27 +66,43 @@ pub fn TidyPanel() -> impl IntoView {
         let chosen: Vec<Group> = groups.get_untracked().into_iter().filter(|g| g.include.get_untracked()).collect();
         async move {
             let client = memory.client()?;
-            let mut deleted = 0;
+            let (mut deleted, mut skipped) = (0, 0);
             for group in chosen {
                 let keep = group.keep.get_untracked();
                 let kept = &group.members[keep];
+                // The list moved on since the preview (a Forget, a delete, another tab): a group
+                // whose kept memory is gone is left alone, or its fact would be lost.
+                if memory.items.with_untracked(|items| items.iter().all(|m| m.id != kept.id)) {
+                    skipped += 1;
+                    continue;
+                }
                 let text = group.text.get_untracked().trim().to_owned();
                 if !text.is_empty() && text != kept.memory {
                     client.update(&kept.id, &MemoryChange { text: Some(text.clone()), metadata: None }).await?;
                     memory.upsert_item(Memory { memory: text, ..kept.clone() });
                 }
                 for (_, other) in group.members.iter().enumerate().filter(|(i, _)| *i != keep) {
-                    client.delete(&other.id).await?;
+                    match client.delete(&other.id).await {
+                        // Already gone (another tab, an earlier try): what was asked for is true.
+                        Ok(()) | Err(Mem0Error::NotFound { .. }) => {}
+                        Err(e) => return Err(e),
+                    }
                     memory.remove_item(&other.id);
                     deleted += 1;
                 }
+                // Done: a retry after a later failure does not try this group again.
+                groups.update(|g| g.retain(|x| x.members[0].id != group.members[0].id));
             }
             groups.set(Vec::new());
-            stage.set(Stage::Done(match deleted {
+            let mut said = match deleted {
                 0 => "Nothing was deleted.".to_owned(),
                 1 => "Deleted 1 duplicate.".to_owned(),
                 n => format!("Deleted {n} duplicates."),
-            }));
+            };
+            if skipped > 0 {
+                said.push_str(&format!(" {skipped} group(s) left alone: the memory to keep is gone."));
+            }
+            stage.set(Stage::Done(said));
             Ok::<(), Mem0Error>(())
         }
     });
@@ -98,8 +114,8 @@ pub fn TidyPanel() -> impl IntoView {
         stage.set(Stage::Closed);
     };
     view! {
-        <button type="button" data-testid="memory-tidy" disabled=move || memory.items.with(|i| i.len() < 2)
-            on:click=start>"Tidy up…"</button>
+        <button type="button" data-testid="memory-tidy" on:click=start
+            disabled=move || memory.items.with(|i| i.len() < 2) || matches!(stage.get(), Stage::Searching(_))>"Tidy up…"</button>
         {move || match stage.get() {
             Stage::Closed => ().into_any(),
             Stage::Searching(percent) => view! {

@@ -10,6 +10,7 @@ from harness import MEM0_KEY
 from seed_script import SEED_SCRIPT
 
 ADD = "/v3/memories/add/"
+LIST = "/v3/memories/"
 
 
 def remembering(page, user_id, **kw):
@@ -58,7 +59,7 @@ def test_each_reply_says_what_it_saved_and_a_memory_can_be_forgotten_and_taken_b
     waited = time.time() - forgot_at
     assert waited >= 5.5, f"deleted after {waited:.1f} s, inside the undo window"
     assert [d["path"] for d in deletes(fakes)] == [f"/v1/memories/{memory_id}/"]
-    page.wait(lambda: "Forgotten for good" in page.one("forget-note").text)
+    page.wait(lambda: "Deleted “" in page.one("forget-note").text)
     adds_before = len(fakes.mem0_calls("POST", ADD))
     page.one("forget-undo").click()  # "Bring back"
     page.wait(lambda: len(fakes.mem0_calls("POST", ADD)) == adds_before + 1)
@@ -104,8 +105,9 @@ def test_review_mode_keeps_new_memories_waiting_until_kept_or_forgotten(page, fa
     put = [r for r in fakes.requests("mem0") if r["method"] == "PUT"][-1]["body"]
     assert put["metadata"]["reviewed"] is True and put["metadata"]["review"] is True
     # The review is in the memory itself: a fresh list (another device) shows it kept.
+    lists = len(fakes.mem0_calls("POST", LIST))
     page.one("memory-refresh").click()
-    time.sleep(0.5)
+    page.wait(lambda: len(fakes.mem0_calls("POST", LIST)) > lists)
     page.wait(lambda: len(page.by_testid("review-item")) == 1 and any("library" in t for t in sidebar_texts(page)))
     page.one("review-forget").click()
     page.wait(lambda: not page.by_testid("review-item"))
@@ -180,3 +182,25 @@ def test_hostile_memory_text_stays_inert_in_the_saved_line_review_tidy_up_and_fo
     page.one("review-forget").click()
     page.wait(lambda: "<script>" in page.one("forget-note").text)
     assert not page.hostile_code_ran()
+
+
+def test_a_forget_left_waiting_by_a_reload_is_still_deleted(page, fakes):
+    remembering(page, "forget-reload-e2e")
+    turn(page, 0, SEED_SCRIPT[0])
+    page.wait(lambda: any("war veteran" in t for t in sidebar_texts(page)))
+    memory_id = page.one("memory-item").get_attribute("data-id")
+    page.one("forget", page.reply(0)).click()
+    time.sleep(0.5)  # the pending forget is stored
+    page.d.refresh()
+    page.wait_settled()
+    # Back with its note and still off the list, inside the window; deleted when it ends.
+    page.wait(lambda: "Forgot" in page.one("forget-note").text)
+    page.wait(lambda: page.by_testid("memory-item") or page.by_testid("memory-empty"))
+    assert not any("war veteran" in t for t in sidebar_texts(page)), "a fresh list does not bring it back"
+    page.wait(lambda: deletes(fakes), timeout=12)
+    assert [d["path"] for d in deletes(fakes)] == [f"/v1/memories/{memory_id}/"]
+    page.wait(lambda: "Deleted “" in page.one("forget-note").text)
+    page.d.refresh()
+    page.wait_settled()
+    time.sleep(1)
+    assert len(deletes(fakes)) == 1 and not page.by_testid("forget-note"), "done once, then gone"
