@@ -70,19 +70,12 @@ pub fn parse_import(text: &str) -> Result<Vec<SessionFile>, ImportError> {
     Ok(files)
 }
 
-/// A file name for a session: `wellness0-<title words>-<date>.<ext>`.
+/// A file name for a session: `wellness0-session-<date>-<hhmm>.<ext>`, from when it started. Not
+/// its title: the first words of a conversation would sit in the Downloads list for anyone to see.
 pub fn file_name(meta: &SessionMeta, ext: &str) -> String {
-    let words: String = meta
-        .shown_title()
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
-        .collect::<String>()
-        .split('-')
-        .filter(|w| !w.is_empty())
-        .take(6)
-        .collect::<Vec<_>>()
-        .join("-");
-    format!("wellness0-{words}-{}.{ext}", &utc_time(meta.created_ms)[..10])
+    let started = utc_time(meta.created_ms);
+    let hhmm: String = started.get(11..16).unwrap_or_default().chars().filter(char::is_ascii_digit).collect();
+    format!("wellness0-session-{}-{hhmm}.{ext}", &started[..10])
 }
 
 /// A session as a Markdown document to read: title, dates, and each message under who said it.
@@ -166,7 +159,7 @@ mod tests {
         assert!(md.starts_with("# Hi, I am a war veteran.\n\n_wellness0 session, 2025-11-26 14:05 – 2025-11-26 14:06 (UTC), 2 messages._\n"));
         assert!(md.contains("\n## You · 2025-11-26 14:05\n\nHi, I am a war veteran.\n"));
         assert!(md.contains("\n## wellness0 · 2025-11-26 14:05\n\nThank you for telling me. **How** are you?\n"));
-        assert_eq!(file_name(&file().session, "md"), "wellness0-hi-i-am-a-war-veteran-2025-11-26.md");
+        assert_eq!(file_name(&file().session, "md"), "wellness0-session-2025-11-26-1405.md", "no title words");
     }
 
     #[test]
