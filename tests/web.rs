@@ -60,8 +60,9 @@ async fn mount_app() -> Mounted {
     document().body().unwrap().append_child(&root).unwrap();
     let handle = leptos::mount::mount_to(root.clone(), App);
     tick().await;
-    let app = root.query_selector(".app").unwrap().unwrap();
-    assert!(wait_for(|| app.get_attribute("data-ready").as_deref() == Some("true")).await, "storage never opened");
+    // Queried each time: the page shown while the database opens is replaced by the app.
+    let ready = || root.query_selector(".app[data-ready='true']").ok().flatten().is_some();
+    assert!(wait_for(ready).await, "storage never opened");
     wellness0::web::time::sleep_ms(50).await; // the stored session is shown
     Mounted { root, _handle: Box::new(handle) }
 }
