@@ -11,38 +11,16 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::response::Response;
-use axum::Router;
-use http_body_util::BodyExt;
 use serde_json::Value;
-use tower::ServiceExt;
-use wellness0_proxy::{app, AppState, Config};
+use wellness0_proxy::AppState;
 
+use common::oneshot::*;
 use common::*;
 
 const UUID: &str = "3f2b6c1e-9a4d-4c7e-8b1a-0d2e4f6a8b9c";
 
-fn router(cfg: &Config) -> Router {
-    app(AppState::new(cfg).unwrap())
-}
-
-async fn send(router: &Router, req: Request<Body>) -> Response {
-    router.clone().oneshot(req).await.unwrap()
-}
-
-fn req(method: &str, uri: &str) -> Request<Body> {
-    Request::builder().method(method).uri(uri).body(Body::empty()).unwrap()
-}
-
-async fn body_bytes(resp: Response) -> Vec<u8> {
-    resp.into_body().collect().await.unwrap().to_bytes().to_vec()
-}
-
 async fn body_json(resp: Response) -> Value {
     serde_json::from_slice(&body_bytes(resp).await).unwrap()
-}
-
-fn header_str(resp: &Response, name: header::HeaderName) -> Option<&str> {
-    resp.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
 /// Every call the app makes (method, path under /api).

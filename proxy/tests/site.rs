@@ -7,33 +7,9 @@ use std::io::Read;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use axum::response::Response;
-use axum::Router;
-use http_body_util::BodyExt;
-use tower::ServiceExt;
-use wellness0_proxy::{app, AppState, Config};
 
+use common::oneshot::*;
 use common::*;
-
-fn router(cfg: &Config) -> Router {
-    app(AppState::new(cfg).unwrap())
-}
-
-async fn send(router: &Router, req: Request<Body>) -> Response {
-    router.clone().oneshot(req).await.unwrap()
-}
-
-fn req(method: &str, uri: &str) -> Request<Body> {
-    Request::builder().method(method).uri(uri).body(Body::empty()).unwrap()
-}
-
-async fn body_bytes(resp: Response) -> Vec<u8> {
-    resp.into_body().collect().await.unwrap().to_bytes().to_vec()
-}
-
-fn header_str(resp: &Response, name: header::HeaderName) -> Option<&str> {
-    resp.headers().get(name).and_then(|v| v.to_str().ok())
-}
 
 #[tokio::test]
 async fn static_files_have_the_right_type_and_cache_headers() {

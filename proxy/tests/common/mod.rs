@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod oneshot;
 pub mod people;
 
 use std::net::SocketAddr;
