@@ -228,13 +228,18 @@ def test_a_forgotten_passcode_can_only_erase_this_device_and_other_tabs_lock_whe
     assert "pineapple" not in left and "w0sealed" not in left
 
 
-def test_it_locks_by_itself_after_the_chosen_time_without_use(page, fakes):
+def locking_after_a_minute(page):
+    """A conversation under a passcode, set to lock after a minute without use."""
     page.configure()
     chat(page, 0, SECRET)
     set_passcode(page)
     settings(page)
     Select(page.one("lock-after")).select_by_visible_text("After 1 minute without use")
     close_settings(page)
+
+
+def test_it_locks_by_itself_after_the_chosen_time_without_use(page, fakes):
+    locking_after_a_minute(page)
     time.sleep(6)  # a check or more passes: used a moment ago, so it stays open
     assert not page.by_testid("lock-screen")
     # Two minutes pass without a key or a click (the page's clock is moved on).
@@ -248,12 +253,7 @@ def test_it_locks_by_itself_after_the_chosen_time_without_use(page, fakes):
 
 
 def test_use_postpones_the_lock_by_itself(page, fakes):
-    page.configure()
-    chat(page, 0, SECRET)
-    set_passcode(page)
-    settings(page)
-    Select(page.one("lock-after")).select_by_visible_text("After 1 minute without use")
-    close_settings(page)
+    locking_after_a_minute(page)
     # The page's clock runs `shift` ms ahead from here on.
     page.d.execute_script("window.shift = 50000; const now = Date.now; Date.now = () => now() + window.shift;")
     page.one("composer-input").send_keys("a")  # used 50 s in: the minute starts again
