@@ -88,8 +88,6 @@ fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
         Callback::new(move |()| {
             spawn_local(async move {
                 chat.store_now().await;
-                // Every tab locks: on a shared computer another window must not stay open.
-                db::announce(&Change::Lock.to_string());
                 vault::reload();
             })
         }),
@@ -192,7 +190,7 @@ fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
                     </button>
                     <Show when=move || vault.protected.get()>
                         <button type="button" data-testid="lock-now" title="Lock wellness0 (your passcode opens it again)"
-                            on:click=move |_| vault.lock.run(())>"Lock"</button>
+                            on:click=move |_| vault.lock_all()>"Lock"</button>
                     </Show>
                     <button type="button" data-testid="open-settings" aria-expanded=move || settings_open.get().to_string()
                         on:click=move |_| settings_open.update(|o| *o = !*o)>

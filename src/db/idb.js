@@ -236,7 +236,9 @@ async function deriveKey(passcode, salt, iterations) {
 export async function vaultRecord(db) {
   await gate;
   const vault = await done(db.transaction("meta").objectStore("meta").get(VAULT_KEY));
-  epoch = saltOf(vault);
+  // The first read is the state this tab starts in; later, only an unlock moves it (a failed
+  // one must not: the tab would then write under its old key unchecked).
+  if (epoch === undefined) epoch = saltOf(vault);
   return vault;
 }
 
@@ -253,6 +255,7 @@ export async function unlock(db, passcode) {
     return false;
   }
   sealKey = key;
+  epoch = saltOf(vault);
   return true;
 }
 
@@ -272,6 +275,13 @@ export function rekey(db, passcode, iterations) {
     }
     const read = db.transaction(STORES);
     const all = await Promise.all(STORES.map((s) => done(read.objectStore(s).getAll())));
+    // Another tab changed the passcode first (its message may not be here yet): this tab's key
+    // opens nothing any more, and sealing under it would lose everything. Start again instead.
+    const stored = all[STORES.indexOf("meta")].find((r) => r.key === VAULT_KEY);
+    if (epoch !== undefined && saltOf(stored) !== epoch) {
+      location.reload();
+      throw new Error("the passcode was changed in another tab");
+    }
     const puts = [];
     for (const [i, store] of STORES.entries()) {
       for (const record of all[i]) {

@@ -13,6 +13,8 @@ use crate::web::time::now_ms;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -122,6 +124,30 @@ impl MemoryStore {
         });
     }
 
+    /// Takes a waiting forget off the stored list, in one read-and-write: false if it was not
+    /// there (another tab took it back, or deleted it already), so one tab alone sends the delete.
+    async fn claim_pending(&self, id: &str) -> bool {
+        let Some(db) = self.storage.db() else { return true };
+        let found = Rc::new(Cell::new(false));
+        let (id, seen) = (id.to_owned(), found.clone());
+        let key = Record::new("").field("key", PENDING_KEY.into());
+        let result = db
+            .update(db::META, &PENDING_KEY.into(), key, move |data| {
+                let mut pending: Vec<Pending> = data.and_then(|d| serde_json::from_str(&d).ok()).unwrap_or_default();
+                let before = pending.len();
+                pending.retain(|p| p.memory.id != id);
+                seen.set(pending.len() < before);
+                if seen.get() {
+                    serde_json::to_string(&pending).ok()
+                } else {
+                    None
+                }
+            })
+            .await;
+        // Storage refused: better the delete sent than the forget lost.
+        self.storage.report(result).is_none() || found.get()
+    }
+
     fn unstore_pending(&self, id: String) {
         self.store_pending(move |pending| pending.retain(|p| p.memory.id != id));
     }
@@ -148,6 +174,12 @@ impl MemoryStore {
     async fn delete_forgotten(&self, note: u64) {
         let Some(item) = self.forgotten(note).filter(|x| x.stage == ForgetStage::Waiting) else { return };
         self.set_stage(note, ForgetStage::Deleting { then_back: false });
+        if !self.claim_pending(&item.memory.id).await {
+            // Another tab has it: taken back there (then it is still in the service) or deleted.
+            self.drop_note(note);
+            self.schedule_refresh();
+            return;
+        }
         let result = match self.client() {
             Ok(client) => client.delete(&item.memory.id).await,
             Err(e) => Err(e),
@@ -156,7 +188,6 @@ impl MemoryStore {
             self.forgotten(note).is_some_and(|x| matches!(x.stage, ForgetStage::Deleting { then_back: true }));
         match result {
             Ok(()) | Err(Mem0Error::NotFound { .. }) => {
-                self.unstore_pending(item.memory.id.clone());
                 if then_back {
                     // Undo came while the delete was on its way: it is added again now.
                     self.drop_note(note);
@@ -169,7 +200,7 @@ impl MemoryStore {
             }
             Err(error) => {
                 // Not deleted: it is still there, so it goes back on the list and the reply, and
-                // the page says why. (It stays stored: the next start tries again.)
+                // the page says why. (No longer stored: forgetting it is the person's to try again.)
                 self.drop_note(note);
                 self.upsert_item(item.memory);
                 if let Some(back) = item.on_back {

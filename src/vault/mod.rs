@@ -42,6 +42,13 @@ impl Vault {
         Self { protected: RwSignal::new(protected), idle_minutes: RwSignal::new(minutes), lock }
     }
 
+    /// Locks this tab and every other (the Lock buttons: on a shared computer no other window may
+    /// stay open). Locking by itself after idle stays in its tab: another may be in use.
+    pub fn lock_all(&self) {
+        crate::db::announce(&crate::db::Change::Lock.to_string());
+        self.lock.run(());
+    }
+
     pub fn set_idle_minutes(&self, minutes: u32) {
         self.idle_minutes.set(minutes);
         web_storage::set(Scope::Device, IDLE_KEY, &minutes.to_string());

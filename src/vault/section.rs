@@ -137,7 +137,7 @@ pub fn PasscodeSection(
                         }).collect_view()}
                     </select>
                 </label>
-                <button type="button" data-testid="lock-now-settings" on:click=move |_| vault.lock.run(())>"Lock now"</button>
+                <button type="button" data-testid="lock-now-settings" on:click=move |_| vault.lock_all()>"Lock now"</button>
             </Show>
         </fieldset>
     }

@@ -184,13 +184,28 @@ def test_hostile_memory_text_stays_inert_in_the_saved_line_review_tidy_up_and_fo
     assert not page.hostile_code_ran()
 
 
+STORED_FORGETS = """
+const done = arguments[arguments.length - 1];
+const open = indexedDB.open('wellness0');
+open.onsuccess = () => {
+  const get = open.result.transaction('meta').objectStore('meta').get('forgets');
+  get.onsuccess = () => { open.result.close(); done(get.result ? get.result.data : '[]'); };
+};
+"""
+
+
+def stored_forgets(page):
+    """The ids of the forgets stored as waiting (no passcode here: in the clear)."""
+    return [p["memory"]["id"] for p in json.loads(page.d.execute_async_script(STORED_FORGETS))]
+
+
 def test_a_forget_left_waiting_by_a_reload_is_still_deleted(page, fakes):
     remembering(page, "forget-reload-e2e")
     turn(page, 0, SEED_SCRIPT[0])
     page.wait(lambda: any("war veteran" in t for t in sidebar_texts(page)))
     memory_id = page.one("memory-item").get_attribute("data-id")
     page.one("forget", page.reply(0)).click()
-    time.sleep(0.5)  # the pending forget is stored
+    page.wait(lambda: memory_id in stored_forgets(page), message="the forget was never stored")
     page.d.refresh()
     page.wait_settled()
     # Back with its note and still off the list, inside the window; deleted when it ends.
@@ -200,6 +215,7 @@ def test_a_forget_left_waiting_by_a_reload_is_still_deleted(page, fakes):
     page.wait(lambda: deletes(fakes), timeout=12)
     assert [d["path"] for d in deletes(fakes)] == [f"/v1/memories/{memory_id}/"]
     page.wait(lambda: "Deleted “" in page.one("forget-note").text)
+    assert not stored_forgets(page), "claimed before the delete was sent"
     page.d.refresh()
     page.wait_settled()
     time.sleep(1)
