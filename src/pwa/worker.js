@@ -19,15 +19,27 @@ async function takeUpdatedMark() {
   return meta.delete(key);
 }
 
+// Runs `then` once `worker` has finished activating. A worker that skips waiting takes control
+// of open pages (`controllerchange`) as its activation starts, before its `activate` handler,
+// which leaves the "updated" mark, has run: looking for the mark then would find none.
+function whenActivated(worker, then) {
+  if (!worker || worker.state === "activated") return then();
+  worker.addEventListener("statechange", () => worker.state === "activated" && then());
+}
+
 // Registers the worker once the page has loaded (it fetches every file of the app, which must
 // not compete with the app's own start), and calls `onUpdated()` when a newer version took over:
 // found at start, or when the new worker takes control of this page a moment later.
 export function register(onUpdated) {
   if (!("serviceWorker" in navigator) || !globalThis.caches) return;
   const check = () => takeUpdatedMark().then((updated) => updated && onUpdated(), () => {});
-  navigator.serviceWorker.addEventListener("controllerchange", check);
+  navigator.serviceWorker.addEventListener("controllerchange", () =>
+    whenActivated(navigator.serviceWorker.controller, check),
+  );
   const start = () => {
-    navigator.serviceWorker.register(new URL("sw.js", scope())).then(check, () => {});
+    navigator.serviceWorker
+      .register(new URL("sw.js", scope()))
+      .then((registration) => whenActivated(registration.active, check), () => {});
   };
   if (document.readyState === "complete") start();
   else addEventListener("load", start, { once: true });

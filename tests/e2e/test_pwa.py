@@ -87,15 +87,24 @@ def stored_meta(page, key):
 
 class NetworkLog:
     """The page's requests, from the DevTools network events of a browser opened with
-    `performance_log=True` (each read drains the browser's log, so it is gathered here)."""
+    `performance_log=True` (each read drains the browser's log, so it is gathered here).
 
-    def __init__(self, driver):
-        self.driver, self.urls, self.failed = driver, {}, []
+    Only events from the first navigation to `site_url` on count: before it the log holds the
+    browser's own start-up tab (its chrome:// pages, and a page of Google's it cannot resolve
+    offline), which is not the app's doing."""
+
+    def __init__(self, driver, site_url):
+        self.driver, self.site_url, self.urls, self.failed, self.started = driver, site_url, {}, [], False
 
     def read(self):
         for entry in self.driver.get_log("performance"):
             event = json.loads(entry["message"])["message"]
             method, params = event.get("method"), event.get("params", {})
+            if not self.started:
+                self.started = (method == "Network.requestWillBeSent" and params.get("type") == "Document"
+                                and params["request"]["url"].startswith(self.site_url))
+                if not self.started:
+                    continue
             if method == "Network.requestWillBeSent":
                 self.urls[params["requestId"]] = params["request"]["url"]
             elif method == "Network.responseReceived" and params["response"]["status"] >= 400:
@@ -250,7 +259,8 @@ def test_a_new_version_is_picked_up_on_the_next_load_with_a_quiet_notice(open_pa
     copy = tmp_path / "site"
     shutil.copytree(dist_dir(), copy)
     with StaticSite(copy) as site:
-        page = open_page(site.url)
+        # Set up as a person who uses it (a first visit without a key has Settings open over all).
+        page = open_page(site.url).configure()
         controlled(page)
         old_cache, _ = files_cache(page, site.url)
         assert not page.by_testid("updated-note"), "a first install is not an update"
@@ -296,7 +306,7 @@ def test_the_app_works_under_a_sub_path_and_asks_nothing_outside_it(open_page, f
     with StaticSite(dist_dir(), prefix=SUB_PATH) as site:
         assert site.url.endswith(SUB_PATH)
         page = open_page(site.url, performance_log=True)
-        log = NetworkLog(page.d)
+        log = NetworkLog(page.d, site.url)
         remembering(page, "subpath-e2e")
         chat_turn(page, SEED_SCRIPT[0], 0)
         controlled(page)
@@ -321,7 +331,7 @@ def test_the_app_works_under_a_sub_path_and_asks_nothing_outside_it(open_page, f
 def test_a_plain_static_host_sees_no_failed_request(open_page, fakes, site):
     fakes.reset()
     page = open_page(performance_log=True)
-    log = NetworkLog(page.d)
+    log = NetworkLog(page.d, site)
     remembering(page, "static-e2e")
     chat_turn(page, SEED_SCRIPT[0], 0)
     controlled(page)
