@@ -44,6 +44,13 @@ def controlled(page):
               message="no service worker took control of the page")
 
 
+def still(page):
+    """Waits for the page's transitions to end (a width change slides the drawers away), so a
+    screenshot shows the layout rather than a frame of its change."""
+    time.sleep(0.05)
+    page.wait(lambda: page.d.execute_script("return document.getAnimations().length === 0"))
+
+
 def caches_now(page):
     """{cache name: [URL, …]} of the page's Cache Storage."""
     return page.d.execute_async_script("""
@@ -202,9 +209,10 @@ def test_offline_the_app_opens_from_cache_with_its_sessions_and_memories_and_kee
         page.phone()
         page.one("open-memory").click()
         page.wait(lambda: "open" in page.one("memory-sidebar").get_attribute("class"))
-        time.sleep(0.4)  # the drawer's slide
+        still(page)
         page.screenshot("pwa-offline-phone-memory")
         page.one("memory-close").click()
+        still(page)
         page.screenshot("pwa-offline-phone")
 
         # Still offline, a reload keeps the draft too (it is stored as typed).
@@ -288,6 +296,7 @@ def test_a_new_version_is_picked_up_on_the_next_load_with_a_quiet_notice(open_pa
         assert sorted(u[len(site.url):] for u in urls) == build_files(copy)
         page.screenshot("pwa-updated-desktop")
         page.phone()
+        still(page)
         page.screenshot("pwa-updated-phone")
 
         page.one("updated-dismiss").click()
