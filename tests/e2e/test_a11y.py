@@ -61,9 +61,12 @@ def conversation(page, fakes, results, suffix):
     page.wait(lambda: "memory updated" in page.one("memory-chip", page.reply(0)).text)
     page.one("memory-chip", page.reply(0)).click()
     page.one("memory-used")
+    # On a narrow screen the sidebar slides in as a drawer: let it land before axe reads colours.
+    page.wait(lambda: page.d.execute_script(
+        "return arguments[0].getAnimations().length === 0", page.one("memory-sidebar")))
     found[f"memory sidebar, a reply selected{suffix}"] = axe.check(
         page, f"memory sidebar, a reply selected{suffix}", results)
-    if page.one("memory-close").is_displayed():  # a narrow screen: the sidebar is a drawer
+    if page.one("memory-sidebar").get_attribute("aria-modal") == "true":  # a drawer over the chat
         close_drawer(page, "memory-close", "memory-sidebar")
     fakes.script({"kind": "error", "status": 429, "retry_delay": "7200s"})
     page.send("And tomorrow?")
