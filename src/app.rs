@@ -9,6 +9,7 @@ use crate::chat::persist::recover_unsaved;
 use crate::chat::{ChatStore, Composer, MessageList};
 use crate::db::{self, Change, Db, Storage, StorageError};
 use crate::memory::{ForgetNotes, MemorySidebar, MemorySources, MemoryStore};
+use crate::pwa::{Pwa, PwaNotices};
 use crate::sessions::transfer::utc_time;
 use crate::sessions::{migrate, SessionList, SessionsStore, StorageSection};
 use crate::settings::routing::{ProxyAuth, ProxyInfo};
@@ -29,6 +30,8 @@ struct Opened {
 /// The whole page: the lock screen while a passcode keeps the data locked, then the app.
 #[component]
 pub fn App() -> impl IntoView {
+    // The service worker and the connection, on the lock screen too.
+    provide_context(Pwa::start());
     let opened = RwSignal::new_local(None::<Opened>);
     spawn_local(async move {
         let db = Db::open().await;
@@ -114,7 +117,7 @@ fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
         storage.ready.set(true);
         spawn_local(async move { sessions.start(migrated).await });
         // Then whether we are behind the proxy; then memories, and waiting writes go out.
-        let mode = match proxy_detect::detect().await {
+        let mode = match proxy_detect::detect(storage.db().as_ref()).await {
             Some(info) => Mode::Proxy(info),
             None => Mode::Direct,
         };
@@ -141,6 +144,7 @@ fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
         // Another tab set, changed or removed the passcode: this one holds the old key.
         Ok(Change::Vault) => vault::reload(),
         Ok(Change::Lock) => vault.lock.run(()),
+        Ok(Change::Keys) => settings.forget_keys(),
         Err(()) => {}
     });
     // Leaving or reloading the page: store whatever a streaming reply has received so far.
@@ -160,8 +164,8 @@ fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
             sessions.open.set(false);
         }
     });
-    // Back online: try waiting memory writes now rather than at their next backoff.
-    let _online = window_event_listener(leptos::ev::online, move |_| memory.retry_writes_now());
+    // Back online: waiting memory writes go out now rather than at their next backoff.
+    let _online = window_event_listener(leptos::ev::online, move |_| memory.back_online());
 
     let mode_name = move || match settings.mode.get() {
         Mode::Detecting => "detecting",
@@ -202,6 +206,7 @@ fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
                     <QuickExit />
                 </div>
             </header>
+            <PwaNotices />
             {move || storage.problem.get().map(|problem| view! {
                 <p class="confirm" role="alert" data-testid="save-failed">
                     {format!("This browser refused to store your conversation ({problem}). wellness0 keeps working in this tab, \

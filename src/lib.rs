@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod mem0;
 pub mod memory;
 pub mod prompt;
+pub mod pwa;
 pub mod service;
 pub mod sessions;
 pub mod settings;

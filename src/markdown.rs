@@ -7,9 +7,11 @@
 
 use pulldown_cmark::{html, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
+const OPTIONS: Options = Options::ENABLE_TABLES.union(Options::ENABLE_STRIKETHROUGH).union(Options::ENABLE_TASKLISTS);
+
 /// Renders untrusted markdown to HTML that is safe to put in `innerHTML`.
 pub fn render(markdown: &str) -> String {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let options = OPTIONS;
     // For each open link: whether we emitted an <a> for it (unsafe ones are dropped).
     let mut open_links: Vec<bool> = Vec::new();
     let events = Parser::new_ext(markdown, options).filter_map(|event| match event {
@@ -33,6 +35,20 @@ pub fn render(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, events);
     out
+}
+
+/// The words of a reply without its markup, as a screen reader should hear them: raw HTML as
+/// the text it is shown as, blocks and table cells apart, runs of white space as one space.
+pub fn plain_text(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, OPTIONS) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak | Event::Rule | Event::End(_) => out.push(' '),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn anchor_open(href: &str, title: &str) -> String {
@@ -80,6 +96,16 @@ pub fn is_safe_url(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_text_keeps_the_words_only() {
+        assert_eq!(
+            plain_text("# Hi\n\n**bold** and `code`\n\n- one\n- two\n\n| a | b |\n|---|---|\n| c | d |"),
+            "Hi bold and code one two a b c d"
+        );
+        assert_eq!(plain_text("line\nnext  <img src=x> [link](https://e.org)"), "line next <img src=x> link");
+        assert_eq!(plain_text(""), "");
+    }
 
     #[test]
     fn ordinary_markdown() {

@@ -15,8 +15,9 @@ pub const DOUBLE_ESC_MS: f64 = 1_000.0;
 pub fn exit_now() {
     let Some(window) = web_sys::window() else { return };
     if let Some(document) = window.document() {
+        // `hidden`, not a style attribute: the CSP allows no inline styles.
         if let Some(root) = document.document_element() {
-            let _ = root.set_attribute("style", "display:none");
+            let _ = root.set_attribute("hidden", "");
         }
         if let Some(body) = document.body() {
             body.set_inner_html("");

@@ -48,7 +48,7 @@ pub fn MessageBubble(
         let state = row.state.get();
         match state {
             MessageState::Streaming if row.text.with(String::is_empty) => view! {
-                <div class="typing" role="status" aria-label="wellness0 is typing"><span></span><span></span><span></span></div>
+                <div class="typing" aria-hidden="true"><span></span><span></span><span></span></div>
             }
             .into_any(),
             MessageState::Waiting { problem, wait_ms, .. } => view! {

@@ -2,6 +2,7 @@
 //! text while the reader is at the bottom. A long session shows its newest messages first and
 //! earlier ones as the reader scrolls up (or asks), so a 2,000-message session opens quickly.
 
+use super::announcer::ReplyAnnouncer;
 use super::bubble::MessageBubble;
 use super::state::use_chat;
 use leptos::html;
@@ -13,7 +14,7 @@ const WINDOW: usize = 100;
 /// Messages shown before a highlighted one, so it is seen in its context.
 const CONTEXT: usize = 10;
 
-/// The conversation log (`role="log"`, `aria-busy` while a reply streams).
+/// The conversation (`aria-busy` while a reply streams), and the announcer of replies.
 #[component]
 pub fn MessageList() -> impl IntoView {
     let chat = use_chat();
@@ -86,10 +87,9 @@ pub fn MessageList() -> impl IntoView {
     });
 
     view! {
+        // Not a live region: the announcer below says when a reply starts, and the reply once done.
         <section
             class="transcript"
-            role="log"
-            aria-live="polite"
             aria-label="Conversation"
             aria-busy=move || busy.get().to_string()
             data-testid="transcript"
@@ -111,5 +111,6 @@ pub fn MessageList() -> impl IntoView {
                 <MessageBubble row=row />
             </For>
         </section>
+        <ReplyAnnouncer />
     }
 }

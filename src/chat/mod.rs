@@ -2,6 +2,7 @@
 //! the retry decision, the send pipeline and its components. Depends on settings, memory
 //! (lookups, writes) and the database; memory never depends on the chat.
 
+pub mod announcer;
 pub mod bubble;
 pub mod composer;
 pub mod conversation;

@@ -36,6 +36,10 @@ pub enum ComposeError {
     Busy,
     #[error("Choose a model in Settings first.")]
     NoModel,
+    #[error(
+        "You're offline, so this can't be sent now. Your message is still in the box: send it when you're back online."
+    )]
+    Offline,
 }
 
 /// Checks a message before sending; returns it trimmed.
@@ -61,6 +65,10 @@ impl ChatStore {
         }
         if self.settings.settings.with_untracked(|s| s.model.trim().is_empty()) {
             return Err(ComposeError::NoModel);
+        }
+        // Nothing could reach Gemini: the message stays in the box rather than failing in place.
+        if !crate::web::is_online() {
+            return Err(ComposeError::Offline);
         }
         let rows = self.push(vec![
             (Role::User, text.to_owned(), MessageState::Done),

@@ -46,6 +46,8 @@ pub enum Change {
     Vault,
     /// Someone pressed Lock: every tab locks.
     Lock,
+    /// Forget keys: the other tabs drop the keys they hold too.
+    Keys,
 }
 
 impl std::fmt::Display for Change {
@@ -56,6 +58,7 @@ impl std::fmt::Display for Change {
             Change::Outbox => f.write_str("outbox"),
             Change::Vault => f.write_str("vault"),
             Change::Lock => f.write_str("lock"),
+            Change::Keys => f.write_str("keys"),
         }
     }
 }
@@ -70,6 +73,7 @@ impl std::str::FromStr for Change {
             _ if s == "outbox" => Ok(Change::Outbox),
             _ if s == "vault" => Ok(Change::Vault),
             _ if s == "lock" => Ok(Change::Lock),
+            _ if s == "keys" => Ok(Change::Keys),
             _ => Err(()),
         }
     }
@@ -92,7 +96,8 @@ mod tests {
 
     #[test]
     fn changes_read_back() {
-        for change in [Change::Session(123), Change::Deleted, Change::Outbox, Change::Vault, Change::Lock] {
+        for change in [Change::Session(123), Change::Deleted, Change::Outbox, Change::Vault, Change::Lock, Change::Keys]
+        {
             assert_eq!(change.to_string().parse(), Ok(change));
         }
         assert!("session:x".parse::<Change>().is_err() && "".parse::<Change>().is_err());

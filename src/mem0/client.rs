@@ -40,6 +40,11 @@ impl MemoryClient {
         self.backend.capabilities()
     }
 
+    /// Where the service is reached (with the user id, says whose memories a list is).
+    pub fn base_url(&self) -> &str {
+        &self.connection.base_url
+    }
+
     async fn call(&self, call: HttpCall, signal: Option<&AbortSignal>) -> Result<Value, Mem0Error> {
         let direct = self.connection.direct;
         let url = format!("{}{}", self.connection.base_url.trim_end_matches('/'), call.path);

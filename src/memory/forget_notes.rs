@@ -31,7 +31,7 @@ pub fn ForgetNotes() -> impl IntoView {
         now
     });
     view! {
-        <div class="notes" role="status" aria-live="polite" data-testid="forget-notes">
+        <div class="notes" role="status" aria-live="polite" data-stays-live data-testid="forget-notes">
             <For each=move || memory.forgetting.get() key=|f| (f.note, f.stage == ForgetStage::Deleted) let:f>
                 {
                     let note = f.note;

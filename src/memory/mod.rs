@@ -1,10 +1,12 @@
 //! Long-term memory: what was used for each reply, the outbox of writes, the sync with mem0,
-//! export/import, and the live sidebar. Depends on settings and mem0; never on the chat.
+//! export/import, the last list kept for offline use, and the live sidebar. Depends on settings
+//! and mem0; never on the chat.
 
 pub mod forget;
 pub mod forget_notes;
 pub mod history;
 pub mod item;
+pub mod last_list;
 pub mod legacy;
 pub mod marks;
 pub mod outbox;

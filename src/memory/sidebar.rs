@@ -1,6 +1,7 @@
-//! The live memory sidebar: the user's memories (newest first, filtered as you type), the ones
-//! used for the selected reply with their scores, pending writes, and the tools (see
-//! `tools.rs`). A column on wide screens, a drawer on phones.
+//! The live memory sidebar: the user's memories (newest first, filtered as you type; the last
+//! list kept on the device, marked, when the service cannot be reached), the ones used for the
+//! selected reply with their scores, pending writes, and the tools (see `tools.rs`). A column on
+//! wide screens, a drawer on phones.
 
 use super::item::MemoryItem;
 use super::marks::awaits_review;
@@ -10,7 +11,9 @@ use super::tools::MemoryTools;
 use super::usage::{format_score, UsedMemory};
 use crate::mem0::{Mem0Error, Memory};
 use crate::settings::{use_settings, Mode};
+use crate::web::drawer::modal_while_open;
 use crate::web::time::now_ms;
+use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::HashMap;
@@ -23,6 +26,8 @@ const ROWS_PER_PAGE: usize = 100;
 pub fn MemorySidebar() -> impl IntoView {
     let settings = use_settings();
     let memory = use_memory();
+    let drawer = NodeRef::<html::Section>::new();
+    modal_while_open(drawer, memory.open.into());
     let filter = RwSignal::new(String::new());
     let setup_problem = Memo::new(move |_| settings.memory_setup_problem());
     let configured = move || setup_problem.with(Option::is_none);
@@ -49,9 +54,10 @@ pub fn MemorySidebar() -> impl IntoView {
     let given_up = move || memory.outbox.with(|o| o.items.iter().filter(|w| w.gave_up).cloned().collect::<Vec<_>>());
 
     view! {
-        <aside class="memory" class:open=move || memory.open.get() data-testid="memory-sidebar" aria-label="Memory">
+        <section class="memory" class:open=move || memory.open.get() node_ref=drawer data-testid="memory-sidebar"
+            aria-labelledby="memory-title">
             <header>
-                <h2>"Memory"</h2>
+                <h2 id="memory-title" tabindex="-1">"Memory"</h2>
                 <span class="count" data-testid="memory-count">
                     {move || match memory.status.get() {
                         ListStatus::Loading => "loading…".to_owned(),
@@ -77,6 +83,7 @@ pub fn MemorySidebar() -> impl IntoView {
                 </p>
             </Show>
             {move || memory.error.get().map(|e| view! { <p class="error" role="alert" data-testid="memory-error">{e}</p> })}
+            {move || memory.stale_note().map(|note| view! { <p class="stale-note" data-testid="memory-stale">{note}</p> })}
             <Show when=move || { waiting() > 0 }>
                 <p class="pending" data-testid="memory-pending">
                     {move || match waiting() { 1 => "1 memory write waiting to be saved.".to_owned(), n => format!("{n} memory writes waiting to be saved.") }}
@@ -119,7 +126,7 @@ pub fn MemorySidebar() -> impl IntoView {
             <ReviewGroup />
             <input type="search" class="memory-search" placeholder="Search memories" aria-label="Search memories"
                 data-testid="memory-search" bind:value=filter />
-            <ul class="memory-list" data-testid="memory-list">
+            <ul class="memory-list" class:stale=move || memory.stale_note().is_some() data-testid="memory-list">
                 <For
                     each=move || visible.get()
                     key=|m| (m.id.clone(), m.updated_at.clone(), m.memory.clone())
@@ -152,6 +159,6 @@ pub fn MemorySidebar() -> impl IntoView {
                 </p>
             </Show>
             <MemoryTools />
-        </aside>
+        </section>
     }
 }

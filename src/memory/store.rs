@@ -66,6 +66,11 @@ pub struct MemoryStore {
     /// Memories being forgotten (each with its Undo note).
     pub forgetting: RwSignal<Vec<super::forget::Forgetting>>,
     pub(super) next_note: StoredValue<u64>,
+    /// When the service last listed the memories shown (this tab, or the stored copy).
+    pub listed_at: RwSignal<Option<f64>>,
+    /// The stored copy of the list is being written / must be written again (`last_list.rs`).
+    pub(super) last_list_saving: StoredValue<bool>,
+    pub(super) last_list_again: StoredValue<bool>,
 }
 
 /// The memory store of the page (provided by the app shell).
@@ -74,9 +79,10 @@ pub fn use_memory() -> MemoryStore {
 }
 
 impl MemoryStore {
-    /// An empty store; the stored outbox is read with [`MemoryStore::reload_outbox`].
+    /// An empty store; the stored outbox is read with [`MemoryStore::reload_outbox`]. The list
+    /// is kept on the device as it changes (call from a component: it sets up an effect).
     pub fn new(settings: SettingsStore, storage: Storage) -> Self {
-        Self {
+        let store = Self {
             settings,
             storage,
             items: RwSignal::new(Vec::new()),
@@ -93,7 +99,12 @@ impl MemoryStore {
             followed: StoredValue::new(Vec::new()),
             forgetting: RwSignal::new(Vec::new()),
             next_note: StoredValue::new(0),
-        }
+            listed_at: RwSignal::new(None),
+            last_list_saving: StoredValue::new(false),
+            last_list_again: StoredValue::new(false),
+        };
+        store.keep_last_list();
+        store
     }
 
     /// Registers who hears about settled writes (the chat, to update the reply's chip).

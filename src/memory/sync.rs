@@ -285,13 +285,25 @@ impl MemoryStore {
         match result {
             Ok(memories) => {
                 self.set_items(memories);
+                self.listed_at.set(Some(now_ms()));
                 self.set_error(None);
                 self.status.set(ListStatus::Ready);
             }
             Err(error) => {
                 self.set_error(Some(error.user_message()));
                 self.status.set(ListStatus::Failed);
+                // Offline, or the service down: what was listed last, marked as maybe out of date.
+                self.show_last_list(generation).await;
             }
+        }
+    }
+
+    /// The browser is back online: waiting writes go out now, and a list that could not be
+    /// fetched is fetched again.
+    pub fn back_online(&self) {
+        self.retry_writes_now();
+        if self.status.get_untracked() == ListStatus::Failed {
+            self.schedule_refresh();
         }
     }
 

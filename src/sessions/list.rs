@@ -6,6 +6,8 @@ use super::finder::SessionFinder;
 use super::item::SessionItem;
 use super::store::use_sessions;
 use super::transfer::parse_import;
+use crate::web::drawer::modal_while_open;
+use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -13,6 +15,8 @@ use leptos::task::spawn_local;
 #[component]
 pub fn SessionList() -> impl IntoView {
     let sessions = use_sessions();
+    let drawer = NodeRef::<html::Section>::new();
+    modal_while_open(drawer, sessions.open.into());
     let query = RwSignal::new(String::new());
     let searching = move || !query.with(|q| q.trim().is_empty());
     let notice = RwSignal::new(None::<String>);
@@ -39,9 +43,10 @@ pub fn SessionList() -> impl IntoView {
         });
     };
     view! {
-        <aside class="sessions" class:open=move || sessions.open.get() data-testid="session-list" aria-label="Sessions">
+        <section class="sessions" class:open=move || sessions.open.get() node_ref=drawer data-testid="session-list"
+            aria-labelledby="sessions-title">
             <header>
-                <h2>"Sessions"</h2>
+                <h2 id="sessions-title" tabindex="-1">"Sessions"</h2>
                 <button type="button" class="primary" data-testid="list-new-session" on:click=move |_| sessions.new_session()>
                     "New session"
                 </button>
@@ -84,6 +89,6 @@ pub fn SessionList() -> impl IntoView {
                     <button type="button" on:click=move |_| confirm_all.set(false)>"Cancel"</button>
                 </div>
             </Show>
-        </aside>
+        </section>
     }
 }

@@ -4,6 +4,7 @@
 pub mod fields;
 pub mod form;
 pub mod key_field;
+pub mod keys_section;
 pub mod memory_fields;
 pub mod panel;
 pub mod proxy_detect;

@@ -4,11 +4,14 @@
 use super::fields::FormFields;
 use super::form::SettingsForm;
 use super::key_field::KeyField;
+use super::keys_section::KeysSection;
 use super::memory_fields::MemoryFields;
+use super::proxy_detect;
 use super::store::use_settings;
-use super::values::{Keys, Settings, FALLBACK_MODELS};
+use super::values::{Settings, FALLBACK_MODELS};
 use crate::gemini;
 use crate::prompt::DEFAULT_PERSONA;
+use crate::web::drawer::modal_while_open;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -49,6 +52,8 @@ pub fn SettingsPanel(
     children: Children,
 ) -> impl IntoView {
     let store = use_settings();
+    let drawer = NodeRef::<html::Section>::new();
+    modal_while_open(drawer, open.into());
     let fields = FormFields::new(SettingsForm::from_settings(&store.settings.get_untracked()));
     let key_input = NodeRef::<html::Input>::new();
     let mem0_key_input = NodeRef::<html::Input>::new();
@@ -56,7 +61,6 @@ pub fn SettingsPanel(
     let error = RwSignal::new(None::<String>);
     let saved = RwSignal::new(false);
     let has_key = move || store.keys.with(|k| k.gemini.is_some());
-    let has_any_key = move || store.keys.with(|k| *k != Keys::default());
     let proxy_holds_gemini = move || store.proxy().is_some_and(|p| p.gemini.key);
     // Signed in to a shared proxy: it binds memories to the person, so the id is not theirs to change.
     let signed_in = move || store.proxy().and_then(|p| p.auth.user);
@@ -125,17 +129,13 @@ pub fn SettingsPanel(
             Err(e) => error.set(Some(e.to_string())),
         }
     };
-    let forget_keys = move |_| {
-        let keys = Keys::default();
-        keys.save(store.settings.with_untracked(|s| s.remember_keys));
-        store.keys.set(keys);
-    };
 
     view! {
-        <aside class="settings" class:open=move || open.get() aria-hidden=move || (!open.get()).to_string() data-testid="settings">
+        <section class="settings" class:open=move || open.get() inert=move || !open.get() node_ref=drawer
+            aria-labelledby="settings-title" data-testid="settings">
             <form on:submit=save>
                 <header>
-                    <h2>"Settings"</h2>
+                    <h2 id="settings-title" tabindex="-1">"Settings"</h2>
                     <button type="button" class="icon" aria-label="Close settings" data-testid="settings-close" on:click=move |_| open.set(false)>
                         "×"
                     </button>
@@ -167,17 +167,11 @@ pub fn SettingsPanel(
 
                 <MemoryFields fields=fields mem0_key=mem0_key_input selfhosted_key=selfhosted_key_input />
 
-                <fieldset>
-                    <legend>"Keys"</legend>
-                    <label class="check">
-                        <input type="checkbox" data-testid="remember-keys" prop:checked=move || fields.remember_keys.get()
-                            on:change:target=move |ev| fields.remember_keys.set(ev.target().checked()) />
-                        "Remember keys on this device (otherwise they are forgotten when the tab closes)"
-                    </label>
-                    <Show when=has_any_key>
-                        <button type="button" class="link" data-testid="forget-keys" on:click=forget_keys>"Forget keys"</button>
-                    </Show>
-                </fieldset>
+                <KeysSection fields=fields first_key=move |()| {
+                    if let Some(input) = key_input.get_untracked() {
+                        let _ = input.focus();
+                    }
+                } />
 
                 <fieldset>
                     <legend>"You"</legend>
@@ -209,12 +203,19 @@ pub fn SettingsPanel(
                     <button type="submit" class="primary" data-testid="settings-save">"Save"</button>
                 </div>
             </form>
-            // A plain form: the proxy signs the person out and shows its sign-in page.
             <Show when=move || signed_in().is_some()>
-                <form class="sign-out" method="post" action="auth/signout">
-                    <button type="submit" data-testid="sign-out">"Sign out"</button>
-                </form>
+                <div class="sign-out">
+                    <button type="button" data-testid="sign-out" on:click=move |_| spawn_local(sign_out())>"Sign out"</button>
+                </div>
             </Show>
-        </aside>
+        </section>
     }
+}
+
+/// Signs out of a shared proxy: it clears the sign-in, then the page goes to its sign-in page. A
+/// call rather than a posted form: the CSP lets no form submit anywhere (`form-action 'none'`).
+async fn sign_out() {
+    let base = proxy_detect::page_base();
+    let _ = crate::web::fetch::send("POST", &format!("{base}/auth/signout"), &[], None, None).await;
+    let _ = window().location().assign(&format!("{base}/auth/signin"));
 }

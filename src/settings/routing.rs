@@ -5,17 +5,17 @@
 use super::values::{Keys, MemoryService, Settings};
 use crate::gemini::Endpoint;
 use crate::mem0::{Connection, Mem0Error, MemoryBackend, MemoryClient, Platform, SelfHosted};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct KeyHeld {
     #[serde(default)]
     pub key: bool,
 }
 
 /// The memory service behind the proxy, and whether the proxy holds its key.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MemoryHeld {
     #[serde(default)]
     pub key: bool,
@@ -24,7 +24,7 @@ pub struct MemoryHeld {
 }
 
 /// Who is signed in to a shared proxy.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SignedIn {
     pub name: String,
     /// The mem0 user id the proxy binds this person's memory calls to.
@@ -32,7 +32,7 @@ pub struct SignedIn {
 }
 
 /// How the proxy is shared: `personal` (nobody signs in) or `shared`.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProxyAuth {
     #[serde(default)]
     pub mode: String,
@@ -40,8 +40,9 @@ pub struct ProxyAuth {
     pub user: Option<SignedIn>,
 }
 
-/// What the proxy says about itself (never the keys, only whether it holds them).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+/// What the proxy says about itself (never the keys, only whether it holds them). Kept on the
+/// device too, for a page opened offline (`proxy_detect`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProxyInfo {
     #[serde(default)]
     pub proxy: bool,

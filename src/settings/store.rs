@@ -56,6 +56,14 @@ impl SettingsStore {
         self.memory_client().err()
     }
 
+    /// Forgets every key this page stored, for the tab and on the device (the proxy's are not the
+    /// page's to forget).
+    pub fn forget_keys(&self) {
+        let none = Keys::default();
+        none.save(false);
+        self.keys.set(none);
+    }
+
     /// Whether the user has to paste a Gemini key (tracked).
     pub fn needs_gemini_key(&self) -> bool {
         self.keys.with(|k| self.mode.with(|m| routing::needs_gemini_key(k, m)))

@@ -59,12 +59,12 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def open_page(request, site, fakes):
-    """Opens the app in a new browser (default: the test site); each is quit after the test, with a
-    screenshot in tests/e2e/artifacts/ if the test failed."""
+    """Opens the app in a new browser (default: the test site; `driver_options` go to `new_driver`);
+    each is quit after the test, with a screenshot in tests/e2e/artifacts/ if the test failed."""
     drivers = []
 
-    def open_one(url=None):
-        driver = new_driver()
+    def open_one(url=None, **driver_options):
+        driver = new_driver(**driver_options)
         drivers.append(driver)
         return ChatPage(driver, url or site, fakes).open()
 

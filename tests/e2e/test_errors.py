@@ -171,17 +171,23 @@ def test_offline_browser_is_explained_and_nothing_is_lost(page, fakes):
     page.d.execute_cdp_cmd("Network.emulateNetworkConditions",
                            {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
     try:
+        # The browser knows it is offline: sending is refused at once, with why, and the message
+        # stays in the box (nothing half-sent to retry; docs/pwa.md).
+        page.wait(lambda: page.by_testid("offline-note"))
         page.send("second, while offline")
-        reply = page.wait_reply_state(1, "failed", timeout=20)
-        assert "Could not reach Gemini" in page.one("reply-error", reply).text
-        assert page.user_messages() == ["first, while online", "second, while offline"]
+        page.wait(lambda: "offline" in page.notice())
+        assert "still in the box" in page.notice()
+        assert page.one("composer-input").get_attribute("value") == "second, while offline"
+        assert page.user_messages() == ["first, while online"] and len(fakes.stream_requests()) == 1
     finally:
         page.d.execute_cdp_cmd("Network.emulateNetworkConditions",
                                {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
-    page.one("retry", page.reply(1)).click()
+    page.wait(lambda: not page.by_testid("offline-note"))
+    page.one("send").click()
     page.wait_reply_state(1, "done")
     page.wait(lambda: "memory updated" in page.one("memory-chip", page.reply(1)).text)
     assert 'You said: "second, while offline"' in page.reply_text(1)
+    assert page.user_messages() == ["first, while online", "second, while offline"]
 
 
 def test_reload_in_the_middle_of_a_streamed_reply_keeps_what_arrived(page, fakes):

@@ -15,17 +15,19 @@ CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                 "--disable-dev-shm-usage"]
 
 
-def new_driver(width=1280, height=900):
+def new_driver(width=1280, height=900, performance_log=False):
     """A new headless Chromium with its own profile and downloads folder (`_w0_profile`, `_w0_downloads`).
 
-    Browser console messages are kept (`get_log("browser")`). Quit it with `quit_driver`.
+    Browser console messages are kept (`get_log("browser")`); with `performance_log`, the page's
+    DevTools network events too (`get_log("performance")`). Quit it with `quit_driver`.
     """
     options = webdriver.ChromeOptions()
     options.binary_location = os.environ.get("CHROME_BIN", "/usr/bin/chromium")
     profile = tempfile.mkdtemp(prefix="w0-profile-")
     for flag in [*CHROME_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}"]:
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    logs = {"browser": "ALL", **({"performance": "ALL"} if performance_log else {})}
+    options.set_capability("goog:loggingPrefs", logs)
     downloads = os.path.join(profile, "downloads")
     os.makedirs(downloads)
     options.add_experimental_option("prefs", {"download.default_directory": downloads,
