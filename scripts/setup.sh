@@ -48,6 +48,12 @@ if ! wasm-opt --version 2>/dev/null | grep -q 'version 132'; then
   npm install --prefix "$TOOLS" --no-audit --no-fund --silent binaryen@132
 fi
 
+# axe-core, injected into the page by the accessibility tests (tests/e2e/axe.py pins the version).
+if [ ! -f "$TOOLS/node_modules/axe-core/axe.min.js" ] || ! grep -q '"version": "4.14.1"' "$TOOLS/node_modules/axe-core/package.json"; then
+  step "axe-core 4.14.1 (npm)"
+  npm install --prefix "$TOOLS" --no-audit --no-fund --silent axe-core@4.14.1
+fi
+
 # Python: the official SDKs (fidelity checks), Selenium and pytest-timeout (end-to-end tests),
 # brotli (bench) and pyflakes; reinstalled whenever tests/requirements.txt changes.
 stamp=".venv/.requirements.sha256"
