@@ -54,6 +54,7 @@ impl MemoryClient {
         let response =
             http::send(call.method, &url, &headers, body_text.as_deref(), signal).await.map_err(|e| match e {
                 FetchError::Aborted => Mem0Error::Timeout,
+                FetchError::Network(_) if !crate::web::is_online() => Mem0Error::Offline,
                 FetchError::Network(_) => Mem0Error::Unreachable { direct },
             })?;
         let status = response.status();

@@ -27,6 +27,9 @@ pub enum Mem0Error {
     /// No response at all. In the browser a CORS refusal looks exactly like this.
     #[error("Could not reach mem0.")]
     Unreachable { direct: bool },
+    /// No response because the browser is offline (then network and CORS are not the question).
+    #[error("You're offline: mem0 can't be reached until you're back online.")]
+    Offline,
     #[error("mem0 took too long to answer.")]
     Timeout,
     #[error("mem0 sent an answer the app could not read.")]
@@ -110,6 +113,7 @@ impl From<Mem0Error> for StoredProblem {
             Mem0Error::Rejected { code, message } => kind("rejected").with_code(code).with_detail(&message),
             Mem0Error::Unreachable { direct: true } => kind("unreachable_direct"),
             Mem0Error::Unreachable { direct: false } => kind("unreachable"),
+            Mem0Error::Offline => kind("offline"),
             Mem0Error::Timeout => kind("timeout"),
             Mem0Error::BadResponse => kind("bad_response"),
             Mem0Error::NoKey => kind("no_key"),
@@ -133,6 +137,7 @@ impl From<StoredProblem> for Mem0Error {
             "rejected" => Mem0Error::Rejected { code, message: detail },
             "unreachable_direct" => Mem0Error::Unreachable { direct: true },
             "unreachable" => Mem0Error::Unreachable { direct: false },
+            "offline" => Mem0Error::Offline,
             "timeout" => Mem0Error::Timeout,
             "no_key" => Mem0Error::NoKey,
             "no_server" => Mem0Error::NoServer,
@@ -202,6 +207,7 @@ mod tests {
             Mem0Error::Rejected { code: 400, message: "m".into() },
             Mem0Error::Unreachable { direct: true },
             Mem0Error::Unreachable { direct: false },
+            Mem0Error::Offline,
             Mem0Error::Timeout,
             Mem0Error::BadResponse,
             Mem0Error::NoKey,

@@ -290,12 +290,7 @@ impl MemoryStore {
                 self.status.set(ListStatus::Ready);
             }
             Err(error) => {
-                // Offline, the service's own explanation (network, CORS) would mislead.
-                self.set_error(Some(if crate::web::is_online() {
-                    error.user_message()
-                } else {
-                    "You're offline: memories can't be brought up to date until you're back online.".to_owned()
-                }));
+                self.set_error(Some(error.user_message()));
                 self.status.set(ListStatus::Failed);
                 // Offline, or the service down: what was listed last, marked as maybe out of date.
                 self.show_last_list(generation).await;
