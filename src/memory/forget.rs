@@ -58,6 +58,18 @@ struct Pending {
     due_ms: f64,
 }
 
+/// The stored list of waiting forgets (an unreadable one reads as empty).
+fn parse_pending(data: Option<String>) -> Vec<Pending> {
+    data.and_then(|d| serde_json::from_str(&d).ok()).unwrap_or_default()
+}
+
+/// Removes the forget of memory `id`; whether it was there.
+fn remove_pending(pending: &mut Vec<Pending>, id: &str) -> bool {
+    let before = pending.len();
+    pending.retain(|p| p.memory.id != id);
+    pending.len() < before
+}
+
 impl MemoryStore {
     /// Forgets a memory: off the list now, deleted after [`UNDO_MS`]. `on_back` is told if the
     /// person takes it back.
@@ -65,8 +77,12 @@ impl MemoryStore {
         let listed = self.items.with_untracked(|items| items.iter().find(|m| m.id == memory.id).cloned());
         let memory = listed.unwrap_or(memory);
         let needs_details = memory.metadata.is_none();
-        let note = self.track(memory.clone(), on_back, now_ms() + UNDO_MS as f64);
-        self.store_pending(move |pending| pending.push(Pending { memory, due_ms: now_ms() + UNDO_MS as f64 }));
+        let due_ms = now_ms() + UNDO_MS as f64;
+        let note = self.track(memory.clone(), on_back, due_ms);
+        self.store_pending(move |pending| {
+            pending.push(Pending { memory, due_ms });
+            true
+        });
         if needs_details {
             // Not on the list (e.g. forgotten from a reply): its metadata is needed to bring it back.
             let store = *self;
@@ -79,9 +95,7 @@ impl MemoryStore {
     pub async fn resume_forgets(&self) {
         let Some(db) = self.storage.db() else { return };
         let record = db.get(db::META, &PENDING_KEY.into()).await.ok().flatten();
-        let pending: Vec<Pending> =
-            record.and_then(|r| db::data_of(&r)).and_then(|d| serde_json::from_str(&d).ok()).unwrap_or_default();
-        for p in pending {
+        for p in parse_pending(record.and_then(|r| db::data_of(&r))) {
             if self.forgetting.with_untracked(|f| f.iter().all(|x| x.memory.id != p.memory.id)) {
                 self.track(p.memory, None, p.due_ms);
             }
@@ -108,48 +122,50 @@ impl MemoryStore {
         self.forgetting.with_untracked(|f| f.iter().any(|x| x.memory.id == id))
     }
 
-    fn store_pending(&self, change: impl FnOnce(&mut Vec<Pending>) + 'static) {
-        let (Some(db), storage) = (self.storage.db(), self.storage) else { return };
+    /// Changes the stored list of waiting forgets in one read-and-write; `change` says whether
+    /// it changed anything (if not, nothing is written). Resolves to that, or to the storage error.
+    async fn change_pending(
+        &self,
+        change: impl FnOnce(&mut Vec<Pending>) -> bool + 'static,
+    ) -> Result<bool, db::StorageError> {
+        let Some(db) = self.storage.db() else { return Ok(false) };
+        let changed = Rc::new(Cell::new(false));
+        let seen = changed.clone();
+        let key = Record::new("").field("key", PENDING_KEY.into());
+        db.update(db::META, &PENDING_KEY.into(), key, move |data| {
+            let mut pending = parse_pending(data);
+            seen.set(change(&mut pending));
+            if seen.get() {
+                serde_json::to_string(&pending).ok()
+            } else {
+                None
+            }
+        })
+        .await?;
+        Ok(changed.get())
+    }
+
+    fn store_pending(&self, change: impl FnOnce(&mut Vec<Pending>) -> bool + 'static) {
+        let store = *self;
         spawn_local(async move {
-            let key = Record::new("").field("key", PENDING_KEY.into());
-            let result = db
-                .update(db::META, &PENDING_KEY.into(), key, move |data| {
-                    let mut pending: Vec<Pending> =
-                        data.and_then(|d| serde_json::from_str(&d).ok()).unwrap_or_default();
-                    change(&mut pending);
-                    serde_json::to_string(&pending).ok()
-                })
-                .await;
-            storage.report(result);
+            let result = store.change_pending(change).await;
+            store.storage.report(result);
         });
     }
 
-    /// Takes a waiting forget off the stored list, in one read-and-write: false if it was not
-    /// there (another tab took it back, or deleted it already), so one tab alone sends the delete.
+    /// Takes a waiting forget off the stored list: false if it was not there (another tab took
+    /// it back, or deleted it already), so one tab alone sends the delete.
     async fn claim_pending(&self, id: &str) -> bool {
-        let Some(db) = self.storage.db() else { return true };
-        let found = Rc::new(Cell::new(false));
-        let (id, seen) = (id.to_owned(), found.clone());
-        let key = Record::new("").field("key", PENDING_KEY.into());
-        let result = db
-            .update(db::META, &PENDING_KEY.into(), key, move |data| {
-                let mut pending: Vec<Pending> = data.and_then(|d| serde_json::from_str(&d).ok()).unwrap_or_default();
-                let before = pending.len();
-                pending.retain(|p| p.memory.id != id);
-                seen.set(pending.len() < before);
-                if seen.get() {
-                    serde_json::to_string(&pending).ok()
-                } else {
-                    None
-                }
-            })
-            .await;
+        if self.storage.db().is_none() {
+            return true; // nothing stored: this tab is the only one that knows of it
+        }
+        let id = id.to_owned();
         // Storage refused: better the delete sent than the forget lost.
-        self.storage.report(result).is_none() || found.get()
+        self.storage.report(self.change_pending(move |pending| remove_pending(pending, &id)).await).unwrap_or(true)
     }
 
     fn unstore_pending(&self, id: String) {
-        self.store_pending(move |pending| pending.retain(|p| p.memory.id != id));
+        self.store_pending(move |pending| remove_pending(pending, &id));
     }
 
     fn forgotten(&self, note: u64) -> Option<Forgetting> {
