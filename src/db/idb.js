@@ -80,7 +80,7 @@ export async function getAll(db, store, lower, upper) {
 // transaction: all or nothing. Rejects with the browser's error (e.g. QuotaExceededError).
 export async function write(db, stores, puts, deletes) {
   await gate;
-  return tracked(whileVaultStands(async () => {
+  return asWrite(async () => {
     const key = sealKey;
     // Sealed before the transaction opens: it would commit while waiting on the cipher.
     const sealed = await Promise.all(puts.map(async ([store, record]) => [store, await sealRecord(record, key)]));
@@ -91,7 +91,7 @@ export async function write(db, stores, puts, deletes) {
       tx.objectStore(store).delete(upper === undefined ? lower : IDBKeyRange.bound(lower, upper));
     }
     return finished(tx);
-  }));
+  });
 }
 
 // Reads one record and writes back what `change` makes of it, so two tabs changing the same
@@ -101,7 +101,7 @@ export async function write(db, stores, puts, deletes) {
 // cannot run inside one, so it holds a lock on the record across tabs instead.
 export async function update(db, store, key, fields, change) {
   await gate;
-  return tracked(whileVaultStands(async () => {
+  return asWrite(async () => {
     if (!sealKey) {
       const tx = db.transaction([store, "meta"], "readwrite");
       guardVault(tx);
@@ -125,7 +125,7 @@ export async function update(db, store, key, fields, change) {
       tx.objectStore(store).put(sealed);
       await finished(tx);
     });
-  }));
+  });
 }
 
 // ---- The vault this tab writes under ----
@@ -143,8 +143,14 @@ function saltOf(vault) {
   return vault ? vault.salt : null;
 }
 
-function whileVaultStands(work) {
-  return navigator.locks ? navigator.locks.request(`${NAME}-vault`, { mode: "shared" }, work) : work();
+// Runs `work` holding the vault lock: "shared" by every write, "exclusive" by re-sealing.
+function holdingVault(mode, work) {
+  return navigator.locks ? navigator.locks.request(`${NAME}-vault`, { mode }, work) : work();
+}
+
+// A write: under the vault lock, and waited for by this tab's later reads.
+function asWrite(work) {
+  return tracked(holdingVault("shared", work));
 }
 
 function guardVault(tx) {
@@ -264,8 +270,7 @@ export async function unlock(db, passcode) {
 // records and the vault record are rewritten in one transaction: all or nothing, so the data
 // and the passcode that opens it never part.
 export function rekey(db, passcode, iterations) {
-  const exclusive = (work) => (navigator.locks ? navigator.locks.request(`${NAME}-vault`, work) : work());
-  const run = gate.then(() => exclusive(async () => {
+  const run = gate.then(() => holdingVault("exclusive", async () => {
     let next = null;
     let vault = null;
     if (passcode != null) {  // a string; null or undefined: the clear
