@@ -101,6 +101,16 @@ def start_fakes(stack, binary, mem0_latency, first_token, chunk, services=("gemi
     return fakes
 
 
+def timed(name, run):
+    """Runs a section; its result gets how long it took and the load average (1 min) before and
+    after, which the report states: other work on the machine shows up in the figures."""
+    started, load_before = time.time(), os.getloadavg()[0]
+    result = run()
+    result.update(took_s=time.time() - started, loadavg=(load_before, os.getloadavg()[0]))
+    log(f"{name} took {result['took_s']:.0f} s")
+    return result
+
+
 def run_sections(cfg, dist, res):
     only = set(cfg.only.split(","))
     if "bundle" in only or cfg.enforce_budget:
@@ -130,22 +140,13 @@ def run_sections(cfg, dist, res):
             res["render_drawer"] = rendering_drawer(site, fakes, cfg)
         if "scale" in only:
             log("5/7 sessions at scale")
-            t, load_before = time.time(), os.getloadavg()[0]
-            res["scale"] = sessions_scale(site, dist, fakes, cfg)
-            res["scale"].update(took_s=time.time() - t, loadavg=(load_before, os.getloadavg()[0]))
-            log(f"sessions at scale took {res['scale']['took_s']:.0f} s")
+            res["scale"] = timed("sessions at scale", lambda: sessions_scale(site, dist, fakes, cfg))
         if "steer" in only:
             log("6/7 memory steering")
-            t = time.time()
-            res["steering"] = memory_steering(site, fakes, cfg)
-            res["steering"]["took_s"] = time.time() - t
-            log(f"memory steering took {res['steering']['took_s']:.0f} s")
+            res["steering"] = timed("memory steering", lambda: memory_steering(site, fakes, cfg))
         if "privacy" in only:
             log("7/7 privacy: the passcode lock")
-            t, load_before = time.time(), os.getloadavg()[0]
-            res["privacy"] = privacy(site, dist, fakes, cfg)
-            res["privacy"].update(took_s=time.time() - t, loadavg=(load_before, os.getloadavg()[0]))
-            log(f"privacy took {res['privacy']['took_s']:.0f} s")
+            res["privacy"] = timed("privacy", lambda: privacy(site, dist, fakes, cfg))
 
 
 def main(description=__doc__):
