@@ -50,10 +50,7 @@ def directives(policy):
 def use_the_app(page, fakes):
     """The seed conversation with memory, then the places a person goes."""
     for i, message in enumerate(SEED_SCRIPT):
-        page.send(message)
-        page.wait_reply_state(i, "done")
-        page.wait(lambda: "memory updated" in page.one("memory-chip", page.reply(i)).text,
-                  message=f"turn {i} was not saved to memory")
+        page.turn(i, message)
     assert "Afghanistan" in page.reply_text(2)
     page.one("memory-chip", page.reply(2)).click()
     page.one("memory-used")

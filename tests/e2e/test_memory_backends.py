@@ -11,10 +11,7 @@ SELFHOSTED_KEY = "test-selfhosted-key"  # the fake's default admin key
 
 def run_seed_script(page):
     for i, message in enumerate(SEED_SCRIPT):
-        page.send(message)
-        page.wait_reply_state(i, "done")
-        page.wait(lambda: "memory updated" in page.one("memory-chip", page.reply(i)).text,
-                  message=f"turn {i} was not saved")
+        page.turn(i, message)
     assert "Afghanistan" in page.reply_text(2)
 
 

@@ -18,12 +18,6 @@ def remembering(page, user_id, **kw):
     page.wait(lambda: page.by_testid("memory-empty") or page.by_testid("memory-item"))
 
 
-def turn(page, index, text):
-    page.send(text)
-    page.wait_reply_state(index, "done")
-    page.wait(lambda: "memory updated" in page.one("memory-chip", page.reply(index)).text)
-
-
 def sidebar_texts(page):
     return [t.text for t in page.by_testid("memory-text")]
 
@@ -34,7 +28,7 @@ def deletes(fakes):
 
 def test_each_reply_says_what_it_saved_and_a_memory_can_be_forgotten_and_taken_back(page, fakes):
     remembering(page, "forget-e2e")
-    turn(page, 0, SEED_SCRIPT[0])
+    page.turn(0, SEED_SCRIPT[0])
     line = page.one("saved-line", page.reply(0))
     assert line.text.startswith("Saved: ") and "war veteran" in line.text
     page.wait(lambda: any("war veteran" in t for t in sidebar_texts(page)))
@@ -72,9 +66,9 @@ def test_each_reply_says_what_it_saved_and_a_memory_can_be_forgotten_and_taken_b
 
 def test_a_memory_links_to_the_session_and_message_it_came_from(page, fakes):
     remembering(page, "source-e2e")
-    turn(page, 0, "I walk my dog Rex every evening.")
+    page.turn(0, "I walk my dog Rex every evening.")
     page.new_session()
-    turn(page, 0, "Today I feel calmer.")
+    page.turn(0, "Today I feel calmer.")
     rex = next(i for i in page.by_testid("memory-item") if "Rex" in i.text)
     source = page.one("memory-source", rex)
     assert source.text.startswith("from: I walk my dog Rex every evening.")
@@ -93,8 +87,8 @@ def test_a_memory_links_to_the_session_and_message_it_came_from(page, fakes):
 def test_review_mode_keeps_new_memories_waiting_until_kept_or_forgotten(page, fakes):
     remembering(page, "review-e2e")
     review_mode(page)
-    turn(page, 0, "I started a new job at the library.")
-    turn(page, 1, "My sister visits on Sundays.")
+    page.turn(0, "I started a new job at the library.")
+    page.turn(1, "My sister visits on Sundays.")
     page.wait(lambda: len(page.by_testid("review-item")) == 2)
     assert not sidebar_texts(page), "waiting memories are not in the list yet"
     page.screenshot("memory-review-group")
@@ -175,7 +169,7 @@ def test_hostile_memory_text_stays_inert_in_the_saved_line_review_tidy_up_and_fo
     page.wait(lambda: page.by_testid("tidy-group"))
     assert "<img" in page.one("tidy-group").text
     review_mode(page)
-    turn(page, 0, "<script>window.__pwned=1</script> I sleep badly.")
+    page.turn(0, "<script>window.__pwned=1</script> I sleep badly.")
     assert "<script>" in page.one("saved-line", page.reply(0)).text
     page.wait(lambda: page.by_testid("review-item"))
     assert "<script>" in page.one("review-item").text
@@ -201,7 +195,7 @@ def stored_forgets(page):
 
 def test_a_forget_left_waiting_by_a_reload_is_still_deleted(page, fakes):
     remembering(page, "forget-reload-e2e")
-    turn(page, 0, SEED_SCRIPT[0])
+    page.turn(0, SEED_SCRIPT[0])
     page.wait(lambda: any("war veteran" in t for t in sidebar_texts(page)))
     memory_id = page.one("memory-item").get_attribute("data-id")
     page.one("forget", page.reply(0)).click()

@@ -30,14 +30,6 @@ def memory_texts(page):
     return [t.text for t in page.by_testid("memory-text")]
 
 
-def chat_turn(page, message, index):
-    """Sends `message` and waits for its reply to finish and its memory write to be saved."""
-    page.send(message)
-    page.wait_reply_state(index, "done")
-    page.wait(lambda: "memory updated" in page.one("memory-chip", page.reply(index)).text,
-              message=f"turn {index} was not saved to memory")
-
-
 def controlled(page):
     """Waits until the service worker controls the page (it has cached every file by then)."""
     page.wait(lambda: page.d.execute_script("return !!navigator.serviceWorker.controller"), timeout=30,
@@ -172,7 +164,7 @@ def test_offline_the_app_opens_from_cache_with_its_sessions_and_memories_and_kee
     try:
         page = open_page(site.url)
         remembering(page, "offline-e2e")
-        chat_turn(page, SEED_SCRIPT[0], 0)
+        page.turn(0, SEED_SCRIPT[0])
         page.wait(lambda: any("Afghanistan" in t for t in memory_texts(page)))
         listed, reply = memory_texts(page), page.reply_text(0)
         controlled(page)
@@ -317,7 +309,7 @@ def test_the_app_works_under_a_sub_path_and_asks_nothing_outside_it(open_page, f
         page = open_page(site.url, performance_log=True)
         log = NetworkLog(page.d, site.url)
         remembering(page, "subpath-e2e")
-        chat_turn(page, SEED_SCRIPT[0], 0)
+        page.turn(0, SEED_SCRIPT[0])
         controlled(page)
         scope = page.d.execute_async_script(
             "const done = arguments[arguments.length - 1]; navigator.serviceWorker.ready.then((r) => done(r.scope));")
@@ -342,7 +334,7 @@ def test_a_plain_static_host_sees_no_failed_request(open_page, fakes, site):
     page = open_page(performance_log=True)
     log = NetworkLog(page.d, site)
     remembering(page, "static-e2e")
-    chat_turn(page, SEED_SCRIPT[0], 0)
+    page.turn(0, SEED_SCRIPT[0])
     controlled(page)
     page.d.refresh()
     page.wait_settled()

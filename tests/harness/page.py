@@ -116,6 +116,13 @@ class ChatPage:
         self.wait(lambda: self.reply_state(index) == state, timeout, message=f"reply #{index} never reached {state}")
         return self.reply(index)
 
+    def turn(self, index, text):
+        """Sends `text` as turn `index`; waits for its reply to finish and its memory write to be saved."""
+        self.send(text)
+        self.wait_reply_state(index, "done")
+        self.wait(lambda: "memory updated" in self.one("memory-chip", self.reply(index)).text,
+                  message=f"turn {index} was not saved to memory")
+
     def reply_text(self, index):
         return self.by_testid("message-text", self.reply(index))[0].text
 
