@@ -134,6 +134,9 @@ class ChatPage:
         self.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                                {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True})
         self.wait(lambda: self.d.execute_script("return window.innerWidth") == width)
+        # The drawers become off-canvas and slide there (0.2 s): screenshots wait for them to settle.
+        self.wait(lambda: self.d.execute_script("return document.getAnimations().every(a => !(a instanceof CSSTransition) || a.playState !== 'running')"),
+                  message="the page's transitions never ended")
 
     def no_sideways_scroll(self):
         return self.d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
