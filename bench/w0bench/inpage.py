@@ -5,7 +5,9 @@ import contextlib
 import functools
 import json
 import time
+import urllib.request
 
+import websocket
 from harness import open_driver
 
 from .common import PROBES
@@ -102,3 +104,61 @@ def top_self_time(profile, n=8):
         if name and name not in ("(idle)", "(program)", "(root)"):
             total[name] = total.get(name, 0) + delta / 1000
     return sorted(total.items(), key=lambda kv: -kv[1])[:n]
+
+
+# What a frame-by-frame trace needs: tasks and the rendering phases (devtools timeline), and the
+# app's Performance marks.
+TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink.user_timing"]
+
+
+@contextlib.contextmanager
+def page_trace(d, categories=TRACE_CATEGORIES):
+    """Chromium's trace of the page while the block runs; yields a list that holds the trace
+    events once the block is over. WebDriver's CDP call cannot receive the trace's events, so this
+    speaks CDP on the page's own DevTools socket (beside ChromeDriver's)."""
+    address = d.capabilities["goog:chromeOptions"]["debuggerAddress"]
+    with urllib.request.urlopen(f"http://{address}/json") as r:
+        target = next(t for t in json.load(r) if t["type"] == "page")
+    ws = websocket.create_connection(target["webSocketDebuggerUrl"], timeout=60, suppress_origin=True)
+    events = []
+    try:
+        ws.send(json.dumps({"id": 1, "method": "Tracing.start", "params": {
+            "traceConfig": {"includedCategories": categories, "recordMode": "recordAsMuchAsPossible"},
+            "transferMode": "ReportEvents"}}))
+        while json.loads(ws.recv()).get("id") != 1:
+            pass
+        yield events
+        ws.send(json.dumps({"id": 2, "method": "Tracing.end"}))
+        while True:
+            msg = json.loads(ws.recv())
+            if msg.get("method") == "Tracing.dataCollected":
+                events += msg["params"]["value"]
+            elif msg.get("method") == "Tracing.tracingComplete":
+                break
+    finally:
+        ws.close()
+
+
+def chunk_tasks(events):
+    """From a trace of one streamed reply, on the page's main thread: for each `w0:chunk` mark, the
+    time (ms) from the mark to the end of the task it ran in; and the duration (ms) of each
+    rendering task (one that painted: a frame's style, layout, paint and commit)."""
+    threads = {(e["pid"], e["tid"]): e["args"]["name"] for e in events
+               if e.get("ph") == "M" and e.get("name") == "thread_name"}
+    mains = {k for k, name in threads.items() if name == "CrRendererMain"}
+    on_main = [e for e in events if (e.get("pid"), e.get("tid")) in mains]
+    tasks = sorted((e["ts"], e["ts"] + e.get("dur", 0)) for e in on_main if e.get("name") == "RunTask" and e.get("ph") == "X")
+    marks = sorted(e["ts"] for e in on_main if e.get("name") == "w0:chunk" and "user_timing" in e.get("cat", ""))
+    paints = sorted(e["ts"] for e in on_main if e.get("name") == "Paint" and e.get("ph") == "X")
+    chunk_ms = []
+    for m in marks:
+        around = [end for start, end in tasks if start <= m <= end]
+        if around:
+            chunk_ms.append((max(around) - m) / 1000)
+    frame_ms, p = [], 0
+    for start, end in tasks:
+        while p < len(paints) and paints[p] < start:
+            p += 1
+        if p < len(paints) and paints[p] <= end:
+            frame_ms.append((end - start) / 1000)
+    return {"marks": len(marks), "chunk_ms": chunk_ms, "frame_ms": frame_ms}

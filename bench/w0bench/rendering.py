@@ -8,7 +8,8 @@ from harness import MEM0_KEY, ChatPage
 
 from .backends import PLATFORM, seed_memories
 from .common import MESSAGE_WINDOW, SIDEBAR_ROWS, log, pct
-from .inpage import bench_driver, heap, install_probe, load_usable, marks, probe, send_and_wait_last, top_self_time
+from .inpage import (bench_driver, chunk_tasks, heap, install_probe, load_usable, marks, page_trace, probe,
+                     send_and_wait_last, top_self_time)
 from .sessions_seed import plan, seed_sessions
 from .texts import reply_text
 
@@ -24,39 +25,44 @@ def stream_replies(d, page, fakes, reps, words, label, profile=False):
             d.execute_cdp_cmd("Profiler.enable", {})
             d.execute_cdp_cmd("Profiler.setSamplingInterval", {"interval": 200})
             d.execute_cdp_cmd("Profiler.start", {})
-        send_and_wait_last(d, page, f"Bench message {r} ({label}).")
-        if profiling:
+            send_and_wait_last(d, page, f"Bench message {r} ({label}).")
             prof_out = top_self_time(d.execute_cdp_cmd("Profiler.stop", {})["profile"])
             prof_out = {"top": prof_out, "chunks": len(marks(d)["chunks"])}
             d.execute_cdp_cmd("Profiler.disable", {})
             continue
+        with page_trace(d) as events:  # where each chunk's task ends, and what each frame costs
+            send_and_wait_last(d, page, f"Bench message {r} ({label}).")
+        traced = chunk_tasks(events)
         time.sleep(0.3)
         m = d.execute_script(probe("stream-collect"))
         mut = m["mut"]
-        dom_lat, task_lat, no_frame, slow = [], [], [], []
+        dom_lat, task_lat, no_frame = [], [], []
         for c in m["chunks"]:
             nxt = next((x for x in mut if x["dom"] >= c), None)
             if nxt:
                 dom_lat.append(nxt["dom"] - c)
                 if nxt["task"] is not None:
                     task_lat.append(nxt["task"] - c)
-                    framed = nxt["frame"] is not None and nxt["frame"] <= nxt["task"]
-                    if not framed:
+                    if nxt["frame"] is None or nxt["frame"] > nxt["task"]:  # no frame rendered in between
                         no_frame.append(task_lat[-1])
-                    if task_lat[-1] > 2:  # with its time after send and whether a frame came in between
-                        slow.append((c - m["send"], task_lat[-1], framed))
         rows.append({"ttlt": m["end"] - m["send"], "ttft": m["first"] - m["send"], "chunks": len(m["chunks"]),
                      "dom": dom_lat, "task": task_lat, "no_frame": no_frame, "longtasks": m["longtasks"],
-                     "slow": slow})
+                     "traced": traced})
         log(f"rendering {label}: reply {r + 1}/{reps} ttlt {rows[-1]['ttlt']:.0f} ms, "
-            f"chunk->task p50 {pct(task_lat, 50):.2f} ms, long tasks {len(m['longtasks'])}")
+            f"chunk->next task p50 {pct(task_lat, 50):.2f} ms, chunk->end of its task p95 "
+            f"{pct(traced['chunk_ms'], 95):.2f} ms ({len(traced['chunk_ms'])} of {traced['marks']} marks), "
+            f"frame p50 {pct(traced['frame_ms'], 50):.2f} ms, long tasks {len(m['longtasks'])}")
     flat = lambda k: [x for row in rows for x in row[k]]  # noqa: E731
+    traced_flat = lambda k: [x for row in rows for x in row["traced"][k]]  # noqa: E731
     lts = [t for row in rows for t in row["longtasks"]]
     return {"profile": prof_out, "reps": reps, "ttlt": [row["ttlt"] for row in rows], "chunks": [row["chunks"] for row in rows],
-            "slow_chunks": [row["slow"] for row in rows],
             "dom_p50": pct(flat("dom"), 50), "dom_p95": pct(flat("dom"), 95), "dom_max": max(flat("dom") or [0]),
             "task_p50": pct(flat("task"), 50), "task_p95": pct(flat("task"), 95), "task_max": max(flat("task") or [0]),
             "task_n": len(flat("task")), "no_frame_n": len(flat("no_frame")), "no_frame_p95": pct(flat("no_frame"), 95),
+            "own_p50": pct(traced_flat("chunk_ms"), 50), "own_p95": pct(traced_flat("chunk_ms"), 95),
+            "own_max": max(traced_flat("chunk_ms") or [0]), "own_n": len(traced_flat("chunk_ms")),
+            "frame_p50": pct(traced_flat("frame_ms"), 50), "frame_p95": pct(traced_flat("frame_ms"), 95),
+            "frame_n": len(traced_flat("frame_ms")),
             "longtasks": len(lts), "longtask_ms": sum(t[1] for t in lts), "longtask_max": max([t[1] for t in lts] or [0])}
 
 

@@ -131,27 +131,27 @@ def rendering_section(rs, rd, cfg):
               f"{ms(load_lt)} (the main thread is blocked that long). Section 5 compares loads with many sessions "
               "stored against an empty store.", "",
               f"Then {big['reps']} {'reply' if big['reps'] == 1 else 'replies'} of {big['chunks'][0]} chunks are streamed (Gemini only, no memory lookup) "
-              "and compared with the same replies in an empty session. Per chunk, each `w0:chunk` mark is "
-              "paired with the first DOM mutation in the transcript after it (MutationObserver), and with the end "
-              "of that task (a MessageChannel message posted from the observer: runs after everything the task "
-              "does synchronously, including any forced layout). This is the app's cost of appending a chunk; the "
-              "next frame's style/layout/paint are in it only when the browser renders that frame before the "
-              "MessageChannel message runs (counted below), so long tasks and the change in total reply time are "
-              "reported too.", "",
+              "and compared with the same replies in an empty session. Each reply is traced (Chromium's `Tracing` "
+              "over CDP): per chunk, the `w0:chunk` mark → the end of the task it ran in on the main thread is the "
+              "app's whole cost of the chunk; the frames rendered meanwhile are tasks of their own, timed too. The "
+              "in-page probe pairs each mark with the first DOM mutation in the transcript after it "
+              "(MutationObserver) and with the start of the next task (a MessageChannel message posted from the "
+              "observer), which waits for a frame when the browser renders one first (counted below).", "",
               f"| | 0 messages | {n:,} messages |", "|---|---:|---:|",
               f"| chunk mark → DOM updated, p50 / p95 | {ms1(e['dom_p50'])} / {ms1(e['dom_p95'])} | "
               f"{ms1(big['dom_p50'])} / {ms1(big['dom_p95'])} |",
-              f"| chunk mark → end of task, p50 / p95 (max) | {ms1(e['task_p50'])} / {ms1(e['task_p95'])} "
+              f"| chunk mark → end of its task (trace), p50 / p95 (max) | {ms1(e['own_p50'])} / {ms1(e['own_p95'])} "
+              f"({ms1(e['own_max'])}) | {ms1(big['own_p50'])} / {ms1(big['own_p95'])} ({ms1(big['own_max'])}) |",
+              f"| a frame while streaming (trace), p50 / p95 | {ms1(e['frame_p50'])} / {ms1(e['frame_p95'])} | "
+              f"{ms1(big['frame_p50'])} / {ms1(big['frame_p95'])} |",
+              f"| chunk mark → next task (probe), p50 / p95 (max) | {ms1(e['task_p50'])} / {ms1(e['task_p95'])} "
               f"({ms1(e['task_max'])}) | {ms1(big['task_p50'])} / {ms1(big['task_p95'])} ({ms1(big['task_max'])}) |",
               f"| reply time (send → done), median | {ms(statistics.median(e['ttlt']))} | "
               f"{ms(statistics.median(big['ttlt']))} |",
-              f"| chunks with a frame in between (see below); p95 of the others | {e['task_n'] - e['no_frame_n']}; "
+              f"| probe: chunks with a frame in between; p95 of the others | {e['task_n'] - e['no_frame_n']}; "
               f"{ms1(e['no_frame_p95'])} | {big['task_n'] - big['no_frame_n']}; {ms1(big['no_frame_p95'])} |",
               f"| long tasks (> 50 ms) during the replies | {e['longtasks']} ({ms(e['longtask_ms'])} total) | "
               f"{big['longtasks']} ({ms(big['longtask_ms'])} total, longest {ms(big['longtask_max'])}) |", "",
-              "A chunk \"with a frame in between\": the page rendered a frame (the app's scroll to the bottom, style, "
-              "layout, paint) after the DOM update and before the task's end was measured (a rAF callback requested "
-              "from the observer ran first), so its figure includes that frame.", "",
               f"(Reply time with {n:,} − reply time with 0) / chunks = {ms1(per_chunk_delta)} per chunk. "
               f"The stream is paced by the fake (a chunk every {cfg.chunk_ms} ms), so this delta only shows work "
               "that could not hide in the gaps between chunks.", ""] + ([prof_line, ""] if prof_line else [])
