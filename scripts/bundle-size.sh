@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Prints the size of each file of the release bundle in dist/: raw and gzip -9 bytes, and totals.
+# (The first-load total, what the budget is about, is in the bench: bench/w0bench/bundle.py.)
 set -euo pipefail
 cd "$(dirname "$0")/../dist"
 printf '%-48s %10s %10s\n' file raw gzip

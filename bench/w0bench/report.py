@@ -40,14 +40,17 @@ def bundle_section(b):
     L = []
     verdict = "PASS" if b["pass"] else "FAIL"
     L += ["## 1. Release bundle (`dist/`)", "",
-          "| file | raw | gzip -9 | brotli (q11) |", "|---|---:|---:|---:|"]
+          "| file | raw | gzip -9 | brotli (q11) | first load |", "|---|---:|---:|---:|:---:|"]
     for f in b["files"]:
-        L.append(f"| `{f['file']}` | {f['raw']:,} | {f['gzip']:,} | {f['brotli']:,} |")
+        L.append(f"| `{f['file']}` | {f['raw']:,} | {f['gzip']:,} | {f['brotli']:,} | "
+                 f"{'yes' if f['first_load'] else ''} |")
     t = b["total"]
-    L += [f"| **total (first load)** | **{t['raw']:,}** | **{t['gzip']:,}** | **{t['brotli']:,}** |", "",
+    L += [f"| **total (first load)** | **{t['raw']:,}** | **{t['gzip']:,}** | **{t['brotli']:,}** | |", "",
           f"**Budget: {kb(b['budget'])} ({b['budget']:,} bytes) gzip for the first load → {verdict}** "
           f"({kb(t['gzip'])} gzip, {100 * t['gzip'] / b['budget']:.0f}% of budget; brotli {kb(t['brotli'])}). "
-          "Every file in `dist/` is fetched on first load (index.html, CSS, JS glue, wasm). "
+          "The first load is what a first visit fetches to run the app: index.html, the CSS, the scripts (JS "
+          "glue, its snippets, the service worker) and the wasm; icons are fetched when the app is installed, "
+          "the manifest by the browser on its own, and `_headers` is read by the host, never sent. "
           "The verdict does not change the exit code unless `--enforce-budget` is given.", ""]
     if "twiggy_top" in b:
         L += [f"Biggest contributors — `twiggy top -n 25` on the pre-wasm-opt module "
