@@ -21,9 +21,20 @@ pub fn SessionFinder(
     let title_of = move |session: u64| {
         sessions.list.with(|l| l.iter().find(|s| s.id == session).map(|s| s.shown_title().to_owned()))
     };
-    let open_hit = move |hit: &Hit| {
-        let (session, message) = (hit.session, hit.message);
+    let open_hit = move |session: u64, message: u64| {
         spawn_local(async move { sessions.open_session(session, Some(message)).await });
+    };
+    // The current snippet of a message on the list (its text around the match changes as the query
+    // grows; the row stays).
+    let part = move |session: u64, message: u64, pick: fn(&Hit) -> &str| {
+        move || {
+            found.with(|f| {
+                f.hits
+                    .iter()
+                    .find(|h| (h.session, h.message) == (session, message))
+                    .map_or_else(String::new, |h| pick(h).to_owned())
+            })
+        }
     };
     view! {
         <input type="search" class="session-search" placeholder="Search all sessions" aria-label="Search all sessions"
@@ -38,17 +49,22 @@ pub fn SessionFinder(
                 })}
             </p>
             <ul class="hits" data-testid="session-hits">
-                // Keyed by the hit itself (its snippet changes with the query, so each key typed
-                // draws the list again; a search stays well within a frame at 40,000 messages).
-                <For each=move || found.get().hits key=|hit| hit.clone() let:hit>
+                // Keyed by the message: a hit still found after the next key keeps its row, and
+                // only its snippet's text changes (typing narrows the hits, so most rows stay).
+                <For each=move || found.with(|f| f.hits.iter().map(|h| (h.session, h.message)).collect::<Vec<_>>())
+                    key=|id| *id let:id>
                     {
-                        let title = title_of(hit.session).unwrap_or_else(|| "This session".to_owned());
-                        let chosen = hit.clone();
+                        let (session, message) = id;
+                        let title = title_of(session).unwrap_or_else(|| "This session".to_owned());
                         view! {
                             <li>
-                                <button type="button" class="hit" data-testid="session-hit" on:click=move |_| open_hit(&chosen)>
+                                <button type="button" class="hit" data-testid="session-hit" on:click=move |_| open_hit(session, message)>
                                     <span class="hit-session">{title}</span>
-                                    <span class="hit-text">{hit.before}<mark>{hit.hit}</mark>{hit.after}</span>
+                                    <span class="hit-text">
+                                        {part(session, message, |h| &h.before)}
+                                        <mark>{part(session, message, |h| &h.hit)}</mark>
+                                        {part(session, message, |h| &h.after)}
+                                    </span>
                                 </button>
                             </li>
                         }
