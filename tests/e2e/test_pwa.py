@@ -1,7 +1,7 @@
 """The installable, offline-ready app (docs/pwa.md): a manifest and icons Chromium accepts, a
 service worker that keeps the app's own files (and nothing else), opening and working offline,
-the quiet "updated" notice, hosting under a sub-path, and a plain static host that sees no
-failed request."""
+the quiet "updated" notice, hosting under a sub-path, a plain static host that sees no
+failed request, and a page that says why when the app cannot start."""
 
 import json
 import shutil
@@ -10,6 +10,7 @@ import time
 import urllib.request
 
 import pytest
+from selenium.webdriver.common.by import By
 from harness import MEM0_KEY, StaticSite, dist_dir
 from seed_script import SEED_SCRIPT
 
@@ -343,3 +344,25 @@ def test_a_plain_static_host_sees_no_failed_request(open_page, fakes, site):
     assert console_errors(page.d) == []
     # No probe for a proxy (the page is not marked as served by one), no favicon guess.
     assert not [u for u in log.urls.values() if "/api/" in u or u.endswith("/favicon.ico")]
+
+
+def test_a_page_that_cannot_start_the_app_says_why_after_a_few_seconds(page):
+    """A browser without WebAssembly SIMD (older than 2023) cannot compile the app; here the wasm
+    never arrives, which looks the same from the page. Once started, the app removes the note."""
+    d = page.d
+    assert not d.find_elements(By.ID, "boot"), "the app removes the start-up note when it starts"
+    d.execute_async_script("""
+        const done = arguments[0];
+        navigator.serviceWorker.getRegistrations()
+          .then((all) => Promise.all(all.map((r) => r.unregister())))
+          .then(() => caches.keys()).then((keys) => Promise.all(keys.map((k) => caches.delete(k))))
+          .then(() => done(true));
+    """)
+    d.execute_cdp_cmd("Network.enable", {})
+    d.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+    d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*.wasm"]})
+    d.refresh()
+    note = d.find_element(By.ID, "boot")
+    assert not note.is_displayed(), "a start that takes a moment is not a failure"
+    page.wait(note.is_displayed, timeout=8, message="the note never showed")
+    assert "too old" in note.text and "WebAssembly" in note.text
