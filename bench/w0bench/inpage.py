@@ -118,15 +118,17 @@ def page_trace(d, categories=TRACE_CATEGORIES):
     speaks CDP on the page's own DevTools socket (beside ChromeDriver's)."""
     address = d.capabilities["goog:chromeOptions"]["debuggerAddress"]
     with urllib.request.urlopen(f"http://{address}/json") as r:
-        target = next(t for t in json.load(r) if t["type"] == "page")
+        target = next(t for t in json.load(r) if t["id"] == d.current_window_handle)
     ws = websocket.create_connection(target["webSocketDebuggerUrl"], timeout=60, suppress_origin=True)
     events = []
     try:
         ws.send(json.dumps({"id": 1, "method": "Tracing.start", "params": {
             "traceConfig": {"includedCategories": categories, "recordMode": "recordAsMuchAsPossible"},
             "transferMode": "ReportEvents"}}))
-        while json.loads(ws.recv()).get("id") != 1:
+        while (reply := json.loads(ws.recv())).get("id") != 1:
             pass
+        if "error" in reply:
+            raise RuntimeError(f"Tracing.start: {reply['error']}")
         yield events
         ws.send(json.dumps({"id": 2, "method": "Tracing.end"}))
         while True:
@@ -140,25 +142,33 @@ def page_trace(d, categories=TRACE_CATEGORIES):
 
 
 def chunk_tasks(events):
-    """From a trace of one streamed reply, on the page's main thread: for each `w0:chunk` mark, the
-    time (ms) from the mark to the end of the task it ran in; and the duration (ms) of each
-    rendering task (one that painted: a frame's style, layout, paint and commit)."""
-    threads = {(e["pid"], e["tid"]): e["args"]["name"] for e in events
-               if e.get("ph") == "M" and e.get("name") == "thread_name"}
-    mains = {k for k, name in threads.items() if name == "CrRendererMain"}
-    on_main = [e for e in events if (e.get("pid"), e.get("tid")) in mains]
-    tasks = sorted((e["ts"], e["ts"] + e.get("dur", 0)) for e in on_main if e.get("name") == "RunTask" and e.get("ph") == "X")
-    marks = sorted(e["ts"] for e in on_main if e.get("name") == "w0:chunk" and "user_timing" in e.get("cat", ""))
-    paints = sorted(e["ts"] for e in on_main if e.get("name") == "Paint" and e.get("ph") == "X")
-    chunk_ms = []
-    for m in marks:
-        around = [end for start, end in tasks if start <= m <= end]
-        if around:
-            chunk_ms.append((max(around) - m) / 1000)
-    frame_ms, p = [], 0
-    for start, end in tasks:
-        while p < len(paints) and paints[p] < start:
-            p += 1
-        if p < len(paints) and paints[p] <= end:
-            frame_ms.append((end - start) / 1000)
-    return {"marks": len(marks), "chunk_ms": chunk_ms, "frame_ms": frame_ms}
+    """From a trace of one streamed reply: for each `w0:chunk` mark, the time (ms) from the mark to
+    the end of the task it ran in on its own thread (the page's main thread) — the app's work for
+    the chunk from the mark on; reading and parsing the stream come before the mark, the throttled
+    save runs in a task of its own — and the duration (ms) of each rendering task there (one that
+    painted: a frame's style, layout, paint and commit, with the app's scroll to the bottom)."""
+    by_thread = {}
+    for e in events:
+        by_thread.setdefault((e.get("pid"), e.get("tid")), []).append(e)
+    marks, chunk_ms, frame_ms = 0, [], []
+    for thread in by_thread.values():
+        tasks = sorted((e["ts"], e["ts"] + e.get("dur", 0)) for e in thread if e.get("name") == "RunTask" and e.get("ph") == "X")
+        mine = sorted(e["ts"] for e in thread if e.get("name") == "w0:chunk" and "user_timing" in e.get("cat", ""))
+        paints = sorted(e["ts"] for e in thread if e.get("name") == "Paint" and e.get("ph") == "X")
+        marks += len(mine)
+        for m in mine:
+            around = [end for start, end in tasks if start <= m <= end]
+            if around:  # the outermost task holding the mark
+                chunk_ms.append((max(around) - m) / 1000)
+        if not mine:
+            continue
+        p = 0
+        for start, end in tasks:
+            while p < len(paints) and paints[p] < start:
+                p += 1
+            if p < len(paints) and paints[p] <= end:
+                frame_ms.append((end - start) / 1000)
+    if marks == 0 or len(chunk_ms) < 0.95 * marks:
+        raise RuntimeError(f"the trace places {len(chunk_ms)} of {marks} chunk marks in a task: "
+                           "has Chromium renamed its trace events?")
+    return {"marks": marks, "chunk_ms": chunk_ms, "frame_ms": frame_ms}

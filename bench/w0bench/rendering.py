@@ -61,6 +61,7 @@ def stream_replies(d, page, fakes, reps, words, label, profile=False):
             "task_n": len(flat("task")), "no_frame_n": len(flat("no_frame")), "no_frame_p95": pct(flat("no_frame"), 95),
             "own_p50": pct(traced_flat("chunk_ms"), 50), "own_p95": pct(traced_flat("chunk_ms"), 95),
             "own_max": max(traced_flat("chunk_ms") or [0]), "own_n": len(traced_flat("chunk_ms")),
+            "own_marks": sum(row["traced"]["marks"] for row in rows),
             "frame_p50": pct(traced_flat("frame_ms"), 50), "frame_p95": pct(traced_flat("frame_ms"), 95),
             "frame_n": len(traced_flat("frame_ms")),
             "longtasks": len(lts), "longtask_ms": sum(t[1] for t in lts), "longtask_max": max([t[1] for t in lts] or [0])}

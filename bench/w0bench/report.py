@@ -48,9 +48,10 @@ def bundle_section(b):
     L += [f"| **total (first load)** | **{t['raw']:,}** | **{t['gzip']:,}** | **{t['brotli']:,}** | |", "",
           f"**Budget: {kb(b['budget'])} ({b['budget']:,} bytes) gzip for the first load → {verdict}** "
           f"({kb(t['gzip'])} gzip, {100 * t['gzip'] / b['budget']:.0f}% of budget; brotli {kb(t['brotli'])}). "
-          "The first load is what a first visit fetches to run the app: index.html, the CSS, the scripts (JS "
-          "glue, its snippets, the service worker) and the wasm; icons are fetched when the app is installed, "
-          "the manifest by the browser on its own, and `_headers` is read by the host, never sent. "
+          "The first load is what a first visit downloads: index.html, the CSS, the scripts (JS glue, its "
+          "snippets, the service worker) and the wasm, the favicon and manifest, and, once the service worker "
+          "installs, its copy of every file it keeps (the icons too); only `_headers` is never sent (the host "
+          "reads it). "
           "The verdict does not change the exit code unless `--enforce-budget` is given.", ""]
     if "twiggy_top" in b:
         L += [f"Biggest contributors — `twiggy top -n 25` on the pre-wasm-opt module "
@@ -136,10 +137,13 @@ def rendering_section(rs, rd, cfg):
               f"Then {big['reps']} {'reply' if big['reps'] == 1 else 'replies'} of {big['chunks'][0]} chunks are streamed (Gemini only, no memory lookup) "
               "and compared with the same replies in an empty session. Each reply is traced (Chromium's `Tracing` "
               "over CDP): per chunk, the `w0:chunk` mark → the end of the task it ran in on the main thread is the "
-              "app's whole cost of the chunk; the frames rendered meanwhile are tasks of their own, timed too. The "
-              "in-page probe pairs each mark with the first DOM mutation in the transcript after it "
-              "(MutationObserver) and with the start of the next task (a MessageChannel message posted from the "
-              "observer), which waits for a frame when the browser renders one first (counted below).", "",
+              "app's work for the chunk from the mark on (state, markdown, the DOM update; reading and parsing the "
+              "stream come just before the mark, the throttled save runs in a task of its own); the frames "
+              "rendered meanwhile are tasks of their own, timed too. The in-page probe pairs each mark with the "
+              "first DOM mutation in the transcript after it (MutationObserver) and with the start of the next "
+              "task (a MessageChannel message posted from the observer), which waits for a frame when the browser "
+              "renders one first (counted below). Tracing slows the page a little: every figure here, reply times "
+              "included, is taken under it, so they err high and compare with earlier reports only roughly.", "",
               f"| | 0 messages | {n:,} messages |", "|---|---:|---:|",
               f"| chunk mark → DOM updated, p50 / p95 | {ms1(e['dom_p50'])} / {ms1(e['dom_p95'])} | "
               f"{ms1(big['dom_p50'])} / {ms1(big['dom_p95'])} |",

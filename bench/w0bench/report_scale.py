@@ -95,9 +95,11 @@ def verdicts(sc):
 def frames_note(sr):
     """How the chunk figure is measured, and what the frames in between cost."""
     return ["How it is measured: a trace of each reply (Chromium's `Tracing` over CDP, the devtools timeline and the "
-            "app's marks) gives, for each `w0:chunk` mark, the task it ran in on the page's main thread; the figure is "
-            "mark → the end of that task: everything the app does for the chunk (decoding, state, markdown, the DOM "
-            "update, and the probe's own MutationObserver). Tracing slows the page a little, so it errs high. The "
+            f"app's marks; {sr['own_n']} of {sr['own_marks']} chunk marks placed in a task) gives, for each "
+            "`w0:chunk` mark, the task it ran in on the page's main thread; the figure is mark → the end of that "
+            "task: the app's work for the chunk from the mark on (state, markdown, the DOM update, and the probe's "
+            "own MutationObserver; reading and parsing the stream come just before the mark, and the throttled "
+            "save of the reply runs in a task of its own). Tracing slows the page a little, so it errs high. The "
             "frames the browser renders while the reply streams are tasks of their own: "
             f"{sr['frame_n']} frames, **p50 {ms1(sr['frame_p50'])} / p95 {ms1(sr['frame_p95'])}** each (style, layout, "
             "paint and commit of the whole page; the app's scroll to the bottom runs in them). The in-page probe "
@@ -105,8 +107,7 @@ def frames_note(sr):
             f"the browser renders a frame first — {sr['task_n'] - sr['no_frame_n']} of {sr['task_n']} chunks here — "
             f"that figure includes the frame: p95 {ms1(sr['task_p95'])} (p50 {ms1(sr['task_p50'])}; without those "
             f"chunks {ms1(sr['no_frame_p95'])}). How many chunks meet a frame depends on how the chunks (every 20 ms) "
-            "fall against the frames (every 16.7 ms); section 4 shows the same in an empty session, so the frame, not "
-            "the length of the conversation, sets that figure.", ""]
+            "fall against the frames (every 16.7 ms); section 4 gives the same figures in an empty session.", ""]
 
 
 def open_measured(s, n):
