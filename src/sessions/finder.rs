@@ -24,17 +24,12 @@ pub fn SessionFinder(
     let open_hit = move |session: u64, message: u64| {
         spawn_local(async move { sessions.open_session(session, Some(message)).await });
     };
-    // The current snippet of a message on the list (its text around the match changes as the query
+    // The current hit of a message on the list (its text around the match changes as the query
     // grows; the row stays).
-    let part = move |session: u64, message: u64, pick: fn(&Hit) -> &str| {
-        move || {
-            found.with(|f| {
-                f.hits
-                    .iter()
-                    .find(|h| (h.session, h.message) == (session, message))
-                    .map_or_else(String::new, |h| pick(h).to_owned())
-            })
-        }
+    let hit_of = move |session: u64, message: u64| {
+        Memo::new(move |_| {
+            found.with(|f| f.hits.iter().find(|h| (h.session, h.message) == (session, message)).cloned())
+        })
     };
     view! {
         <input type="search" class="session-search" placeholder="Search all sessions" aria-label="Search all sessions"
@@ -56,14 +51,16 @@ pub fn SessionFinder(
                     {
                         let (session, message) = id;
                         let title = title_of(session).unwrap_or_else(|| "This session".to_owned());
+                        let hit = hit_of(session, message);
+                        let part = move |pick: fn(&Hit) -> &str| move || hit.with(|h| h.as_ref().map_or_else(String::new, |h| pick(h).to_owned()));
                         view! {
                             <li>
                                 <button type="button" class="hit" data-testid="session-hit" on:click=move |_| open_hit(session, message)>
                                     <span class="hit-session">{title}</span>
                                     <span class="hit-text">
-                                        {part(session, message, |h| &h.before)}
-                                        <mark>{part(session, message, |h| &h.hit)}</mark>
-                                        {part(session, message, |h| &h.after)}
+                                        {part(|h| &h.before)}
+                                        <mark>{part(|h| &h.hit)}</mark>
+                                        {part(|h| &h.after)}
                                     </span>
                                 </button>
                             </li>
