@@ -347,8 +347,8 @@ def test_a_plain_static_host_sees_no_failed_request(open_page, fakes, site):
 
 
 def test_a_page_that_cannot_start_the_app_says_why_after_a_few_seconds(page):
-    """A browser without WebAssembly SIMD (older than 2023) cannot compile the app; here the wasm
-    never arrives, which looks the same from the page. Once started, the app removes the note."""
+    """A browser too old for the app (no WebAssembly SIMD, say) cannot start it; here the wasm never
+    arrives, which looks the same from the page. Once started, the app removes the note."""
     d = page.d
     assert not d.find_elements(By.ID, "boot"), "the app removes the start-up note when it starts"
     d.execute_async_script("""
@@ -364,5 +364,5 @@ def test_a_page_that_cannot_start_the_app_says_why_after_a_few_seconds(page):
     d.refresh()
     note = d.find_element(By.ID, "boot")
     assert not note.is_displayed(), "a start that takes a moment is not a failure"
-    page.wait(note.is_displayed, timeout=8, message="the note never showed")
+    page.wait(note.is_displayed, timeout=10, message="the note never showed")
     assert "too old" in note.text and "WebAssembly" in note.text
