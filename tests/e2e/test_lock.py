@@ -15,16 +15,25 @@ DRAFT = "a draft about otters"
 PASSCODE = "correct horse"
 
 # Makes a tab deaf to the other tabs once `window.__w0deaf` is set: BroadcastChannel messages are
-# dropped before the app's handler sees them.
+# dropped before the app's handlers see them (counted in the tab's sessionStorage, which a reload
+# keeps, so the test can check that something was dropped).
 DEAF_TAB = """
 (() => {
   const Native = window.BroadcastChannel;
+  const heard = (e) => {
+    if (!window.__w0deaf) return true;
+    sessionStorage.setItem('w0-dropped', String(Number(sessionStorage.getItem('w0-dropped') || 0) + 1));
+    return false;
+  };
   window.BroadcastChannel = class extends Native {
     constructor(name) {
       super(name);
       let handler = null;
-      super.addEventListener('message', (e) => { if (!window.__w0deaf && handler) handler.call(this, e); });
+      super.addEventListener('message', (e) => { if (heard(e) && handler) handler.call(this, e); });
       Object.defineProperty(this, 'onmessage', {get: () => handler, set: (h) => { handler = h; }});
+    }
+    addEventListener(type, listener, options) {
+      super.addEventListener(type, type === 'message' ? (e) => { if (heard(e)) listener.call(this, e); } : listener, options);
     }
   };
 })();
@@ -102,6 +111,24 @@ def locked(page):
 def unlock(page, passcode):
     fill(page, unlock_passcode=passcode)
     page.one("unlock").click()
+
+
+def open_second_tab(page):
+    """Opens the app in a second tab and unlocks it; returns the tab's handle (and stays there)."""
+    page.d.switch_to.new_window("tab")
+    page.d.get(page.site_url)
+    unlock(page, PASSCODE)
+    page.wait(lambda: page.user_messages() == [SECRET], timeout=30)
+    return page.d.current_window_handle
+
+
+def stream_a_slow_reply(page, fakes):
+    """Asks for a long story that streams for about twelve seconds, stored as it arrives (long
+    enough for the other tab to change the passcode meanwhile, on a busy machine too)."""
+    story = " ".join(f"word{i}" for i in range(120))
+    fakes.script({"kind": "reply", "text": story, "chunk_words": 2, "first_delay_ms": 100, "chunk_delay_ms": 200})
+    page.send("Tell me a long story")
+    page.wait_reply_state(1, "streaming")
 
 
 def change_passcode(page, current, new):
@@ -306,18 +333,11 @@ def test_a_passcode_changed_in_one_tab_while_the_other_streams_leaves_nothing_un
     chat(page, 0, SECRET)
     set_passcode(page)
     first = page.d.current_window_handle
-    page.d.switch_to.new_window("tab")
-    page.d.get(page.site_url)
-    unlock(page, PASSCODE)
-    page.wait(lambda: page.user_messages() == [SECRET], timeout=30)
-    second = page.d.current_window_handle
+    second = open_second_tab(page)
 
     # The first tab streams a slow reply, stored as it arrives, while the second changes the passcode.
     page.d.switch_to.window(first)
-    story = " ".join(f"word{i}" for i in range(60))
-    fakes.script({"kind": "reply", "text": story, "chunk_words": 2, "first_delay_ms": 100, "chunk_delay_ms": 200})
-    page.send("Tell me a long story")
-    page.wait_reply_state(1, "streaming")
+    stream_a_slow_reply(page, fakes)
     page.d.switch_to.window(second)
     change_passcode(page, PASSCODE, "battery staple")
 
@@ -349,19 +369,12 @@ def test_a_tab_that_never_hears_of_a_passcode_change_writes_nothing_under_the_ol
     page.d.refresh()
     unlock(page, PASSCODE)
     page.wait(lambda: page.user_messages() == [SECRET], timeout=30)
-    page.d.switch_to.new_window("tab")
-    page.d.get(page.site_url)
-    unlock(page, PASSCODE)
-    page.wait(lambda: page.user_messages() == [SECRET], timeout=30)
-    second = page.d.current_window_handle
+    second = open_second_tab(page)
 
     # The first tab stops hearing the second, and streams a slow reply, stored as it arrives.
     page.d.switch_to.window(first)
     page.d.execute_script("window.__w0deaf = true")
-    story = " ".join(f"word{i}" for i in range(60))
-    fakes.script({"kind": "reply", "text": story, "chunk_words": 2, "first_delay_ms": 100, "chunk_delay_ms": 200})
-    page.send("Tell me a long story")
-    page.wait_reply_state(1, "streaming")
+    stream_a_slow_reply(page, fakes)
     page.d.switch_to.window(second)
     change_passcode(page, PASSCODE, "battery staple")
 
@@ -369,6 +382,8 @@ def test_a_tab_that_never_hears_of_a_passcode_change_writes_nothing_under_the_ol
     # starts again, on the lock screen, where only the new passcode opens it.
     page.d.switch_to.window(first)
     page.one("lock-screen")
+    dropped = page.d.execute_script("return Number(sessionStorage.getItem('w0-dropped') || 0)")
+    assert dropped > 0, "the tab was meant to miss the other tab's messages"
     unlock(page, PASSCODE)
     page.wait(lambda: "not right" in page.one("unlock-status").text, timeout=30)
     unlock(page, "battery staple")
