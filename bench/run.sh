@@ -11,7 +11,7 @@
 # are passed to bench/bench.py (see `bench/bench.py --help`).
 #
 # Tools come from scripts/setup.sh (idempotent: twiggy, the Python venv with brotli and selenium);
-# then it builds what is missing: the fakes binary, and dist/ (trunk build --release) if absent.
+# then it builds what is missing: the fakes binary, and dist/ (scripts/build-site.sh) if absent.
 # Loopback only; the fakes, static server, chromedriver and Chromium it starts are stopped on exit.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/env.sh"
@@ -52,8 +52,8 @@ fi
 # A site given in DIST_DIR is measured as it is; only the default dist/ is built when missing.
 if [[ -z "${DIST_DIR:-}" ]] && { ! ls dist/*.wasm >/dev/null 2>&1 || [[ ! -f dist/index.html ]] ||
   [[ ! -f target/wasm32-unknown-unknown/release/wellness0.wasm ]]; }; then
-  echo "[bench] building the release site (trunk build --release)" >&2
-  trunk build --release
+  echo "[bench] building the release site (scripts/build-site.sh)" >&2
+  bash scripts/build-site.sh
 fi
 
 # --- run (in the background so the traps can stop it)

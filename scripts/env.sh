@@ -7,3 +7,12 @@ export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export CHROME_BIN="${CHROME_BIN:-/usr/bin/chromium}"
 # The Python SDKs must never phone home from tests.
 export MEM0_TELEMETRY=False
+
+# The release wasm's toolchain (scripts/build-site.sh): the machine's nightly, used only when it has
+# the standard library's source and the wasm32 target (scripts/setup.sh adds them when it can).
+export W0_NIGHTLY="${W0_NIGHTLY:-nightly}"
+nightly_for_wasm() {
+  local installed
+  installed=$(rustup component list --toolchain "$W0_NIGHTLY" --installed 2>/dev/null) || return 1
+  grep -qx rust-src <<<"$installed" && grep -qx rust-std-wasm32-unknown-unknown <<<"$installed"
+}

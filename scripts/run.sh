@@ -12,7 +12,7 @@ bash scripts/setup.sh
 PORT="${PORT:-8080}"
 
 echo "== building the site (trunk, release)"
-trunk build --release
+bash scripts/build-site.sh
 echo "== building the proxy"
 cargo build --profile server -p wellness0-proxy -p wellness0-fakes
 

@@ -28,8 +28,8 @@ cargo test --workspace
 step "browser tests (wasm-bindgen-test, headless Chromium)"
 cargo test -p wellness0 --target wasm32-unknown-unknown
 
-step "release build (trunk)"
-trunk build --release
+step "release build (trunk, scripts/build-site.sh)"
+bash scripts/build-site.sh
 bash scripts/bundle-size.sh
 
 step "fake servers and proxy binaries"
@@ -38,8 +38,14 @@ export FAKES_BIN="$ROOT/target/debug/fakes"
 export PROXY_BIN="$ROOT/target/debug/wellness0-proxy"
 export DIST_DIR="$ROOT/dist"
 
-step "benchmarks still run (quick mode; the numbers are reported, not judged)"
-bash bench/run.sh --quick
+step "benchmarks still run (quick mode; the numbers are reported, not judged, but for one)"
+# The first load may not grow unnoticed: it fails above a ceiling a little over today's size, one
+# per toolchain that can build the wasm (docs/size.md; the 200 KiB budget is reported, not met).
+case "$(cat target/wellness0-site.toolchain)" in
+  nightly) ceiling=575000 ;;
+  *) ceiling=626000 ;;
+esac
+bash bench/run.sh --quick --max-first-load "$ceiling"
 
 step "SDK fidelity and end-to-end tests (pytest)"
 .venv/bin/python -m pytest -q tests/fidelity tests/e2e "$@"

@@ -12,7 +12,7 @@ import subprocess
 
 import brotli
 
-from .common import BUDGET_BYTES, WASM_NAMED
+from .common import BUDGET_BYTES, ROOT, WASM_NAMED
 
 
 # What a first visit downloads: the page, its styles, scripts and wasm, the favicon and manifest,
@@ -30,6 +30,9 @@ def bundle(dist):
                       "brotli": len(brotli.compress(raw, quality=11)), "first_load": f.name not in NOT_SENT})
     total = {k: sum(f[k] for f in files if f["first_load"]) for k in ("raw", "gzip", "brotli")}
     result = {"files": files, "total": total, "budget": BUDGET_BYTES, "pass": total["gzip"] <= BUDGET_BYTES}
+    # Which toolchain built the wasm (scripts/build-site.sh records it): nightly rebuilds std for size.
+    record = ROOT / "target" / "wellness0-site.toolchain"
+    result["toolchain"] = record.read_text().strip() if record.exists() else "unknown"
 
     twiggy = shutil.which("twiggy") or str(pathlib.Path.home() / ".cargo" / "bin" / "twiggy")
     if WASM_NAMED.exists():

@@ -33,6 +33,8 @@ def parse_args(description, argv=None):
     ap = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--enforce-budget", action="store_true")
+    ap.add_argument("--max-first-load", type=int, default=None, metavar="BYTES",
+                    help="exit 1 when the first load is over BYTES gzip (a ceiling that keeps it from growing)")
     ap.add_argument("--mem0-latency-ms", type=int, default=int(env("BENCH_MEM0_LATENCY_MS", 150)))
     ap.add_argument("--first-token-ms", type=int, default=int(env("BENCH_FIRST_TOKEN_MS", 300)))
     ap.add_argument("--chunk-ms", type=int, default=int(env("BENCH_CHUNK_MS", 20)))
@@ -113,9 +115,10 @@ def timed(name, run):
 
 def run_sections(cfg, dist, res):
     only = set(cfg.only.split(","))
-    if "bundle" in only or cfg.enforce_budget:
+    if "bundle" in only or cfg.enforce_budget or cfg.max_first_load:
         log("1/7 bundle")
         res["bundle"] = bundle(dist)
+        res["bundle"]["ceiling"] = cfg.max_first_load
         log(f"bundle: {res['bundle']['total']['gzip']:,} bytes gzip -> {'PASS' if res['bundle']['pass'] else 'FAIL'}")
     wasm_files = list(dist.glob("*.wasm"))
     if wasm_files:
@@ -184,5 +187,9 @@ def main(description=__doc__):
     print(f"report: {out} ({elapsed:.0f} s)")
     if cfg.enforce_budget and not b["pass"]:  # --enforce-budget always measures the bundle
         print("over the bundle budget (--enforce-budget): exit 1")
+        return 1
+    if cfg.max_first_load and b["total"]["gzip"] > cfg.max_first_load:
+        print(f"first load {b['total']['gzip']:,} bytes gzip is over the ceiling {cfg.max_first_load:,} "
+              "(--max-first-load): exit 1")
         return 1
     return 0

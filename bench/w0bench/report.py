@@ -52,7 +52,15 @@ def bundle_section(b):
           "snippets, the service worker) and the wasm, the favicon and manifest, and, once the service worker "
           "installs, its copy of every file it keeps (the icons too); only `_headers` is never sent (the host "
           "reads it). "
-          "The verdict does not change the exit code unless `--enforce-budget` is given.", ""]
+          "The verdict does not change the exit code unless `--enforce-budget` is given."
+          + (f" The check run here (`--max-first-load`) fails above a ceiling of {b['ceiling']:,} bytes, so the "
+             "first load cannot grow unnoticed." if b.get("ceiling") else ""), "",
+          {"nightly": "The wasm was built on nightly Rust with the standard library rebuilt for size and "
+                      "`panic=immediate-abort` (`scripts/build-site.sh`).",
+           "stable": "The wasm was built on stable Rust: this machine has no nightly with `rust-src` and the "
+                     "wasm32 target, so it is about 50 KB (gzip) larger than the nightly build "
+                     "(`scripts/build-site.sh`)."}.get(b.get("toolchain"), "Which toolchain built the wasm is not "
+                                                                              "recorded (built outside `scripts/build-site.sh`)."), ""]
     if "twiggy_top" in b:
         L += [f"Biggest contributors — `twiggy top -n 25` on the pre-wasm-opt module "
               f"`target/wasm32-unknown-unknown/release/wellness0.wasm` ({b['named_size']:,} bytes, built "
