@@ -4,7 +4,7 @@
 Reads static/sw.js, fills in the list of the build's files to keep offline (PRECACHE, paths
 relative to the app's directory) and a VERSION that changes whenever one of them, or the source
 index.html, does; writes the result to $TRUNK_STAGING_DIR/sw.js. Standard library only: it runs
-wherever `trunk build` runs (scripts/test.sh, scripts/run.sh, bench/run.sh).
+wherever `trunk build` runs (scripts/build-site.sh, which run.sh, test.sh and bench/run.sh call).
 
 Left out of the list: sw.js itself, dotfiles, names starting with `_` (host configuration such
 as `_headers`, which hosts do not serve), precompressed `.br`/`.gz` copies and source maps.
