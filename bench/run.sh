@@ -5,6 +5,7 @@
 #   bash bench/run.sh --quick           # smoke run for CI: fewer repetitions, smaller N;
 #                                       # writes bench/report-quick.md (+ *-quick.svg) instead
 #   bash bench/run.sh --enforce-budget  # also exit 1 when the first load is over 200 KiB gzip
+#   bash bench/run.sh --max-first-load BYTES  # exit 1 above BYTES gzip (the ceiling test.sh uses)
 #
 # Latencies of the fakes: --mem0-latency-ms (150), --first-token-ms (300), --chunk-ms (20), or the
 # environment variables BENCH_MEM0_LATENCY_MS, BENCH_FIRST_TOKEN_MS, BENCH_CHUNK_MS. Other flags

@@ -15,8 +15,9 @@ cd "$ROOT"
 
 record="$ROOT/target/wellness0-site.toolchain"
 mkdir -p "$ROOT/target"
+rm -f "$record"
 
-if [ "${W0_STABLE_WASM:-0}" != 1 ] && nightly_for_wasm; then
+nightly_build() {
   echo "== site: wasm on $(rustc "+$W0_NIGHTLY" -V), std rebuilt for size, panic = immediate-abort"
   # The same flags as .cargo/config.toml's wasm32 rustflags (RUSTFLAGS replaces those), plus:
   # panics trap without formatting (the app already aborts on panic; its message is what goes) and
@@ -26,9 +27,18 @@ if [ "${W0_STABLE_WASM:-0}" != 1 ] && nightly_for_wasm; then
     CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size \
     RUSTFLAGS="--cfg erase_components -C target-feature=+simd128 -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
     trunk build --release "$@"
+}
+
+if [ "${W0_STABLE_WASM:-0}" = 1 ]; then
+  why="W0_STABLE_WASM=1"
+elif ! nightly_for_wasm; then
+  why="no nightly here with rust-src, the wasm32 target and -Cpanic=immediate-abort"
+elif nightly_build "$@"; then
   echo nightly > "$record"
+  exit 0
 else
-  echo "== site: wasm on $(rustc -V) (stable; no nightly with rust-src and wasm32 here): about 50 KB larger"
-  trunk build --release "$@"
-  echo stable > "$record"
+  why="the nightly build failed (above)"
 fi
+echo "== site: wasm on $(rustc -V), stable ($why): about 50 KB larger" >&2
+trunk build --release "$@"
+echo stable > "$record"

@@ -17,7 +17,7 @@ done
 # The release wasm is built on the machine's nightly when it has one (scripts/build-site.sh); it
 # needs the standard library's source and the wasm32 target. Not fatal: without them the site is
 # built on stable, about 50 KB larger.
-if rustup toolchain list | grep -q "^$W0_NIGHTLY" && ! nightly_for_wasm; then
+if nightly_installed && ! nightly_for_wasm; then
   step "rust-src and wasm32 for $W0_NIGHTLY (smaller release wasm)"
   rustup component add rust-src --toolchain "$W0_NIGHTLY" && rustup target add wasm32-unknown-unknown --toolchain "$W0_NIGHTLY" ||
     echo "setup: could not add them; the release wasm will be built on stable" >&2

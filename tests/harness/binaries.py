@@ -39,5 +39,5 @@ def dist_dir():
     """The built site: $DIST_DIR, else dist/. Fails with what to do when it has not been built."""
     dist = pathlib.Path(os.environ.get("DIST_DIR", ROOT / "dist"))
     if not (dist / "index.html").exists():
-        raise FileNotFoundError(f"no built site in {dist}: run `trunk build --release` first")
+        raise FileNotFoundError(f"no built site in {dist}: run `bash scripts/build-site.sh` first")
     return dist
