@@ -19,13 +19,13 @@ rm -f "$record"
 
 nightly_build() {
   echo "== site: wasm on $(rustc "+$W0_NIGHTLY" -V), std rebuilt for size, panic = immediate-abort"
-  # The same flags as .cargo/config.toml's wasm32 rustflags (RUSTFLAGS replaces those), plus:
-  # panics trap without formatting (the app already aborts on panic; its message is what goes) and
-  # no file/line strings for them.
+  # Added to .cargo/config.toml's wasm32 rustflags (cargo joins the two lists): panics trap without
+  # formatting (the app already aborts on panic; its message is what goes), and no file/line
+  # strings for them.
   RUSTUP_TOOLCHAIN="$W0_NIGHTLY" \
     CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
     CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size \
-    RUSTFLAGS="--cfg erase_components -C target-feature=+simd128 -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
     trunk build --release "$@"
 }
 
