@@ -16,8 +16,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm: the app)"
 cargo clippy -p wellness0 --target wasm32-unknown-unknown --all-targets -- -D warnings
 
-step "module graph (no import cycle between the app's modules)"
-python3 scripts/module-graph.py
+step "module graph (no import cycle between files or top-level modules of a crate)"
+# The proxy's cycles are printed but do not fail yet: they are being untangled.
+python3 scripts/module-graph.py src fakes/src --report-only proxy/src
 
 step "pyflakes (Python tests and bench)"
 .venv/bin/python -m pyflakes tests bench
@@ -48,4 +49,4 @@ esac
 bash bench/run.sh --quick --max-first-load "$ceiling"
 
 step "SDK fidelity and end-to-end tests (pytest)"
-.venv/bin/python -m pytest -q tests/fidelity tests/e2e "$@"
+.venv/bin/python -m pytest -q tests/fidelity tests/e2e tests/tools "$@"
