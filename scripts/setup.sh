@@ -45,6 +45,9 @@ command -v node >/dev/null || missing_apt+=(nodejs npm)
 [ -x "$CHROME_BIN" ] || missing_apt+=(chromium)
 [ -x "$CHROMEDRIVER" ] || missing_apt+=(chromium-driver)
 python3 -m venv --help >/dev/null 2>&1 || missing_apt+=(python3-venv)
+# PostgreSQL: shared mode's database for several proxy instances (scripts/postgres.sh starts a
+# throwaway cluster for the tests).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing_apt+=(postgresql)
 if [ ${#missing_apt[@]} -gt 0 ]; then
   step "apt: ${missing_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -9,6 +9,14 @@ bash scripts/setup.sh
 
 step() { printf '\n== test: %s\n' "$*"; }
 
+# A throwaway PostgreSQL cluster (as the postgres user: it refuses root) for the shared-mode tests
+# on PostgreSQL; gone when this script ends, however it ends.
+PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/wellness0-pg.XXXXXX")
+trap 'bash scripts/postgres.sh stop "$PG_DIR"' EXIT
+step "PostgreSQL (throwaway cluster)"
+eval "$(bash scripts/postgres.sh start "$PG_DIR")"
+echo "$W0_TEST_POSTGRES_URL"
+
 step "rustfmt"
 cargo fmt --all -- --check
 step "clippy (native: fakes and the app's pure code)"
@@ -23,8 +31,11 @@ python3 scripts/module-graph.py src fakes/src --report-only proxy/src
 step "pyflakes (Python tests and bench)"
 .venv/bin/python -m pyflakes tests bench
 
-step "native unit and integration tests"
+step "native unit and integration tests (shared mode on SQLite)"
 cargo test --workspace
+
+step "shared mode's tests again, on PostgreSQL"
+W0_TEST_DB=postgres cargo test -p wellness0-proxy --test shared --test binding --test binary
 
 step "browser tests (wasm-bindgen-test, headless Chromium)"
 cargo test -p wellness0 --target wasm32-unknown-unknown

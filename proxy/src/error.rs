@@ -128,6 +128,12 @@ pub enum AppError {
         /// `memory` or `event`.
         what: &'static str,
     },
+    /// The account database failed (shared mode); the cause is logged, never sent.
+    #[error("wellness0-proxy cannot reach its account database; try again in a minute")]
+    Database {
+        /// The API the request was for, if any.
+        api: Option<Api>,
+    },
     /// The upstream did not send response headers in time.
     #[error("the {} did not answer within {}s", .api.name(), .after.as_secs())]
     Timeout {
@@ -157,6 +163,7 @@ impl AppError {
             AppError::Bind(_) => StatusCode::BAD_REQUEST,
             AppError::NotYours { .. } => StatusCode::NOT_FOUND,
             AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Database { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -167,7 +174,8 @@ impl AppError {
             | AppError::RateLimited { api, .. }
             | AppError::UnknownHost { api, .. }
             | AppError::Refused { api, .. }
-            | AppError::Unauthenticated { api } => *api,
+            | AppError::Unauthenticated { api }
+            | AppError::Database { api } => *api,
             AppError::BodyTooLarge { api, .. }
             | AppError::BodyRead(api)
             | AppError::Unreachable { api, .. }
@@ -180,6 +188,7 @@ impl AppError {
     fn retry_after_secs(&self) -> Option<u64> {
         match self {
             AppError::RateLimited { retry_after, .. } => Some(retry_after.as_secs().max(1)),
+            AppError::Database { .. } => Some(30),
             _ => None,
         }
     }

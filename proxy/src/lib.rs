@@ -7,9 +7,11 @@
 //! `GET /api/health` ([`http::health`]). [`config`] is the command line; `main.rs` only wires
 //! [`config::Config`], [`AppState`], [`bind`] and [`serve`].
 
+pub mod accounts;
 pub mod allow;
 pub mod auth;
 pub mod config;
+pub mod db;
 pub mod error;
 pub mod forward;
 pub mod guard;

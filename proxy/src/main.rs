@@ -14,12 +14,20 @@ fn main() -> ExitCode {
     // Before any thread exists: `.env` fills the environment clap then reads.
     let loaded = config::load_dotenv();
     let cfg = Config::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("wellness0-proxy: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     if let Some(Command::Users { action }) = &cfg.command {
         if let Err(e) = loaded {
             eprintln!("wellness0-proxy: {e}");
             return ExitCode::FAILURE;
         }
-        return match cli::run(&cfg, action, &mut std::io::stdout().lock(), std::io::stdin().lock()) {
+        let done = runtime.block_on(cli::run(&cfg, action, &mut std::io::stdout().lock(), std::io::stdin().lock()));
+        return match done {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("wellness0-proxy users: {e}");
@@ -28,13 +36,6 @@ fn main() -> ExitCode {
         };
     }
     init_tracing();
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("wellness0-proxy: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
     match runtime.block_on(run(cfg, loaded)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -49,7 +50,7 @@ async fn run(cfg: Config, loaded: Result<usize, config::DotenvError>) -> Result<
     if n > 0 {
         tracing::info!(variables = n, "loaded .env");
     }
-    let state = AppState::new(&cfg)?;
+    let state = AppState::new(&cfg).await?;
     if !cfg.dist.join("index.html").is_file() {
         tracing::warn!(dist = %cfg.dist.display(), "no index.html in the site directory");
     }

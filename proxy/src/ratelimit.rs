@@ -14,7 +14,7 @@ use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::Person;
+use crate::accounts::Person;
 use crate::error::{Api, AppError};
 use crate::AppState;
 

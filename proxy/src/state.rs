@@ -79,8 +79,8 @@ pub enum StartError {
     /// A non-loopback address without sign-in.
     #[error(
         "refusing to listen on {0} without sign-in: anyone who can reach it could use your keys and read \
-         every memory. Configure shared mode (--users-file / WELLNESS0_USERS_FILE, see `wellness0-proxy users \
-         add --help`) or listen on 127.0.0.1"
+         every memory. Configure shared mode (--data-dir / WELLNESS0_DATA_DIR or --database-url, see \
+         `wellness0-proxy users add --help`) or listen on 127.0.0.1"
     )]
     NeedsSignIn(std::net::IpAddr),
     /// Shared mode could not start.
@@ -110,7 +110,7 @@ pub enum StartError {
 
 impl AppState {
     /// Validates the configuration and builds the shared state.
-    pub fn new(cfg: &Config) -> Result<Arc<Self>, StartError> {
+    pub async fn new(cfg: &Config) -> Result<Arc<Self>, StartError> {
         let gemini_key = clean_key(cfg.gemini_api_key.as_deref());
         let mem0_key = clean_key(cfg.mem0_api_key.as_deref());
         let gemini = Upstream::new(Api::Gemini, &cfg.gemini_upstream, gemini_key.as_deref(), KeyStyle::GoogApiKey)?;
@@ -128,13 +128,19 @@ impl AppState {
             .pool_idle_timeout(Duration::from_secs(60))
             .build()?;
         let cors_origins = cors_origins(&cfg.allowed_origins)?;
-        let auth = match &cfg.users_file {
-            Some(users_file) => Auth::shared(&SharedSettings {
-                users_file: users_file.clone(),
-                secret: cfg.session_secret.clone(),
-                session_ttl: Duration::from_secs(cfg.session_hours.max(1) * 3600),
-                attempts_per_minute: cfg.signin_attempts_per_minute,
-            })?,
+        if cfg.session_secret.is_some() {
+            tracing::warn!("WELLNESS0_SESSION_SECRET is no longer used: sessions live in the database");
+        }
+        let auth = match cfg.database() {
+            Some(database_url) => {
+                Auth::shared(&SharedSettings {
+                    database_url,
+                    users_file: cfg.users_file.clone(),
+                    session_ttl: Duration::from_secs(cfg.session_hours.max(1) * 3600),
+                    attempts_per_minute: cfg.signin_attempts_per_minute,
+                })
+                .await?
+            }
             None => Auth::personal(),
         };
         if !cfg.host.is_loopback() && !auth.is_shared() {

@@ -239,13 +239,24 @@ async fn long_paths_are_cut_in_the_log() {
     assert!(!line.contains(&"x".repeat(196)), "{line}");
 }
 
-/// Runs `wellness0-proxy users …` in `dir` with `stdin`; returns (success, stdout, stderr).
-fn users(dir: &Path, args: &[&str], stdin: &str) -> (bool, String, String) {
+/// Where [`users`] and the proxy find the database: a data directory (SQLite) or, with
+/// `W0_TEST_DB=postgres`, a new PostgreSQL database.
+async fn database_env(dir: &Path) -> (&'static str, String) {
+    if common::people::on_postgres() {
+        ("WELLNESS0_DATABASE_URL", common::people::fresh_database().await)
+    } else {
+        ("WELLNESS0_DATA_DIR", dir.join("state").to_string_lossy().into_owned())
+    }
+}
+
+/// Runs `wellness0-proxy users …` in `dir` on the database `db` with `stdin`; returns
+/// (success, stdout, stderr).
+fn users(dir: &Path, db: &(&str, String), args: &[&str], stdin: &str) -> (bool, String, String) {
     use std::io::Write;
     let mut child = Command::new(BIN)
         .current_dir(dir)
         .env_clear()
-        .env("WELLNESS0_USERS_FILE", dir.join("users.json"))
+        .env(db.0, &db.1)
         .env("WELLNESS0_PUBLIC_URL", "https://wellness.example/")
         .arg("users")
         .args(args)
@@ -266,23 +277,28 @@ fn users(dir: &Path, args: &[&str], stdin: &str) -> (bool, String, String) {
 #[tokio::test]
 async fn users_are_managed_from_the_command_line_and_can_sign_in() {
     let dir = temp_dir("users-cli");
-    let (ok, out, err) = users(&dir, &["add", "alice", "--password-stdin"], "a long password here\n");
+    let db = database_env(&dir).await;
+    let users = |args: &[&str], stdin: &str| users(&dir, &db, args, stdin);
+    let (ok, out, err) = users(&["add", "alice", "--password-stdin"], "a long password here\n");
     assert!(ok, "{err}");
     assert!(out.contains("added alice") && out.contains("password set"), "{out}");
-    let file = std::fs::read_to_string(dir.join("users.json")).unwrap();
-    assert!(file.contains("$argon2id$") && !file.contains("a long password here"), "{file}");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(dir.join("users.json")).unwrap().permissions().mode() & 0o777, 0o600);
+    if !common::people::on_postgres() {
+        let file = std::fs::read(dir.join("state/wellness0.db")).unwrap();
+        let text = String::from_utf8_lossy(&file);
+        assert!(text.contains("$argon2id$") && !text.contains("a long password here"), "only the hash is stored");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(dir.join("state")).unwrap().permissions().mode() & 0o777, 0o700);
+        }
     }
-    let (ok, out, _) = users(&dir, &["add", "bob", "--user-id", "bob-old-memories"], "");
+    let (ok, out, _) = users(&["add", "bob", "--user-id", "bob-old-memories"], "");
     assert!(ok);
     assert!(out.contains("https://wellness.example/auth/invite?token="), "{out}");
     let first_link = out.lines().find(|l| l.contains("token=")).unwrap().to_owned();
-    let (ok, out, _) = users(&dir, &["invite", "bob", "--invite-hours", "1"], "");
+    let (ok, out, _) = users(&["invite", "bob", "--invite-hours", "1"], "");
     assert!(ok && out.contains("token=") && !out.contains(&first_link), "{out}");
-    let (ok, out, _) = users(&dir, &["list"], "");
+    let (ok, out, _) = users(&["list"], "");
     assert!(ok);
     assert!(out.lines().any(|l| l.starts_with("alice") && l.contains(" set ")), "{out}");
     assert!(
@@ -290,22 +306,21 @@ async fn users_are_managed_from_the_command_line_and_can_sign_in() {
         "{out}"
     );
     // Refusals: taken names, short passwords, unknown people.
-    let (ok, _, err) = users(&dir, &["add", "alice"], "");
+    let (ok, _, err) = users(&["add", "alice"], "");
     assert!(!ok && err.contains("already someone called"), "{err}");
-    let (ok, _, err) = users(&dir, &["add", "carol", "--password-stdin"], "short\n");
+    let (ok, _, err) = users(&["add", "carol", "--password-stdin"], "short\n");
     assert!(!ok && err.contains("at least 10"), "{err}");
-    let (ok, _, err) = users(&dir, &["add", "carol", "--user-id", "*"], "");
+    let (ok, _, err) = users(&["add", "carol", "--user-id", "*"], "");
     assert!(!ok && err.contains("never `*`"), "{err}");
-    let (ok, out, _) = users(&dir, &["remove", "bob"], "");
+    let (ok, out, _) = users(&["remove", "bob"], "");
     assert!(ok && out.contains("bob-old-memories"), "{out}");
-    let (ok, _, err) = users(&dir, &["remove", "bob"], "");
+    let (ok, _, err) = users(&["remove", "bob"], "");
     assert!(!ok && err.contains("nobody is called"), "{err}");
     let out = Command::new(BIN).current_dir(&dir).env_clear().args(["users", "list"]).output().unwrap();
-    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("WELLNESS0_USERS_FILE"));
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("WELLNESS0_DATA_DIR"));
 
     // The proxy in shared mode takes alice's password.
-    let users_file = dir.join("users.json");
-    let (child, base) = start(&dir, &["--dist", "."], &[("WELLNESS0_USERS_FILE", users_file.to_str().unwrap())]);
+    let (child, base) = start(&dir, &["--dist", "."], &[(db.0, &db.1)]);
     let resp = common::people::sign_in_raw(&base, "alice", "a long password here").await;
     assert_eq!(resp.status(), 303);
     let health: Value = common::people::with_cookie(&common::people::session_pair(&resp).unwrap())

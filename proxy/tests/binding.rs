@@ -38,7 +38,7 @@ fn new_requests(all: Vec<RecordedRequest>, since: usize) -> Vec<RecordedRequest>
 #[tokio::test]
 async fn platform_calls_are_bound_to_the_signed_in_person() {
     let fakes = Fakes::start(0).await;
-    let proxy = spawn_proxy(&shared(fakes.config())).await;
+    let proxy = spawn_proxy(&shared(fakes.config()).await).await;
     let (alice, bob) = (signed_in(&proxy, ALICE).await, signed_in(&proxy, BOB).await);
     let api = |p: &str| format!("{proxy}/api/mem0{p}");
 
@@ -129,7 +129,7 @@ async fn platform_calls_are_bound_to_the_signed_in_person() {
 #[tokio::test]
 async fn events_are_answered_only_to_their_owner() {
     let fakes = Fakes::start(0).await;
-    let proxy = spawn_proxy(&shared(fakes.config())).await;
+    let proxy = spawn_proxy(&shared(fakes.config()).await).await;
     let (alice, bob) = (signed_in(&proxy, ALICE).await, signed_in(&proxy, BOB).await);
     let api = |p: &str| format!("{proxy}/api/mem0{p}");
     let (s, queued) = call(
@@ -155,7 +155,7 @@ async fn events_are_answered_only_to_their_owner() {
 async fn self_hosted_calls_are_bound_to_the_signed_in_person() {
     let fakes = Fakes::start(0).await;
     let sh = SelfHosted::start().await;
-    let proxy = spawn_proxy(&shared(sh.config(&fakes))).await;
+    let proxy = spawn_proxy(&shared(sh.config(&fakes)).await).await;
     let (alice, bob) = (signed_in(&proxy, ALICE).await, signed_in(&proxy, BOB).await);
     let api = |p: &str| format!("{proxy}/api/mem0{p}");
     let (s, a) = call(&alice, "POST", api("/memories"), Some(turn("I paint on Sundays"))).await;

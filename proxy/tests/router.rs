@@ -50,7 +50,7 @@ fn allowed_calls() -> Vec<(&'static str, String)> {
 
 #[tokio::test]
 async fn every_allowed_call_is_forwarded() {
-    let r = router(&config());
+    let r = router(&config()).await;
     for (method, uri) in allowed_calls() {
         let resp = send(&r, req(method, &uri)).await;
         assert_eq!(resp.status(), StatusCode::BAD_GATEWAY, "{method} {uri}");
@@ -67,7 +67,7 @@ async fn every_allowed_call_is_forwarded() {
 
 #[tokio::test]
 async fn everything_else_is_404() {
-    let r = router(&config());
+    let r = router(&config()).await;
     let refused = [
         ("GET", "/api"),
         ("GET", "/api/"),
@@ -138,7 +138,7 @@ async fn everything_else_is_404() {
 #[tokio::test]
 async fn absolute_form_request_target_naming_another_host_is_refused() {
     // `GET http://evil.example/api/...`: the target names a host the proxy does not serve.
-    let r = router(&config());
+    let r = router(&config()).await;
     let resp = send(&r, req("GET", "http://evil.example/api/gemini/v1beta/models")).await;
     assert_eq!(resp.status(), StatusCode::MISDIRECTED_REQUEST);
     let v = body_json(resp).await;
@@ -150,7 +150,7 @@ async fn health_reports_keys_without_revealing_them() {
     let mut cfg = config();
     cfg.gemini_api_key = Some("AIza-secret-gemini".into());
     cfg.mem0_api_key = None;
-    let r = router(&cfg);
+    let r = router(&cfg).await;
     let resp = send(&r, req("GET", "/api/health")).await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(header_str(&resp, header::CACHE_CONTROL), Some("no-store"));
@@ -171,7 +171,7 @@ async fn health_reports_keys_without_revealing_them() {
     // A blank key counts as none.
     let mut cfg = config();
     cfg.mem0_api_key = Some("   ".into());
-    let v = body_json(send(&router(&cfg), req("GET", "/api/health")).await).await;
+    let v = body_json(send(&router(&cfg).await, req("GET", "/api/health")).await).await;
     assert_eq!(v["mem0"]["key"], false);
     assert_eq!(v["gemini"]["key"], false);
 }
@@ -180,7 +180,7 @@ async fn health_reports_keys_without_revealing_them() {
 async fn bodies_over_the_limit_get_413() {
     let mut cfg = config();
     cfg.max_body_bytes = 1024;
-    let r = router(&cfg);
+    let r = router(&cfg).await;
     let uri = "/api/gemini/v1beta/models/gemini-2.5-flash:generateContent";
 
     // Declared length over the limit.
@@ -231,7 +231,7 @@ async fn rate_limit_gives_429_with_retry_after() {
     let mut cfg = config();
     cfg.rate_limit_per_minute = 6; // one token every 10 s
     cfg.rate_limit_burst = 2;
-    let r = router(&cfg);
+    let r = router(&cfg).await;
     for _ in 0..2 {
         let resp = send(&r, from_ip(req("GET", "/api/health"), "10.0.0.1")).await;
         assert_eq!(resp.status(), StatusCode::OK);
@@ -263,7 +263,7 @@ async fn trusted_forwarded_for_separates_clients_behind_a_reverse_proxy() {
     cfg.rate_limit_per_minute = 6;
     cfg.rate_limit_burst = 1;
     cfg.trust_forwarded_for = true;
-    let r = router(&cfg);
+    let r = router(&cfg).await;
     let with_xff = |xff: &str| {
         let mut q = from_ip(req("GET", "/api/health"), "127.0.0.1");
         q.headers_mut().insert("x-forwarded-for", xff.parse().unwrap());
@@ -287,14 +287,14 @@ async fn cors_preflight_only_for_allowed_origins() {
             .unwrap()
     };
     // Default: same-origin only; a cross-origin preflight is refused.
-    let r = router(&config());
+    let r = router(&config()).await;
     let resp = send(&r, preflight("https://app.example")).await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert!(resp.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
 
     let mut cfg = config();
     cfg.allowed_origins = vec!["https://app.example/".into(), "http://localhost:8081".into()];
-    let r = router(&cfg);
+    let r = router(&cfg).await;
     let resp = send(&r, preflight("https://app.example")).await;
     assert!(resp.status().is_success(), "{}", resp.status());
     assert_eq!(header_str(&resp, header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("https://app.example"));
@@ -314,18 +314,18 @@ async fn cors_preflight_only_for_allowed_origins() {
     assert!(exposed.contains("retry-after"), "{exposed}");
 }
 
-#[test]
-fn wildcard_and_malformed_origins_are_refused() {
+#[tokio::test]
+async fn wildcard_and_malformed_origins_are_refused() {
     for bad in ["*", "app.example", "https://*.example"] {
         let mut cfg = config();
         cfg.allowed_origins = vec![bad.into()];
-        assert!(AppState::new(&cfg).is_err(), "{bad}");
+        assert!(AppState::new(&cfg).await.is_err(), "{bad}");
     }
 }
 
 #[tokio::test]
 async fn api_responses_are_never_compressed_or_cached() {
-    let r = router(&config());
+    let r = router(&config()).await;
     let resp =
         send(&r, Request::get("/api/health").header(header::ACCEPT_ENCODING, "gzip, br").body(Body::empty()).unwrap())
             .await;

@@ -145,12 +145,12 @@ async fn without_a_server_key_the_pages_x_api_key_is_forwarded() {
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 }
 
-#[test]
-fn self_hosted_needs_a_base_url() {
+#[tokio::test]
+async fn self_hosted_needs_a_base_url() {
     let mut cfg = config();
     cfg.mem0_backend = wellness0_proxy::mem0::Backend::SelfHosted;
     cfg.mem0_base_url = None;
-    let err = AppState::new(&cfg).unwrap_err();
+    let err = AppState::new(&cfg).await.unwrap_err();
     assert!(matches!(err, StartError::NoMem0BaseUrl), "{err}");
     assert!(err.to_string().contains("MEM0_BASE_URL"));
 }

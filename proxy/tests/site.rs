@@ -14,7 +14,7 @@ use common::*;
 #[tokio::test]
 async fn static_files_have_the_right_type_and_cache_headers() {
     let cfg = config();
-    let r = router(&cfg);
+    let r = router(&cfg).await;
 
     let resp = send(&r, req("GET", &format!("/{WASM}"))).await;
     assert_eq!(resp.status(), StatusCode::OK);
@@ -46,7 +46,7 @@ async fn static_files_have_the_right_type_and_cache_headers() {
 
 #[tokio::test]
 async fn spa_fallback_serves_index_for_routes_but_not_for_missing_files() {
-    let r = router(&config());
+    let r = router(&config()).await;
     for path in ["/chat", "/chat/42", "/settings/"] {
         let resp = send(&r, req("GET", path)).await;
         assert_eq!(resp.status(), StatusCode::OK, "{path}");
@@ -68,7 +68,7 @@ async fn spa_fallback_serves_index_for_routes_but_not_for_missing_files() {
 #[tokio::test]
 async fn static_files_are_compressed_when_accepted() {
     let cfg = config();
-    let r = router(&cfg);
+    let r = router(&cfg).await;
     let original = std::fs::read(cfg.dist.join(WASM)).unwrap();
     let with_ae =
         |ae: &str| Request::get(format!("/{WASM}")).header(header::ACCEPT_ENCODING, ae).body(Body::empty()).unwrap();

@@ -13,8 +13,8 @@ from seed_script import SEED_SCRIPT
 PEOPLE = {"ann": "ann-correct-horse-1", "bob": "bob-battery-staple-2"}
 
 
-def add_user(users_file, name, password):
-    env = {**os.environ, "WELLNESS0_USERS_FILE": str(users_file)}
+def add_user(data_dir, name, password):
+    env = {**os.environ, "WELLNESS0_DATA_DIR": str(data_dir)}
     subprocess.run([proxy_binary(), "users", "add", name, "--password-stdin"], input=password + "\n", text=True,
                    env=env, check=True, capture_output=True, timeout=60)
 
@@ -36,12 +36,12 @@ def own_memory_ids(fakes, user):
 @pytest.mark.timeout(240)
 def test_two_people_each_see_only_their_own_memories(fakes, tmp_path):
     fakes.reset()
-    users = tmp_path / "users.json"
+    data = tmp_path / "state"
     for name, password in PEOPLE.items():
-        add_user(users, name, password)
+        add_user(data, name, password)
     drivers = {}
     with launch_proxy(fakes.gemini_url, fakes.mem0_url, gemini_key=GEMINI_KEY, mem0_key=MEM0_KEY,
-                      env={"WELLNESS0_USERS_FILE": str(users)}, binary=proxy_binary()) as proxy:
+                      env={"WELLNESS0_DATA_DIR": str(data)}, binary=proxy_binary()) as proxy:
         try:
             pages = {}
             for name, password in PEOPLE.items():

@@ -1,11 +1,15 @@
-//! `wellness0-proxy users add|invite|remove|list`: managing the users file from the command
-//! line. Passwords are never taken as arguments (other local users can read command lines):
+//! `wellness0-proxy users add|invite|remove|list`: managing shared mode's people in the
+//! database from the command line (any instance's database URL works, SQLite or PostgreSQL). Passwords are never taken as arguments (other local users can read command lines):
 //! either `--password-stdin`, or an invite link the person opens to set it themselves.
 
 use std::io::{BufRead, Write};
 
 use super::password::{self, PasswordError};
-use super::users::{now_secs, UsersError, UsersFile};
+use super::AuthError;
+use crate::accounts::import::import_once;
+use crate::accounts::tokens::now_secs;
+use crate::accounts::{self, invites, AccountError, NewAccount};
+use crate::db::Db;
 use crate::Config;
 
 /// Default lifetime of an invite link.
@@ -14,7 +18,7 @@ pub const INVITE_HOURS: u64 = 72;
 /// The proxy's subcommands.
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum Command {
-    /// Manage who may sign in (shared mode); needs --users-file / WELLNESS0_USERS_FILE.
+    /// Manage who may sign in (shared mode); needs --data-dir, --database-url or --users-file.
     Users {
         /// What to do.
         #[command(subcommand)]
@@ -25,7 +29,7 @@ pub enum Command {
 /// `users …`.
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum UsersAction {
-    /// Add a person (creates the file if needed). Prints an invite link that lets them set
+    /// Add a person (creates the database if needed). Prints an invite link that lets them set
     /// their password once, unless --password-stdin gives one.
     Add {
         /// The name they sign in with.
@@ -62,12 +66,15 @@ pub enum UsersAction {
 /// Why a `users` command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    /// No users file configured.
-    #[error("set --users-file or WELLNESS0_USERS_FILE to the users file")]
-    NoUsersFile,
-    /// The file or the change was refused.
+    /// No database configured.
+    #[error("set --data-dir (WELLNESS0_DATA_DIR) or --database-url (WELLNESS0_DATABASE_URL)")]
+    NoDatabase,
+    /// The database cannot be opened or the users file imported.
     #[error(transparent)]
-    Users(#[from] UsersError),
+    Open(#[from] AuthError),
+    /// The change was refused.
+    #[error(transparent)]
+    Account(#[from] AccountError),
     /// The password was refused.
     #[error("password refused: {0}")]
     Password(#[from] PasswordError),
@@ -82,10 +89,35 @@ pub fn invite_link(public_url: Option<&str>, token: &str) -> String {
     format!("{base}/auth/invite?token={token}")
 }
 
-/// Runs `action` against the configured users file, printing to `out`.
-pub fn run(cfg: &Config, action: &UsersAction, out: &mut impl Write, stdin: impl BufRead) -> Result<(), CliError> {
-    let path = cfg.users_file.as_deref().ok_or(CliError::NoUsersFile)?;
-    let link_note = |out: &mut dyn Write| -> std::io::Result<()> {
+/// Runs `action` against the configured database, printing to `out`.
+pub async fn run(
+    cfg: &Config,
+    action: &UsersAction,
+    out: &mut impl Write,
+    stdin: impl BufRead,
+) -> Result<(), CliError> {
+    let url = cfg.database().ok_or(CliError::NoDatabase)?;
+    let db = Db::open(&url).await.map_err(AuthError::from)?;
+    if let Some(path) = &cfg.users_file {
+        if let Some(n) = import_once(&db, path, now_secs()).await.map_err(AuthError::from)? {
+            writeln!(out, "imported {n} people from {}", path.display())?;
+        }
+    }
+    let result = act(cfg, &db, action, out, stdin).await;
+    db.close().await;
+    result
+}
+
+async fn act(
+    cfg: &Config,
+    db: &Db,
+    action: &UsersAction,
+    out: &mut impl Write,
+    stdin: impl BufRead,
+) -> Result<(), CliError> {
+    let hours = |h: u64| i64::try_from(h.saturating_mul(3600)).unwrap_or(i64::MAX);
+    let print_link = |out: &mut dyn Write, token: &str| -> std::io::Result<()> {
+        writeln!(out, "{}", invite_link(cfg.public_url.as_deref(), token))?;
         if cfg.public_url.is_none() {
             writeln!(out, "(put your site's address in front, or set WELLNESS0_PUBLIC_URL to have it printed)")?;
         }
@@ -93,51 +125,42 @@ pub fn run(cfg: &Config, action: &UsersAction, out: &mut impl Write, stdin: impl
     };
     match action {
         UsersAction::Add { name, user_id, password_stdin, invite_hours } => {
-            let mut file = UsersFile::load_or_new(path)?;
             let password = if *password_stdin { Some(read_password(stdin)?) } else { None };
-            let user_id = file.add(name, user_id.as_deref())?.user_id.clone();
-            writeln!(out, "added {name}; their memories live under mem0 user id {user_id}")?;
+            let now = now_secs();
+            let account = accounts::add(db, NewAccount::now(name, user_id.as_deref(), now)).await?;
+            writeln!(out, "added {name}; their memories live under mem0 user id {}", account.user_id)?;
             match password {
                 Some(p) => {
-                    file.set_password(name, password::hash(&p)?)?;
-                    file.save(path)?;
+                    accounts::set_password(db, name, &password::hash(&p)?, now).await?;
                     writeln!(out, "password set")?;
                 }
                 None => {
-                    let token = file.invite(name, invite_hours * 3600)?;
-                    file.save(path)?;
+                    let token = invites::create(db, name, hours(*invite_hours), now).await?;
                     writeln!(out, "invite link (works once, for {invite_hours} h):")?;
-                    writeln!(out, "{}", invite_link(cfg.public_url.as_deref(), &token))?;
-                    link_note(out)?;
+                    print_link(out, &token)?;
                 }
             }
         }
         UsersAction::Invite { name, invite_hours } => {
-            let mut file = UsersFile::load(path)?;
-            let token = file.invite(name, invite_hours * 3600)?;
-            file.save(path)?;
+            let token = invites::create(db, name, hours(*invite_hours), now_secs()).await?;
             writeln!(out, "invite link for {name} (works once, for {invite_hours} h):")?;
-            writeln!(out, "{}", invite_link(cfg.public_url.as_deref(), &token))?;
-            link_note(out)?;
+            print_link(out, &token)?;
         }
         UsersAction::Remove { name } => {
-            let mut file = UsersFile::load(path)?;
-            let gone = file.remove(name)?;
-            file.save(path)?;
+            let gone = accounts::remove(db, name).await?;
             writeln!(out, "removed {}; their memories stay in mem0 under user id {}", gone.name, gone.user_id)?;
         }
         UsersAction::List => {
-            let file = UsersFile::load(path)?;
             let now = now_secs();
             writeln!(out, "{:<24} {:<32} {:<9} invite", "name", "mem0 user id", "password")?;
-            for u in &file.users {
-                let invite = match &u.invite {
-                    Some(i) if i.expires_at > now => format!("open, {} h left", (i.expires_at - now).div_ceil(3600)),
+            for a in accounts::list(db).await? {
+                let invite = match invites::expiry(db, a.id).await? {
+                    Some(end) if end > now => format!("open, {} h left", (end - now + 3599) / 3600),
                     Some(_) => "expired".into(),
                     None => "-".into(),
                 };
-                let pw = if u.password.is_some() { "set" } else { "not set" };
-                writeln!(out, "{:<24} {:<32} {:<9} {invite}", u.name, u.user_id, pw)?;
+                let pw = if a.password_hash.is_some() { "set" } else { "not set" };
+                writeln!(out, "{:<24} {:<32} {:<9} {invite}", a.name, a.user_id, pw)?;
             }
         }
     }

@@ -1,17 +1,15 @@
 //! Who is calling. In personal mode (the default, on loopback) the one person at the keyboard
-//! owns everything and nobody signs in. In shared mode (a users file is configured) people
-//! sign in ([`signin`], [`pages`]) with a password hashed by Argon2id ([`password`]) from the
-//! users file ([`users`], [`store`], managed by [`cli`]); a session cookie ([`session`])
-//! tells the proxy who each request is from ([`identify`]), and every memory call is bound to
-//! that [`Person`].
+//! owns everything and nobody signs in. In shared mode (a database is configured) people sign in
+//! ([`signin`], [`pages`]) with a password hashed by Argon2id ([`password`]) to an account in
+//! the database ([`crate::accounts`], managed by [`cli`]); the sign-in cookie ([`session`])
+//! names a session the database keeps, which tells the proxy who each request is from
+//! ([`identify`]), and every memory call is bound to that [`Person`].
 
 pub mod cli;
 pub mod pages;
 pub mod password;
 pub mod session;
 pub mod signin;
-pub mod store;
-pub mod users;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,33 +20,26 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::accounts::import::{import_once, ImportError};
+use crate::accounts::sessions;
+use crate::accounts::tokens::now_secs;
+pub use crate::accounts::Person;
+use crate::db::{Db, DbError};
 use crate::error::{Api, AppError};
 use crate::ratelimit::RateLimiter;
 use crate::AppState;
 use password::Hasher;
-use session::Sessions;
-use store::UsersStore;
-use users::{now_secs, UsersError};
-
-/// A signed-in person, as request handlers see them (a request extension).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Person {
-    /// The name they sign in with.
-    pub name: String,
-    /// The mem0 user id their memories are stored under.
-    pub user_id: String,
-}
 
 /// Shared mode's parts.
 #[derive(Debug)]
 pub struct Shared {
-    /// The users file.
-    pub users: UsersStore,
-    /// Session cookies.
-    pub sessions: Sessions,
+    /// Accounts and sessions.
+    pub db: Db,
+    /// How long a session lasts without use (seconds).
+    pub idle_secs: i64,
     /// Password hashing off the async threads.
     pub hasher: Hasher,
-    /// Sign-in attempts, per `ip:…` and per `name:…`.
+    /// Sign-in attempts, per `ip:…` and per `name|ip:…`.
     pub attempts: RateLimiter<String>,
 }
 
@@ -61,24 +52,24 @@ pub struct Auth {
 /// Why shared mode could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    /// The users file is missing or invalid.
-    #[error("users file: {0} (create it with `wellness0-proxy users add NAME`)")]
-    Users(#[from] UsersError),
-    /// `WELLNESS0_SESSION_SECRET` is too short.
-    #[error("WELLNESS0_SESSION_SECRET must be at least 32 bytes (e.g. `openssl rand -base64 48`)")]
-    ShortSecret,
+    /// The database cannot be opened.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// An earlier version's users file cannot be imported.
+    #[error("importing the users file: {0}")]
+    Import(#[from] ImportError),
 }
 
 /// What shared mode needs from the configuration.
 #[derive(Debug, Clone)]
 pub struct SharedSettings {
-    /// The users file.
-    pub users_file: PathBuf,
-    /// A session secret that overrides the users file's.
-    pub secret: Option<String>,
-    /// How long a session lasts.
+    /// The database (`sqlite://…` or `postgres://…`).
+    pub database_url: String,
+    /// An earlier version's users file to import on the first start.
+    pub users_file: Option<PathBuf>,
+    /// How long a session lasts without use.
     pub session_ttl: Duration,
-    /// Sign-in attempts a minute, per name and per IP.
+    /// Sign-in attempts a minute, per client address and per name from one address.
     pub attempts_per_minute: u32,
 }
 
@@ -88,18 +79,20 @@ impl Auth {
         Self { shared: None }
     }
 
-    /// Shared mode from `settings`.
-    pub fn shared(settings: &SharedSettings) -> Result<Self, AuthError> {
-        let users = UsersStore::open(settings.users_file.clone())?;
-        let secret = match settings.secret.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) if s.len() < 32 => return Err(AuthError::ShortSecret),
-            Some(s) => s.as_bytes().to_vec(),
-            None => users::UsersFile::load(&settings.users_file)?.secret().ok_or(AuthError::ShortSecret)?,
-        };
-        let sessions = Sessions::new(&secret, settings.session_ttl).ok_or(AuthError::ShortSecret)?;
+    /// Shared mode from `settings`: opens (and migrates) the database and imports the users
+    /// file of an earlier version, once.
+    pub async fn shared(settings: &SharedSettings) -> Result<Self, AuthError> {
+        let db = Db::open(&settings.database_url).await?;
+        if let Some(path) = &settings.users_file {
+            if let Some(n) = import_once(&db, path, now_secs()).await? {
+                tracing::info!(people = n, file = %path.display(), "imported the users file into the database");
+            }
+        }
         let per_minute = settings.attempts_per_minute.max(1);
         let attempts = RateLimiter::new(per_minute, per_minute).expect("at least one a minute");
-        Ok(Self { shared: Some(Shared { users, sessions, hasher: Hasher::default(), attempts }) })
+        let idle_secs = i64::try_from(settings.session_ttl.as_secs()).unwrap_or(i64::MAX).max(60);
+        tokio::spawn(purge_ended_sessions(db.clone()));
+        Ok(Self { shared: Some(Shared { db, idle_secs, hasher: Hasher::default(), attempts }) })
     }
 
     /// Whether people must sign in.
@@ -113,35 +106,47 @@ impl Auth {
     }
 }
 
-/// Middleware on every request (shared mode): a valid session cookie of a person still in the
-/// users file, issued after their last password change, makes the request theirs ([`Person`]
-/// extension). A session past half its lifetime is renewed on the response.
+/// Forgets ended sessions now and every hour (any instance may; the work is one DELETE).
+async fn purge_ended_sessions(db: Db) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        match sessions::purge(&db, now_secs()).await {
+            Ok(n) if n > 0 => tracing::info!(sessions = n, "forgot ended sessions"),
+            Ok(_) => {}
+            // Closed at shutdown: nothing more to do.
+            Err(_) if db.pool().is_closed() => return,
+            Err(e) => tracing::warn!(error = %e, "cannot forget ended sessions"),
+        }
+    }
+}
+
+/// Middleware on every request (shared mode): a cookie naming a live session of a person who
+/// still has a password and has not changed it since makes the request theirs ([`Person`] and
+/// [`sessions::Current`] extensions). Use slides the session's idle end forward (in the database; no
+/// cookie is sent back).
 pub async fn identify(State(state): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
     let Some(shared) = state.auth.shared_parts() else {
         return next.run(req).await;
     };
-    let now = now_secs();
-    let mut renewal = None;
-    if let Some(claims) = shared.sessions.read(req.headers(), now) {
-        let users = shared.users.current().await;
-        let user = users
-            .find(&claims.name)
-            .filter(|u| u.user_id == claims.uid && u.password.is_some() && claims.iat >= u.sessions_valid_after);
-        if let Some(u) = user {
-            if shared.sessions.needs_renewal(&claims, now) {
-                renewal = Some(shared.sessions.issue(&u.name, &u.user_id, now));
+    if let Some(secret) = session::read(req.headers()) {
+        let now = now_secs();
+        match sessions::find(&shared.db, &secret, now).await {
+            Ok(Some(current)) => {
+                if let Err(e) = sessions::touch(&shared.db, &current, now, shared.idle_secs).await {
+                    tracing::warn!(error = %e, "cannot note a session's use");
+                }
+                req.extensions_mut().insert(current.person.clone());
+                req.extensions_mut().insert(current);
             }
-            req.extensions_mut().insert(Person { name: u.name.clone(), user_id: u.user_id.clone() });
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "cannot look a session up");
+                return AppError::Database { api: Api::of_path(req.uri().path()) }.into_response();
+            }
         }
     }
-    let mut resp = next.run(req).await;
-    if let Some(cookie) = renewal {
-        // Signing out sets its own cookie; never undo it.
-        if !resp.headers().contains_key(header::SET_COOKIE) {
-            resp.headers_mut().insert(header::SET_COOKIE, cookie);
-        }
-    }
-    resp
+    next.run(req).await
 }
 
 /// Middleware on the `/api/…` calls (not `/api/health`): shared mode needs a signed-in person.

@@ -1,7 +1,9 @@
 //! The sign-in routes (shared mode only): `GET`/`POST auth/signin`, `POST auth/signout`,
 //! `GET`/`POST auth/invite`, `GET auth/style.css`. Posts are accepted only from this site's own
-//! pages (the same `Origin` / `Sec-Fetch-Site` rule as `/api/`), attempts are paced per name
-//! and per client IP, and a wrong name and a wrong password get the same answer.
+//! pages (the same `Origin` / `Sec-Fetch-Site` rule as `/api/`), attempts are paced per client
+//! address and per name from one address (so a stranger hammering a name locks out only
+//! themselves: the right password from another address gets in at once), and a wrong name and a
+//! wrong password get the same answer.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,9 +15,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use super::pages;
-use super::users::now_secs;
-use super::Shared;
+use super::{pages, session, Shared};
+use crate::accounts::sessions::{self, Current};
+use crate::accounts::tokens::now_secs;
+use crate::accounts::{self, invites, Account};
 use crate::guard::{origin, request_host};
 use crate::ratelimit::request_ip;
 use crate::AppState;
@@ -63,6 +66,7 @@ async fn sign_in_page(State(state): State<Arc<AppState>>, req: Request) -> Respo
 struct Form {
     fields: Vec<(String, String)>,
     ip: std::net::IpAddr,
+    user_agent: String,
 }
 
 impl Form {
@@ -83,21 +87,41 @@ async fn read_form(state: &AppState, req: Request) -> Result<Form, Response> {
         return Err(refused());
     }
     let ip = request_ip(&req, state.trust_forwarded_for);
+    let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let body: Bytes = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES).await.map_err(|_| refused())?;
     let fields = url::form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-    Ok(Form { fields, ip })
+    Ok(Form { fields, ip, user_agent })
 }
 
-/// Takes a sign-in attempt token for the IP and for the name; `Some(seconds)` to wait when
-/// either has none left.
+/// Takes a sign-in attempt token for the client address and for the name from that address;
+/// `Some(seconds)` to wait when either has none left.
 fn pace(shared: &Shared, ip: std::net::IpAddr, name: &str) -> Option<u64> {
     let now = Instant::now();
     let by_ip = shared.attempts.check(format!("ip:{ip}"), now);
-    let by_name = shared.attempts.check(format!("name:{}", name.to_ascii_lowercase()), now);
+    let by_name = shared.attempts.check(format!("name:{}|{ip}", name.to_ascii_lowercase()), now);
     let wait = by_ip.and(by_name).err()?;
     let secs = wait.as_secs().max(1);
     tracing::warn!(retry_after = secs, "sign-in attempts paced");
     Some(secs)
+}
+
+/// A 500 page for a database failure (the cause is logged, never shown).
+fn database_down(e: &dyn std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "the account database failed");
+    pages::notice(StatusCode::SERVICE_UNAVAILABLE, "Something went wrong", "Try again in a minute.")
+}
+
+/// Signs `account` in on this browser: a new session, its cookie, and off to the app.
+async fn signed_in(shared: &Shared, account: &Account, req_user_agent: &str) -> Response {
+    let device = sessions::describe(req_user_agent);
+    match sessions::start(&shared.db, account.id, &device, now_secs(), shared.idle_secs).await {
+        Ok((secret, _)) => {
+            let mut resp = see_other("../");
+            resp.headers_mut().insert(header::SET_COOKIE, session::set(&secret));
+            resp
+        }
+        Err(e) => database_down(&e),
+    }
 }
 
 /// `page` as a 429 with `Retry-After`.
@@ -118,17 +142,17 @@ async fn sign_in(State(state): State<Arc<AppState>>, req: Request) -> Response {
         let page = pages::sign_in(StatusCode::OK, &name, Some("Too many attempts. Wait a minute, then try again."));
         return too_many(page, secs);
     }
-    let users = shared.users.current().await;
-    let user = users.find(&name).cloned();
-    let hash = user.as_ref().and_then(|u| u.password.clone());
+    let account = match accounts::find(&shared.db, &name).await {
+        Ok(a) => a,
+        Err(e) => return database_down(&e),
+    };
+    let hash = account.as_ref().and_then(|a| a.password_hash.clone());
     // Always spend the same work, known name or not.
     let ok = shared.hasher.verify(hash, form.get("password").to_owned()).await;
-    match user.filter(|_| ok) {
-        Some(user) => {
+    match account.filter(|_| ok) {
+        Some(account) => {
             tracing::info!("signed in");
-            let mut resp = see_other("../");
-            resp.headers_mut().insert(header::SET_COOKIE, shared.sessions.issue(&user.name, &user.user_id, now_secs()));
-            resp
+            signed_in(shared, &account, &form.user_agent).await
         }
         None => {
             tracing::warn!("a sign-in attempt failed");
@@ -138,13 +162,18 @@ async fn sign_in(State(state): State<Arc<AppState>>, req: Request) -> Response {
 }
 
 async fn sign_out(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    let _ = shared(&state);
+    let shared = shared(&state);
     // Signing out needs no form fields, but must come from this site (no forced sign-outs).
     if origin::check_same_origin(req.headers(), request_host(&req), &[]).is_err() || req.method() != Method::POST {
         return pages::notice(StatusCode::FORBIDDEN, "Not allowed", "Sign out from the app itself.");
     }
+    if let Some(current) = req.extensions().get::<Current>() {
+        if let Err(e) = sessions::end(&shared.db, current.person.account, &current.id).await {
+            return database_down(&e);
+        }
+    }
     let mut resp = see_other("signin");
-    resp.headers_mut().insert(header::SET_COOKIE, super::session::Sessions::clear());
+    resp.headers_mut().insert(header::SET_COOKIE, session::clear());
     resp
 }
 
@@ -162,10 +191,10 @@ async fn invite_page(State(state): State<Arc<AppState>>, req: Request) -> Respon
         .find(|(k, _)| k == "token")
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
-    let users = shared.users.current().await;
-    match users.invited(&token, now_secs()) {
-        Some(user) => pages::invite(StatusCode::OK, &user.name, &token, None),
-        None => invalid_invite(),
+    match invites::invited(&shared.db, &token, now_secs()).await {
+        Ok(Some(account)) => pages::invite(StatusCode::OK, &account.name, &token, None),
+        Ok(None) => invalid_invite(),
+        Err(e) => database_down(&e),
     }
 }
 
@@ -176,8 +205,10 @@ async fn use_invite(State(state): State<Arc<AppState>>, req: Request) -> Respons
         Err(resp) => return resp,
     };
     let token = form.get("token").to_owned();
-    let Some(user) = shared.users.current().await.invited(&token, now_secs()).cloned() else {
-        return invalid_invite();
+    let user = match invites::invited(&shared.db, &token, now_secs()).await {
+        Ok(Some(account)) => account,
+        Ok(None) => return invalid_invite(),
+        Err(e) => return database_down(&e),
     };
     if let Some(secs) = pace(shared, form.ip, &user.name) {
         return too_many(
@@ -196,28 +227,13 @@ async fn use_invite(State(state): State<Arc<AppState>>, req: Request) -> Respons
             return pages::invite(StatusCode::BAD_REQUEST, &user.name, &token, Some(&msg));
         }
     };
-    let name = user.name.clone();
-    let used = shared
-        .users
-        .update(move |file| {
-            // Checked again on the file as it is now: each link works once.
-            if file.invited(&token, now_secs()).map(|u| &u.name) != Some(&name) {
-                return Ok(false);
-            }
-            file.set_password(&name, hash).map(|()| true)
-        })
-        .await;
-    match used {
-        Ok(true) => {
+    // Checked again as the link is used: each link works once, on every instance.
+    match invites::redeem(&shared.db, &token, &user.name, &hash, now_secs()).await {
+        Ok(Some(account)) => {
             tracing::info!("an invite was used to set a password");
-            let mut resp = see_other("../");
-            resp.headers_mut().insert(header::SET_COOKIE, shared.sessions.issue(&user.name, &user.user_id, now_secs()));
-            resp
+            signed_in(shared, &account, &form.user_agent).await
         }
-        Ok(false) => invalid_invite(),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot save the users file");
-            pages::notice(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "The password could not be saved.")
-        }
+        Ok(None) => invalid_invite(),
+        Err(e) => database_down(&e),
     }
 }

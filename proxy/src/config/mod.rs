@@ -135,14 +135,27 @@ pub struct Config {
     #[arg(long, env = "WELLNESS0_CLIENT_BODY_TIMEOUT_SECS", default_value_t = 30)]
     pub client_body_timeout_secs: u64,
 
-    /// The users file. Setting it turns on shared mode: people sign in, and each person's
-    /// memory calls are bound to them. Manage it with `wellness0-proxy users …`.
+    /// Shared mode's database: `sqlite:///path/to/wellness0.db` or
+    /// `postgres://user:password@host/db` (several instances share one PostgreSQL). Setting it,
+    /// --data-dir or --users-file turns on shared mode: people sign in, and each person's memory
+    /// calls are bound to them. Manage people with `wellness0-proxy users …`.
+    #[arg(long, global = true, env = "WELLNESS0_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Directory for shared mode's SQLite database (`wellness0.db`, created when missing), when
+    /// no --database-url is given.
+    #[arg(long, global = true, env = "WELLNESS0_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// The users file of earlier versions: imported into the database on the first start that
+    /// finds it, then left alone. Without --database-url or --data-dir, the SQLite database is
+    /// kept beside it.
     #[arg(long, global = true, env = "WELLNESS0_USERS_FILE")]
     pub users_file: Option<PathBuf>,
 
-    /// Secret (at least 32 bytes) the session cookies are encrypted with; instances behind one
-    /// load balancer need the same one. Default: the `session_secret` in the users file.
-    #[arg(long, env = "WELLNESS0_SESSION_SECRET", hide_env_values = true)]
+    /// No longer used: sessions live in the database, so instances share them through it.
+    /// Accepted (and ignored, with a warning) so older start-up scripts keep working.
+    #[arg(long, env = "WELLNESS0_SESSION_SECRET", hide = true, hide_env_values = true)]
     pub session_secret: Option<String>,
 
     /// Hours a session lasts without use (it is renewed while the person keeps using the app).
@@ -194,6 +207,8 @@ impl Config {
             max_connections: 1024,
             client_header_timeout_secs: 15,
             client_body_timeout_secs: 30,
+            database_url: None,
+            data_dir: None,
             users_file: None,
             session_secret: None,
             session_hours: 12,
@@ -212,6 +227,19 @@ impl Config {
             Backend::Platform => Some(given.unwrap_or_else(|| DEFAULT_MEM0_UPSTREAM.into())),
             Backend::SelfHosted => given,
         }
+    }
+
+    /// Shared mode's database URL, when shared mode is configured: --database-url, else the
+    /// SQLite file in --data-dir, else the SQLite file beside --users-file.
+    pub fn database(&self) -> Option<String> {
+        if let Some(url) = self.database_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            return Some(url.to_owned());
+        }
+        let dir = self.data_dir.clone().or_else(|| {
+            let file = self.users_file.as_ref()?;
+            Some(file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new(".")).to_path_buf())
+        })?;
+        Some(crate::db::sqlite_url(&dir.join(crate::db::SQLITE_FILE)))
     }
 
     /// Connect timeout as a duration.
@@ -266,8 +294,9 @@ mod tests {
             "--max-connections",
             "--client-header-timeout-secs",
             "--client-body-timeout-secs",
+            "--database-url",
+            "--data-dir",
             "--users-file",
-            "--session-secret",
             "--session-hours",
             "--signin-attempts-per-minute",
             "--public-url",
@@ -316,6 +345,19 @@ mod tests {
         assert_eq!(c.mem0_base().as_deref(), Some("http://new:4"));
         assert_eq!(parse(&["--mem0-backend", "self_hosted"]).mem0_backend, Backend::SelfHosted);
         assert!(Config::try_parse_from(["wellness0-proxy", "--mem0-backend", "cloud"]).is_err());
+    }
+
+    #[test]
+    fn shared_mode_database_from_url_data_dir_or_users_file() {
+        let parse = |args: &[&str]| Config::try_parse_from([&["wellness0-proxy"], args].concat()).unwrap();
+        assert_eq!(parse(&[]).database(), None, "personal mode");
+        let url = "postgres://w0:pw@127.0.0.1:5432/w0";
+        assert_eq!(parse(&["--database-url", url, "--data-dir", "/srv"]).database().as_deref(), Some(url));
+        assert_eq!(parse(&["--data-dir", "/srv/w0"]).database().unwrap(), "sqlite:///srv/w0/wellness0.db?mode=rwc");
+        let beside = parse(&["--users-file", "/etc/w0/users.json"]).database().unwrap();
+        assert_eq!(beside, "sqlite:///etc/w0/wellness0.db?mode=rwc");
+        assert_eq!(parse(&["--users-file", "users.json"]).database().unwrap(), "sqlite://./wellness0.db?mode=rwc");
+        assert!(parse(&["--session-secret", "old-scripts-still-start"]).session_secret.is_some());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
-use crate::auth::Person;
+use crate::accounts::Person;
 use crate::AppState;
 
 /// The health answer.

@@ -4,6 +4,7 @@
 //! sign-in pages in shared mode; the static site ([`site`], [`index`]) as fallback. One module
 //! per resource.
 
+pub mod account;
 pub mod gemini;
 pub mod health;
 pub mod index;
@@ -29,12 +30,15 @@ pub const LOG_PATH_CHARS: usize = 200;
 /// The whole proxy as a router (drive it with `oneshot` in tests, or serve it with
 /// `into_make_service_with_connect_info::<SocketAddr>()` so rate limiting sees client IPs).
 pub fn app(state: Arc<AppState>) -> Router {
-    let calls = Router::new()
+    let mut calls = Router::new()
         .route("/api/gemini/{*rest}", any(gemini::proxy))
         .route("/api/mem0/{*rest}", any(mem0::proxy))
         .route("/api", any(not_found))
-        .route("/api/{*rest}", any(not_found))
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_person_for_api));
+        .route("/api/{*rest}", any(not_found));
+    if state.auth.is_shared() {
+        calls = calls.merge(account::routes());
+    }
+    let calls = calls.route_layer(middleware::from_fn_with_state(state.clone(), auth::require_person_for_api));
     let mut api = Router::new()
         .route("/api/health", get(health::health))
         .merge(calls)

@@ -118,6 +118,9 @@ where
     if tokio::time::timeout(grace, slots.acquire_many(all)).await.is_err() {
         tracing::warn!("open requests still running after the grace period; closing them");
     }
+    if let Some(shared) = state.auth.shared_parts() {
+        shared.db.close().await;
+    }
     Ok(())
 }
 

@@ -173,7 +173,7 @@ impl SelfHosted {
 
 /// Serves the proxy in process on 127.0.0.1:0; returns its base URL.
 pub async fn spawn_proxy(cfg: &Config) -> String {
-    let state = AppState::new(cfg).expect("valid config");
+    let state = AppState::new(cfg).await.expect("valid config");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(wellness0_proxy::serve(listener, state, std::future::pending(), std::time::Duration::from_secs(1)));

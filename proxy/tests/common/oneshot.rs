@@ -8,8 +8,8 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 use wellness0_proxy::{app, AppState, Config};
 
-pub fn router(cfg: &Config) -> Router {
-    app(AppState::new(cfg).unwrap())
+pub async fn router(cfg: &Config) -> Router {
+    app(AppState::new(cfg).await.unwrap())
 }
 
 pub async fn send(router: &Router, req: Request<Body>) -> Response {

@@ -1,11 +1,17 @@
-//! Shared mode for tests: a users file with two people, sign-in over HTTP, and a client that
-//! carries one person's session cookie.
-
-use std::path::PathBuf;
+//! Shared mode for tests: a fresh database with two people, sign-in over HTTP, and a client
+//! that carries one person's session cookie.
+//!
+//! The database is SQLite in a temporary folder, or, with `W0_TEST_DB=postgres`, a new database
+//! on the PostgreSQL server at `W0_TEST_POSTGRES_URL` (scripts/test.sh starts a throwaway one and
+//! runs the shared-mode tests on both).
 
 use reqwest::header::{HeaderMap, HeaderValue, COOKIE};
+use sqlx::Connection;
+use wellness0_proxy::accounts::tokens::now_secs;
+use wellness0_proxy::accounts::{self, NewAccount};
 use wellness0_proxy::auth::password;
-use wellness0_proxy::auth::users::UsersFile;
+use wellness0_proxy::auth::session::COOKIE_NAME;
+use wellness0_proxy::db::{sqlite_url, Db};
 use wellness0_proxy::Config;
 
 pub const ALICE: &str = "alice";
@@ -14,23 +20,46 @@ pub const BOB: &str = "bob";
 pub const BOB_ID: &str = "w0-bob-memories";
 pub const PASSWORD: &str = "correct horse battery staple";
 
-/// A users file with alice and bob (both with [`PASSWORD`]); returns its path.
-pub fn users_file() -> PathBuf {
-    let path = super::temp_dir("users").join("users.json");
-    let mut f = UsersFile::new();
-    let hash = password::hash(PASSWORD).unwrap();
-    for (name, id) in [(ALICE, ALICE_ID), (BOB, BOB_ID)] {
-        f.add(name, Some(id)).unwrap();
-        f.set_password(name, hash.clone()).unwrap();
-    }
-    f.save(&path).unwrap();
-    path
+/// Whether these tests run on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("W0_TEST_DB").is_ok_and(|v| v == "postgres")
 }
 
-/// `cfg` in shared mode with a fresh [`users_file`].
-pub fn shared(mut cfg: Config) -> Config {
-    cfg.users_file = Some(users_file());
+/// The URL of a new, empty database of the engine under test.
+pub async fn fresh_database() -> String {
+    if !on_postgres() {
+        return sqlite_url(&super::temp_dir("db").join("wellness0.db"));
+    }
+    let server = std::env::var("W0_TEST_POSTGRES_URL").expect("W0_TEST_DB=postgres needs W0_TEST_POSTGRES_URL");
+    sqlx::any::install_default_drivers();
+    let name = format!(
+        "w0_test_{}",
+        wellness0_proxy::accounts::tokens::random_token()[..16].to_ascii_lowercase().replace('-', "_")
+    );
+    let mut conn = sqlx::AnyConnection::connect(&server).await.expect("the test PostgreSQL server");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+    let (base, _) = server.rsplit_once('/').expect("a URL with a database name");
+    format!("{base}/{name}")
+}
+
+/// `cfg` in shared mode on a [`fresh_database`] with alice and bob (both with [`PASSWORD`]).
+pub async fn shared(mut cfg: Config) -> Config {
+    let url = fresh_database().await;
+    let db = Db::open(&url).await.unwrap();
+    let hash = password::hash(PASSWORD).unwrap();
+    for (name, id) in [(ALICE, ALICE_ID), (BOB, BOB_ID)] {
+        accounts::add(&db, NewAccount::now(name, Some(id), now_secs() - 10)).await.unwrap();
+        accounts::set_password(&db, name, &hash, now_secs() - 10).await.unwrap();
+    }
+    db.close().await;
+    cfg.database_url = Some(url);
     cfg
+}
+
+/// The database of a [`shared`] configuration, to change accounts behind the proxy's back.
+pub async fn database(cfg: &Config) -> Db {
+    Db::open(cfg.database_url.as_deref().expect("a shared configuration")).await.unwrap()
 }
 
 /// A client that never follows redirects.
@@ -56,7 +85,7 @@ pub fn session_pair(resp: &reqwest::Response) -> Option<String> {
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("wellness0_session="))
+        .find(|v| v.starts_with(&format!("{COOKIE_NAME}=")))
         .map(|v| v.split(';').next().unwrap().to_owned())
 }
 

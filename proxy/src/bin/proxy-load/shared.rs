@@ -26,7 +26,7 @@ async fn sign_in(client: &reqwest::Client, base: &str, user: &str, password: &st
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("wellness0_session="))
+        .find(|v| v.starts_with(&format!("{}=", wellness0_proxy::auth::session::COOKIE_NAME)))
         .map(|v| v.split(';').next().unwrap_or("").to_owned())
         .ok_or_else(|| LoadError::Failed(format!("signing in as {user} failed: {}", resp.status())))
 }

@@ -1,0 +1,251 @@
+//! The people of shared mode, in the database ([`crate::db`]): who may sign in, their
+//! password hashes (Argon2id PHC strings, hashed in [`crate::auth::password`]), pending invites
+//! ([`invites`]) and the sessions of their signed-in devices ([`sessions`]). An earlier
+//! version's users file is read in once ([`import`]).
+//!
+//! Names are unique without case; every person has a mem0 user id of their own, never empty and
+//! never `*`.
+
+pub mod import;
+pub mod invites;
+pub mod sessions;
+pub mod tokens;
+
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::db::{Db, DbError};
+
+/// Longest name.
+pub const MAX_NAME: usize = 64;
+/// Longest mem0 user id.
+pub const MAX_USER_ID: usize = 128;
+
+/// A signed-in person, as request handlers see them (a request extension).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    /// Their account's row.
+    pub account: i64,
+    /// The name they sign in with.
+    pub name: String,
+    /// The mem0 user id their memories are stored under.
+    pub user_id: String,
+}
+
+/// One person's account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The row id.
+    pub id: i64,
+    /// What they sign in with.
+    pub name: String,
+    /// The mem0 user id their memories live under.
+    pub user_id: String,
+    /// PHC string of their password's hash; `None` until an invite is used.
+    pub password_hash: Option<String>,
+    /// When they were added (Unix seconds).
+    pub created_at: i64,
+    /// Sessions started before this (Unix seconds) are refused.
+    pub sessions_valid_after: i64,
+}
+
+impl Account {
+    /// The person this account signs in as.
+    pub fn person(&self) -> Person {
+        Person { account: self.id, name: self.name.clone(), user_id: self.user_id.clone() }
+    }
+}
+
+/// What can go wrong with an account or a change to one.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// A bad name.
+    #[error("names are 1 to {MAX_NAME} letters, digits, `.`, `_`, `-` or `@`")]
+    BadName,
+    /// A bad mem0 user id.
+    #[error("user ids are 1 to {MAX_USER_ID} letters, digits, `.`, `_`, `-`, `@` or `:` (never `*`)")]
+    BadUserId,
+    /// The name is taken.
+    #[error("there is already someone called {0:?}")]
+    NameTaken(String),
+    /// The user id is taken.
+    #[error("the user id {0:?} already belongs to someone else")]
+    UserIdTaken(String),
+    /// Nobody has that name.
+    #[error("nobody is called {0:?}")]
+    NoSuchUser(String),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<sqlx::Error> for AccountError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(DbError::Sql(e))
+    }
+}
+
+/// Whether `name` is an acceptable name.
+pub fn valid_name(name: &str) -> bool {
+    (1..=MAX_NAME).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+}
+
+/// Whether `id` is an acceptable mem0 user id (never empty, never `*`).
+pub fn valid_user_id(id: &str) -> bool {
+    (1..=MAX_USER_ID).contains(&id.len())
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@' | ':'))
+}
+
+/// The key a name is unique under.
+pub fn name_key(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+/// The columns [`account`] reads, in its order (a macro, so queries stay literal strings).
+macro_rules! columns {
+    () => {
+        "id, name, user_id, password_hash, created_at, sessions_valid_after"
+    };
+}
+pub(crate) use columns;
+
+fn account(row: &AnyRow) -> Result<Account, sqlx::Error> {
+    Ok(Account {
+        id: row.try_get(0)?,
+        name: row.try_get(1)?,
+        user_id: row.try_get(2)?,
+        password_hash: row.try_get(3)?,
+        created_at: row.try_get(4)?,
+        sessions_valid_after: row.try_get(5)?,
+    })
+}
+
+/// The person called `name` (without case).
+pub async fn find(db: &Db, name: &str) -> Result<Option<Account>, AccountError> {
+    let sql = concat!("SELECT ", columns!(), " FROM accounts WHERE name_key = $1");
+    let row = sqlx::query(sql).bind(name_key(name)).fetch_optional(db.pool()).await?;
+    Ok(row.as_ref().map(account).transpose()?)
+}
+
+/// Everyone, by name.
+pub async fn list(db: &Db) -> Result<Vec<Account>, AccountError> {
+    let sql = concat!("SELECT ", columns!(), " FROM accounts ORDER BY name_key");
+    let rows = sqlx::query(sql).fetch_all(db.pool()).await?;
+    Ok(rows.iter().map(account).collect::<Result<_, _>>()?)
+}
+
+/// How many accounts there are.
+pub async fn count(db: &Db) -> Result<i64, AccountError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(db.pool()).await?)
+}
+
+/// What [`add`] stores.
+#[derive(Debug, Clone)]
+pub struct NewAccount<'a> {
+    /// The name.
+    pub name: &'a str,
+    /// The mem0 user id (default: a new random one).
+    pub user_id: Option<&'a str>,
+    /// A password hash, when one is known already (an import).
+    pub password_hash: Option<&'a str>,
+    /// When the person was added.
+    pub created_at: i64,
+    /// Sessions started before this are refused.
+    pub sessions_valid_after: i64,
+}
+
+impl<'a> NewAccount<'a> {
+    /// Someone added now, with no password yet.
+    pub fn now(name: &'a str, user_id: Option<&'a str>, now: i64) -> Self {
+        Self { name, user_id, password_hash: None, created_at: now, sessions_valid_after: now }
+    }
+}
+
+/// Adds a person, after checking the name and the user id.
+pub async fn add(db: &Db, new: NewAccount<'_>) -> Result<Account, AccountError> {
+    if !valid_name(new.name) {
+        return Err(AccountError::BadName);
+    }
+    if new.user_id.is_some_and(|id| !valid_user_id(id)) {
+        return Err(AccountError::BadUserId);
+    }
+    if find(db, new.name).await?.is_some() {
+        return Err(AccountError::NameTaken(new.name.into()));
+    }
+    if let Some(id) = new.user_id {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE user_id = $1")
+            .bind(id)
+            .fetch_one(db.pool())
+            .await?;
+        if n > 0 {
+            return Err(AccountError::UserIdTaken(id.into()));
+        }
+    }
+    // Another instance may have added the same name since the checks.
+    let name = new.name;
+    insert(db.pool(), new).await?.ok_or_else(|| AccountError::NameTaken(name.into()))
+}
+
+/// Inserts a valid account; `None` when its name or user id is taken.
+pub(crate) async fn insert<'c, E>(conn: E, new: NewAccount<'_>) -> Result<Option<Account>, AccountError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let user_id = match new.user_id {
+        Some(id) => id.to_owned(),
+        None => format!("w0-{}", &tokens::random_token()[..22]),
+    };
+    let sql = concat!(
+        "INSERT INTO accounts (name, name_key, user_id, password_hash, created_at, sessions_valid_after) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING ",
+        columns!()
+    );
+    let row = sqlx::query(sql)
+        .bind(new.name)
+        .bind(name_key(new.name))
+        .bind(user_id)
+        .bind(new.password_hash)
+        .bind(new.created_at)
+        .bind(new.sessions_valid_after)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.as_ref().map(account).transpose()?)
+}
+
+/// Removes a person (their invite and sessions go with them).
+pub async fn remove(db: &Db, name: &str) -> Result<Account, AccountError> {
+    let sql = concat!("DELETE FROM accounts WHERE name_key = $1 RETURNING ", columns!());
+    let row = sqlx::query(sql).bind(name_key(name)).fetch_optional(db.pool()).await?;
+    row.as_ref().map(account).transpose()?.ok_or_else(|| AccountError::NoSuchUser(name.into()))
+}
+
+/// Sets a password hash: any invite is used up, and every device is signed out.
+pub async fn set_password(db: &Db, name: &str, hash: &str, now: i64) -> Result<Account, AccountError> {
+    let mut tx = db.pool().begin().await?;
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE name_key = $1")
+        .bind(name_key(name))
+        .fetch_optional(&mut *tx)
+        .await?;
+    let id = id.ok_or_else(|| AccountError::NoSuchUser(name.into()))?;
+    let account = store_password(&mut tx, id, hash, now).await?;
+    tx.commit().await?;
+    Ok(account)
+}
+
+/// Stores account `id`'s new password hash, uses up its invite and ends its sessions.
+pub(crate) async fn store_password(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    hash: &str,
+    now: i64,
+) -> Result<Account, AccountError> {
+    let sql = concat!(
+        "UPDATE accounts SET password_hash = $1, sessions_valid_after = $2 WHERE id = $3 RETURNING ",
+        columns!()
+    );
+    let row = sqlx::query(sql).bind(hash).bind(now).bind(id).fetch_one(&mut *conn).await?;
+    sqlx::query("DELETE FROM invites WHERE account_id = $1").bind(id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM signin_sessions WHERE account_id = $1").bind(id).execute(&mut *conn).await?;
+    Ok(account(&row)?)
+}
