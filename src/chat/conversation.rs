@@ -125,7 +125,9 @@ impl Conversation {
     /// Reads a stored conversation (this version's format, or the earlier one). A reply that was
     /// still streaming when the page went away is kept with what had arrived and marked as interrupted.
     pub fn restore(json: &str) -> Option<Self> {
-        let mut conv: Conversation = serde_json::from_str(json).ok().or_else(|| super::legacy::conversation(json))?;
+        let mut conv: Conversation = serde_json::from_str(json)
+            .ok()
+            .or_else(|| serde_json::from_str(&super::legacy::conversation(json)?).ok())?;
         for m in &mut conv.messages {
             if m.state.is_active() {
                 m.state = MessageState::Failed { problem: ReplyProblem::Interrupted, cut: true };

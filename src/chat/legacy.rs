@@ -1,9 +1,9 @@
 //! Reading a conversation stored by the previous version of wellness0, whose states were
 //! internally tagged (`{"state": "failed", "message": "<sentence>", "cut": true}`) and held
 //! sentences where this version stores kinds. The old JSON is rewritten into this version's
-//! shape and read as usual; old sentences are kept as "legacy" text, shown as they were.
+//! shape, which `Conversation::restore` reads as usual; old sentences are kept as "legacy" text,
+//! shown as they were. Only JSON here: the types it becomes are the conversation's.
 
-use super::conversation::Conversation;
 use serde_json::{json, Map, Value};
 
 /// `{tag: name, ..rest}` → `"name"` when nothing else is in it, else `{name: rest}`.
@@ -40,20 +40,20 @@ fn upgrade_message(message: &mut Map<String, Value>) {
     }
 }
 
-/// The conversation in the earlier format, if `json` is one.
-pub fn conversation(json: &str) -> Option<Conversation> {
+/// The conversation in the earlier format, if `json` is one, rewritten in this version's (as
+/// text, read back by the same code as any stored value: `from_value` would add a second copy).
+pub fn conversation(json: &str) -> Option<String> {
     let mut value: Value = serde_json::from_str(json).ok()?;
     for message in value.get_mut("messages")?.as_array_mut()? {
         upgrade_message(message.as_object_mut()?);
     }
-    // Read back from text: the same code as any stored value (`from_value` would add a second copy).
-    serde_json::from_str(&value.to_string()).ok()
+    Some(value.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chat::conversation::{MessageState, ReplyNote};
+    use crate::chat::conversation::{Conversation, MessageState, ReplyNote};
     use crate::gemini::ReplyProblem;
     use crate::memory::usage::{Lookup, WriteState};
 
