@@ -1,13 +1,14 @@
 //! Reading an outbox stored by the previous version of wellness0, which kept each write as the
 //! Platform's exact add body (`body`) and its last error as a sentence. Waiting writes must
 //! survive an upgrade: each body becomes a backend-neutral turn; the sentence is dropped (the
-//! next try sets the error anew).
+//! next try sets the error anew). The old JSON is rewritten into this version's shape, which
+//! `Outbox::restore` reads as usual.
 
-use super::outbox::Outbox;
 use serde_json::{json, Value};
 
-/// The outbox in the earlier format, if `json` is one.
-pub fn outbox(json: &str) -> Option<Outbox> {
+/// The outbox in the earlier format, if `json` is one, rewritten in this version's (as text, read
+/// back by the same code as any stored value: `from_value` would add a second copy).
+pub fn outbox(json: &str) -> Option<String> {
     let mut value: Value = serde_json::from_str(json).ok()?;
     for item in value.get_mut("items")?.as_array_mut()? {
         let item = item.as_object_mut()?;
@@ -21,13 +22,13 @@ pub fn outbox(json: &str) -> Option<Outbox> {
         item.insert("turn".into(), turn);
         item.insert("last_error".into(), Value::Null);
     }
-    // Read back from text: the same code as any stored value (`from_value` would add a second copy).
-    serde_json::from_str(&value.to_string()).ok()
+    Some(value.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::memory::outbox::Outbox;
 
     /// Exactly what the previous version stored (`wellness0.outbox`).
     const STORED: &str = r#"{"next_id":3,"items":[

@@ -46,7 +46,7 @@ pub struct Outbox {
 impl Outbox {
     /// Reads a stored outbox (this version's format, or the earlier one).
     pub fn restore(json: &str) -> Option<Self> {
-        serde_json::from_str(json).ok().or_else(|| crate::memory::legacy::outbox(json))
+        serde_json::from_str(json).ok().or_else(|| serde_json::from_str(&super::legacy::outbox(json)?).ok())
     }
 
     /// Queues a write under `id` (unique: made from the time, so tabs never collide); queuing the
