@@ -3,7 +3,7 @@
 
 use super::state::{use_chat, MessageRow};
 use crate::mem0::Memory;
-use crate::memory::forget::OnBack;
+use crate::memory::store::OnBack;
 use crate::memory::usage::WriteState;
 use crate::memory::use_memory;
 use leptos::prelude::*;

@@ -6,7 +6,7 @@
 //! passcode like everything else), so closing the page, Exit or Lock does not lose it: the next
 //! start shows it again and deletes it when its window ends.
 
-use super::store::MemoryStore;
+use super::store::{ForgetStage, Forgetting, MemoryStore, OnBack};
 use crate::db::{self, Record};
 use crate::mem0::{AddAnswer, Mem0Error, Memory, TurnMessage, TurnWrite, UserId};
 use crate::web::time::now_ms;
@@ -15,13 +15,7 @@ use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::time::Duration;
-
-/// Told when a forgotten memory comes back, with its new id if it had to be added again. A plain
-/// closure, not a `Callback`: a `Callback` made in a click handler belongs to the view that
-/// re-renders as the memory leaves it, and would be gone by the time Undo runs.
-pub type OnBack = Arc<dyn Fn(Option<String>) + Send + Sync>;
 
 /// How long a forgotten memory can be kept with Undo before it is deleted.
 pub const UNDO_MS: u64 = 6_000;
@@ -29,27 +23,6 @@ pub const UNDO_MS: u64 = 6_000;
 pub const BRING_BACK_MS: u64 = 8_000;
 /// The stored list of forgets waiting for their window.
 const PENDING_KEY: &str = "forgets";
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum ForgetStage {
-    /// Off the list; deleted when the undo window ends.
-    Waiting,
-    /// The delete is on its way; an Undo now brings it back once it is done.
-    Deleting { then_back: bool },
-    /// Deleted in the memory service; can be added again.
-    Deleted,
-}
-
-/// A memory being forgotten, as its note ("Forgot … Undo") shows it.
-#[derive(Clone)]
-pub struct Forgetting {
-    /// This note's own number.
-    pub note: u64,
-    pub memory: Memory,
-    pub stage: ForgetStage,
-    /// Told when the memory comes back (with its new id, if it had to be added again).
-    pub on_back: Option<OnBack>,
-}
 
 /// A forget as stored until its delete is sent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -3,8 +3,7 @@
 //! focus when nothing else has it (the Forget button that was pressed is gone), so Undo is one
 //! key away.
 
-use super::forget::ForgetStage;
-use super::store::use_memory;
+use super::store::{use_memory, ForgetStage};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 

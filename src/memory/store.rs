@@ -1,7 +1,8 @@
 //! The reactive memory state: the user's memories, the list status, the outbox of waiting
-//! writes, the reply whose memories the sidebar marks, and the drawer. Its async side (lookups,
-//! the outbox worker, re-listing) is in `sync.rs`. It reads the settings; it never touches the
-//! chat: what the chat must learn (a write settled) goes to the listener the chat registers.
+//! writes, the memories being forgotten, the reply whose memories the sidebar marks, and the
+//! drawer. Its async side (lookups, the outbox worker, re-listing) is in `sync.rs`, forgetting in
+//! `forget.rs`. It reads the settings; it never touches the chat: what the chat must learn (a
+//! write settled) goes to the listener the chat registers.
 
 use super::outbox::Outbox;
 use super::usage::{UsedMemory, WriteState};
@@ -12,6 +13,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// The outbox's record in the database's `meta` store.
 pub const OUTBOX_KEY: &str = "outbox";
@@ -25,6 +27,33 @@ pub enum ListStatus {
     /// The last list call failed (the error is shown; the old list, if any, stays).
     Failed,
 }
+
+/// A memory being forgotten (`forget.rs` moves it on, `forget_notes.rs` shows it): its stage.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ForgetStage {
+    /// Off the list; deleted when the undo window ends.
+    Waiting,
+    /// The delete is on its way; an Undo now brings it back once it is done.
+    Deleting { then_back: bool },
+    /// Deleted in the memory service; can be added again.
+    Deleted,
+}
+
+/// A memory being forgotten, as its note ("Forgot … Undo") shows it.
+#[derive(Clone)]
+pub struct Forgetting {
+    /// This note's own number.
+    pub note: u64,
+    pub memory: Memory,
+    pub stage: ForgetStage,
+    /// Told when the memory comes back (with its new id, if it had to be added again).
+    pub on_back: Option<OnBack>,
+}
+
+/// Told when a forgotten memory comes back, with its new id if it had to be added again. A plain
+/// closure, not a `Callback`: a `Callback` made in a click handler belongs to the view that
+/// re-renders as the memory leaves it, and would be gone by the time Undo runs.
+pub type OnBack = Arc<dyn Fn(Option<String>) + Send + Sync>;
 
 /// The reply the user picked (its memory chip), with the memories it used.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,7 +93,7 @@ pub struct MemoryStore {
     /// Writes whose events this tab is following (one follower each).
     pub(super) followed: StoredValue<Vec<u64>>,
     /// Memories being forgotten (each with its Undo note).
-    pub forgetting: RwSignal<Vec<super::forget::Forgetting>>,
+    pub forgetting: RwSignal<Vec<Forgetting>>,
     pub(super) next_note: StoredValue<u64>,
     /// When the service last listed the memories shown (this tab, or the stored copy).
     pub listed_at: RwSignal<Option<f64>>,
