@@ -103,19 +103,12 @@ fn type_into(textarea: &HtmlElement, text: &str) {
 }
 
 fn stored_conversation(reply: &str, state: MessageState) -> String {
-    let msg = |id, role, text: &str, state| Message {
-        id,
-        role,
-        text: text.into(),
-        parts: vec![],
-        state,
-        note: None,
-        memory: None,
-        created_ms: 0.0,
-    };
     let conv = Conversation {
         next_id: 3,
-        messages: vec![msg(1, Role::User, "hello", MessageState::Done), msg(2, Role::Model, reply, state)],
+        messages: vec![
+            Message::new(1, Role::User, "hello", MessageState::Done, 0.0),
+            Message::new(2, Role::Model, reply, state, 0.0),
+        ],
     };
     serde_json::to_string(&conv).unwrap()
 }

@@ -105,6 +105,11 @@ pub struct Message {
 }
 
 impl Message {
+    /// A message as it is written or begun: its text and state, no parts, note or memory yet.
+    pub fn new(id: u64, role: Role, text: impl Into<String>, state: MessageState, created_ms: f64) -> Self {
+        Message { id, role, text: text.into(), parts: Vec::new(), state, note: None, memory: None, created_ms }
+    }
+
     /// A reply that was still streaming (or waiting to retry) when the page went away is kept
     /// with what had arrived and marked as interrupted.
     pub fn settle_interrupted(&mut self) {
@@ -201,7 +206,7 @@ mod tests {
     use super::*;
 
     fn msg(id: u64, role: Role, text: &str, state: MessageState) -> Message {
-        Message { id, role, text: text.into(), parts: vec![], state, note: None, memory: None, created_ms: 0.0 }
+        Message::new(id, role, text, state, 0.0)
     }
 
     fn texts(contents: &[Content]) -> Vec<(String, String)> {

@@ -245,17 +245,7 @@ impl ChatStore {
             .into_iter()
             .map(|(role, text, state)| {
                 id += 1;
-                let m = Message {
-                    id,
-                    role,
-                    text,
-                    parts: Vec::new(),
-                    state,
-                    note: None,
-                    memory: None,
-                    created_ms: now_ms(),
-                };
-                MessageRow::from_message(m)
+                MessageRow::from_message(Message::new(id, role, text, state, now_ms()))
             })
             .collect();
         self.rows.update(|all| all.extend(rows.iter().copied()));

@@ -76,16 +76,7 @@ mod tests {
     use crate::chat::conversation::{Message, MessageState};
 
     fn msg(id: u64, role: Role, text: &str, at: f64) -> Message {
-        Message {
-            id,
-            role,
-            text: text.into(),
-            parts: vec![],
-            state: MessageState::Done,
-            note: None,
-            memory: None,
-            created_ms: at,
-        }
+        Message::new(id, role, text, MessageState::Done, at)
     }
 
     #[test]

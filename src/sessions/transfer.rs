@@ -122,16 +122,7 @@ mod tests {
     use crate::gemini::ReplyProblem;
 
     fn msg(id: u64, role: Role, text: &str, state: MessageState) -> Message {
-        Message {
-            id,
-            role,
-            text: text.into(),
-            parts: vec![],
-            state,
-            note: None,
-            memory: None,
-            created_ms: 1_764_165_900_000.0,
-        }
+        Message::new(id, role, text, state, 1_764_165_900_000.0)
     }
 
     fn file() -> SessionFile {
