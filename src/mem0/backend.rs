@@ -23,6 +23,14 @@ impl HttpCall {
     pub fn post(path: impl Into<String>, body: Value) -> Self {
         Self { method: "POST", path: path.into(), body: Some(body) }
     }
+
+    pub fn put(path: String, body: Value) -> Self {
+        Self { method: "PUT", path, body: Some(body) }
+    }
+
+    pub fn delete(path: String) -> Self {
+        Self { method: "DELETE", path, body: None }
+    }
 }
 
 /// What to change in a memory.
@@ -96,11 +104,11 @@ pub trait MemoryBackend {
 
     /// Changes a memory's text and/or metadata (the metadata given replaces what is there).
     fn update(&self, memory_id: &str, change: &MemoryChange) -> HttpCall {
-        HttpCall { method: "PUT", path: self.memory_path(memory_id), body: Some(change.body()) }
+        HttpCall::put(self.memory_path(memory_id), change.body())
     }
 
     fn delete(&self, memory_id: &str) -> HttpCall {
-        HttpCall { method: "DELETE", path: self.memory_path(memory_id), body: None }
+        HttpCall::delete(self.memory_path(memory_id))
     }
 
     /// Every memory of one user (never all users: [`UserId`] cannot be a wildcard).

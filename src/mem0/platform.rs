@@ -72,11 +72,7 @@ impl MemoryBackend for Platform {
     }
 
     fn delete_all(&self, user: &UserId) -> HttpCall {
-        HttpCall {
-            method: "DELETE",
-            path: format!("/v1/memories/?user_id={}", encode_component(user.as_str())),
-            body: None,
-        }
+        HttpCall::delete(format!("/v1/memories/?user_id={}", encode_component(user.as_str())))
     }
 
     fn history(&self, memory_id: &str) -> HttpCall {

@@ -52,11 +52,7 @@ impl MemoryBackend for SelfHosted {
     }
 
     fn delete_all(&self, user: &UserId) -> HttpCall {
-        HttpCall {
-            method: "DELETE",
-            path: format!("/memories?user_id={}", encode_component(user.as_str())),
-            body: None,
-        }
+        HttpCall::delete(format!("/memories?user_id={}", encode_component(user.as_str())))
     }
 
     fn history(&self, memory_id: &str) -> HttpCall {
