@@ -138,8 +138,12 @@ pub trait MemoryBackend {
 }
 
 /// Percent-encodes one path segment or query value (everything but RFC 3986's unreserved
-/// characters), so an id can never add a path segment or a query parameter.
+/// characters), so an id can never add a path segment or a query parameter. A whole `.` or `..`
+/// (a dot segment: "here", "one up") has its dots encoded too, `%2E`, so it is not one.
 pub fn encode_component(text: &str) -> String {
+    if matches!(text, "." | "..") {
+        return "%2E".repeat(text.len());
+    }
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
@@ -160,5 +164,16 @@ mod tests {
         assert_eq!(encode_component("3f2b-9a_x.~"), "3f2b-9a_x.~");
         assert_eq!(encode_component("../a/b?c=*&d#é"), "..%2Fa%2Fb%3Fc%3D%2A%26d%23%C3%A9");
         assert_eq!(encode_component("ann@home"), "ann%40home");
+    }
+
+    #[test]
+    fn dot_segments_are_encoded() {
+        assert_eq!(encode_component("."), "%2E");
+        assert_eq!(encode_component(".."), "%2E%2E");
+        // Dots within a longer segment change nothing and stay as they are.
+        assert_eq!(encode_component("..."), "...");
+        assert_eq!(encode_component(".a"), ".a");
+        assert_eq!(encode_component("a..b"), "a..b");
+        assert_eq!(encode_component(""), "");
     }
 }

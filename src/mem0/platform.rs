@@ -165,6 +165,10 @@ mod tests {
     fn ids_stay_inside_their_path_segment() {
         assert_eq!(Platform.get("m1").path, "/v1/memories/m1/");
         assert_eq!(Platform.delete("../ping").path, "/v1/memories/..%2Fping/");
+        assert_eq!(Platform.delete("..").path, "/v1/memories/%2E%2E/");
+        assert_eq!(Platform.get(".").path, "/v1/memories/%2E/");
+        assert_eq!(Platform.event("..").unwrap().path, "/v1/event/%2E%2E/");
+        assert_eq!(Platform.delete_all(&UserId::parse("..").unwrap()).path, "/v1/memories/?user_id=%2E%2E");
         assert_eq!(Platform.history("a/b").path, "/v1/memories/a%2Fb/history/");
         assert_eq!(Platform.delete_all(&UserId::parse("a@b").unwrap()).path, "/v1/memories/?user_id=a%40b");
         assert_eq!(Platform.auth_header(" k "), ("authorization", "Token k".into()));

@@ -107,6 +107,8 @@ mod tests {
             assert!(!call.path.contains("/?") && !call.path.ends_with('/'), "{}", call.path);
         }
         assert_eq!(SelfHosted.history("m1").path, "/memories/m1/history");
+        assert_eq!(SelfHosted.delete("..").path, "/memories/%2E%2E");
+        assert_eq!(SelfHosted.history(".").path, "/memories/%2E/history");
         assert_eq!(SelfHosted.delete_all(&ann()).path, "/memories?user_id=ann");
     }
 
