@@ -155,6 +155,15 @@ pub fn encode_component(text: &str) -> String {
     out
 }
 
+/// Whether a call's path has a `.` or `..` segment, plain or percent-encoded in any case
+/// (`%2E%2E`, `.%2e` …). A URL parser that follows the WHATWG URL standard (every browser's
+/// `fetch`) resolves all of them, so such a call would reach another path than the one it names.
+pub fn has_dot_segment(path: &str) -> bool {
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    path.split(['/', '\\'])
+        .any(|segment| matches!(segment.to_ascii_lowercase().replace("%2e", ".").as_str(), "." | ".."))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +173,22 @@ mod tests {
         assert_eq!(encode_component("3f2b-9a_x.~"), "3f2b-9a_x.~");
         assert_eq!(encode_component("../a/b?c=*&d#é"), "..%2Fa%2Fb%3Fc%3D%2A%26d%23%C3%A9");
         assert_eq!(encode_component("ann@home"), "ann%40home");
+    }
+
+    #[test]
+    fn dot_segments_are_found_however_written() {
+        let dotted =
+            ["/memories/..", "/v1/memories/%2E%2E/", "/memories/%2e.", "/memories/.%2E/x", "/v1/%2E/", "/a/./b"];
+        for path in dotted {
+            assert!(has_dot_segment(path), "{path}");
+        }
+        // Encoding the dots does not make `..` safe to send: the browser still reads it as one up.
+        assert!(has_dot_segment(&format!("/memories/{}", encode_component(".."))));
+        let plain =
+            ["/v1/memories/m1/", "/memories/...", "/memories/a..b", "/memories/..%2Fping", "/m?user_id=..", "/"];
+        for path in plain {
+            assert!(!has_dot_segment(path), "{path}");
+        }
     }
 
     #[test]

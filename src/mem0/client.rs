@@ -1,7 +1,7 @@
 //! The browser client for a memory service: any [`MemoryBackend`] plus where to reach it (a base
 //! URL — the service itself, or our proxy — and the user's key when the page holds one).
 
-use super::backend::{AddAnswer, Capabilities, EventStatus, HttpCall, MemoryBackend, MemoryChange};
+use super::backend::{has_dot_segment, AddAnswer, Capabilities, EventStatus, HttpCall, MemoryBackend, MemoryChange};
 use super::error::Mem0Error;
 use super::user_id::UserId;
 use super::wire::{HistoryEntry, Memory, TurnWrite};
@@ -46,6 +46,11 @@ impl MemoryClient {
     }
 
     async fn call(&self, call: HttpCall, signal: Option<&AbortSignal>) -> Result<Value, Mem0Error> {
+        if has_dot_segment(&call.path) {
+            // An id of `.` or `..`: even encoded (`%2E%2E`) the browser would resolve it and send
+            // the call elsewhere. No memory can be reached by it (the proxy answers such ids 404).
+            return Err(Mem0Error::NotFound { detail: "no memory has that id".into() });
+        }
         let direct = self.connection.direct;
         let url = format!("{}{}", self.connection.base_url.trim_end_matches('/'), call.path);
         let auth = self.connection.api_key.as_deref().map(|k| self.backend.auth_header(k));
