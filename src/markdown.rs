@@ -60,18 +60,12 @@ fn anchor_open(href: &str, title: &str) -> String {
     a
 }
 
+/// Text for a quoted attribute value, by the escaper pulldown-cmark renders with (`&`, `<`, `>`,
+/// `"` and `'` escaped).
 fn escape_attr(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
+    // Writing to a String cannot fail.
+    let _ = pulldown_cmark_escape::escape_html(&mut out, text);
     out
 }
 
@@ -135,6 +129,11 @@ mod tests {
         }
         let autolink = render("<javascript:alert(1)>");
         assert!(!autolink.contains("<a"), "{autolink}");
+    }
+
+    #[test]
+    fn attribute_values_are_escaped() {
+        assert_eq!(escape_attr("<a href=\"x\">'&'</a> é"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt; é");
     }
 
     #[test]
