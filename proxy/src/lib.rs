@@ -3,13 +3,28 @@
 //!
 //! It serves the Trunk-built site ([`http::site`]), forwards only the API calls the app makes
 //! ([`allow`]) to the configured upstreams with server-held keys ([`forward`]), streams SSE
-//! through unbuffered, rate-limits per client ([`ratelimit`]) and reports itself at
+//! through unbuffered, rate-limits per client ([`http::ratelimit`]) and reports itself at
 //! `GET /api/health` ([`http::health`]). [`config`] is the command line; `main.rs` only wires
-//! [`config::Config`], [`AppState`], [`bind`] and [`serve`].
+//! [`config::Config`], [`AppState`], [`bind`] and [`serve`] (or runs a `users …` command,
+//! [`cli`]).
+//!
+//! The modules are layered; each uses only those listed before it:
+//! - pure rules: [`allow`] (which calls pass), [`db`] (the database), [`accounts`] (people and
+//!   sessions in it), [`guard`] (host and origin checks), [`mem0`] (backends, calls, binding),
+//!   [`ratelimit`] (the token-bucket limiter);
+//! - [`config`]: the command line, subcommands included;
+//! - [`error`]: the proxy's errors and how they are rendered;
+//! - [`forward`]: calling an upstream and relaying its answer;
+//! - [`auth`]: sign-in state, pages, passwords, the session cookie;
+//! - [`site`]: the served `index.html` and the security headers built from it;
+//! - [`state`]: [`AppState`], built once from the [`Config`];
+//! - [`http`]: every handler and middleware, and the router ([`app`]);
+//! - [`server`]: binding and serving; [`cli`]: the `users …` commands.
 
 pub mod accounts;
 pub mod allow;
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -19,6 +34,7 @@ pub mod http;
 pub mod mem0;
 pub mod ratelimit;
 pub mod server;
+pub mod site;
 pub mod state;
 
 pub use config::Config;

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use wellness0_proxy::auth::cli::{self, Command};
+use wellness0_proxy::cli;
+use wellness0_proxy::config::commands::Command;
 use wellness0_proxy::{bind, config, init_tracing, print_banner, serve, shutdown_signal};
 use wellness0_proxy::{AppState, Config, StartError};
 

@@ -1,22 +1,17 @@
-//! Token-bucket rate limiting of `/api/` calls, per client: per signed-in person in shared
-//! mode, per IP otherwise. Each client gets a bucket of `burst` tokens refilled at
-//! `per_minute / 60` tokens a second; a request without a token is answered 429 with
-//! `Retry-After`. The same limiter (keyed by name and by IP) paces sign-in attempts.
+//! The token-bucket rate limiter ([`RateLimiter`]) and whom a bucket belongs to ([`ClientKey`],
+//! [`client_ip`]): `/api/` calls are limited per client, per signed-in person in shared mode, per
+//! IP otherwise. Each client gets a bucket of `burst` tokens refilled at `per_minute / 60` tokens
+//! a second; the middleware that answers a request without a token 429 with `Retry-After` is
+//! [`crate::http::ratelimit`]. The same limiter (keyed by name and by IP) paces sign-in attempts.
 
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::HeaderMap;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-
-use crate::accounts::Person;
-use crate::error::{Api, AppError};
-use crate::AppState;
 
 /// Buckets kept before idle (full) ones are swept.
 const SWEEP_AT: usize = 4096;
@@ -106,24 +101,6 @@ pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trust_forwarded:
 pub fn request_ip(req: &Request, trust_forwarded: bool) -> IpAddr {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     client_ip(req.headers(), peer, trust_forwarded)
-}
-
-/// Middleware for the `/api/` routes.
-pub async fn limit(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    if let Some(limiter) = &state.limiter {
-        let key = match req.extensions().get::<Person>() {
-            Some(person) => ClientKey::Person(person.user_id.clone()),
-            None => ClientKey::Ip(request_ip(&req, state.trust_forwarded_for)),
-        };
-        if let Err(wait) = limiter.check(key, Instant::now()) {
-            let path = req.uri().path();
-            let api = Api::of_path(path);
-            let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
-            tracing::warn!(path, retry_after = secs, "rate limited");
-            return AppError::RateLimited { api, retry_after: Duration::from_secs(secs) }.into_response();
-        }
-    }
-    next.run(req).await
 }
 
 #[cfg(test)]

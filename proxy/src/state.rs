@@ -13,9 +13,9 @@ use crate::config::{clean_key, Config, DotenvError};
 use crate::error::Api;
 use crate::forward::{KeyStyle, Timeouts, Upstream, UpstreamError};
 use crate::guard::host::{AllowedHosts, BadHostRule};
-use crate::http::index::SiteIndex;
 use crate::mem0::Backend;
 use crate::ratelimit::RateLimiter;
+use crate::site::index::SiteIndex;
 
 /// Everything request handlers share.
 #[derive(Debug)]

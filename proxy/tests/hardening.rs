@@ -79,7 +79,7 @@ async fn index_is_marked_hashed_in_the_csp_and_reloaded_when_it_changes() {
     assert!(html.contains("<head><meta name=\"wellness0-proxy\" content=\"1\"><meta charset"), "{html}");
     // The hash of the inline script, as a browser computes it (checked with `openssl dgst`).
     let script = "import init from '/w-1.js';await init('/w-1_bg.wasm');";
-    let want = wellness0_proxy::http::index::inline_script_hashes(&format!("<script>{script}</script>"));
+    let want = wellness0_proxy::site::index::inline_script_hashes(&format!("<script>{script}</script>"));
     assert_eq!(want.len(), 1);
     assert!(csp.contains(&format!("'wasm-unsafe-eval' {}; style-src", want[0])), "{csp}");
     // Conditional requests.

@@ -1,6 +1,8 @@
-//! Command line and environment configuration (`clap` with `env`); [`dotenv`] loads the
-//! `.env` file from the working directory before the command line is parsed.
+//! Command line and environment configuration (`clap` with `env`), subcommands included
+//! ([`commands`]); [`dotenv`] loads the `.env` file from the working directory before the command
+//! line is parsed.
 
+pub mod commands;
 mod dotenv;
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -11,7 +13,7 @@ use clap::Parser;
 
 pub use dotenv::{load_dotenv, read_dotenv, DotenvError};
 
-use crate::auth::cli::Command;
+use self::commands::Command;
 use crate::mem0::Backend;
 
 /// Default Gemini upstream.

@@ -1,15 +1,19 @@
-//! HTTP surface: [`app`] assembles the router — around everything an access log, the
-//! security headers ([`security`]), the host guard and (shared mode) who is signed in; the API
-//! routes with the same-origin guard, sign-in check, rate limiting and optional CORS; the
-//! sign-in pages in shared mode; the static site ([`site`], [`index`]) as fallback. One module
-//! per resource.
+//! HTTP surface, every handler and middleware: [`app`] assembles the router — around everything
+//! an access log, the security headers ([`security`]), the host guard ([`guards`]) and (shared
+//! mode) who is signed in ([`auth`]); the API routes ([`gemini`], [`mem0`], [`account`],
+//! [`health`]) with the same-origin guard, sign-in check, rate limiting ([`ratelimit`]) and
+//! optional CORS; the sign-in routes in shared mode ([`signin`]); the static site ([`site`]) as
+//! fallback. One module per resource or middleware.
 
 pub mod account;
+pub mod auth;
 pub mod gemini;
+pub mod guards;
 pub mod health;
-pub mod index;
 pub mod mem0;
+pub mod ratelimit;
 pub mod security;
+pub mod signin;
 pub mod site;
 
 use std::sync::Arc;
@@ -22,7 +26,7 @@ use axum::routing::{any, get};
 use axum::Router;
 
 use crate::error::{Api, AppError};
-use crate::{auth, guard, ratelimit, AppState};
+use crate::AppState;
 
 /// Longest request path written to the log (longer ones are cut, marked with `…`).
 pub const LOG_PATH_CHARS: usize = 200;
@@ -43,7 +47,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/health", get(health::health))
         .merge(calls)
         .route_layer(middleware::from_fn_with_state(state.clone(), ratelimit::limit))
-        .layer(middleware::from_fn_with_state(state.clone(), guard::api_guard));
+        .layer(middleware::from_fn_with_state(state.clone(), guards::api_guard));
     if let Some(cors) = state.cors.clone() {
         api = api.layer(cors);
     }
@@ -51,12 +55,12 @@ pub fn app(state: Arc<AppState>) -> Router {
         site::router(state.clone()).layer(middleware::from_fn_with_state(state.clone(), auth::require_person_for_site));
     let mut router = Router::new().merge(api);
     if state.auth.is_shared() {
-        router = router.merge(auth::signin::routes());
+        router = router.merge(signin::routes());
     }
     router
         .fallback_service(site)
         .layer(middleware::from_fn_with_state(state.clone(), auth::identify))
-        .layer(middleware::from_fn_with_state(state.clone(), guard::host_guard))
+        .layer(middleware::from_fn_with_state(state.clone(), guards::host_guard))
         .layer(middleware::from_fn_with_state(state.clone(), security::security_headers))
         .layer(middleware::from_fn(access_log))
         .with_state(state)

@@ -3,7 +3,7 @@
 //! siblings are used when present, otherwise compressed on the fly), a year-long immutable
 //! cache for content-hashed files, `no-cache` for `index.html` and other unhashed files, and
 //! SPA fallback: an unknown extension-less path gets `index.html` (served from memory with the
-//! proxy marker, see [`super::index`]).
+//! proxy marker, see [`crate::site::index`]).
 //!
 //! Never served: dotfiles (`.env`, `.git/…`), names longer than a file name can be, and
 //! anything a symlink leads to outside `--dist`; all are plain 404s.

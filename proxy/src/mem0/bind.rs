@@ -4,7 +4,7 @@
 //! Platform; `user_id` set in the filter on self-hosted, where ids must sit at its top level);
 //! list and delete-all queries carry only it; any other user, agent, app, run, org or project
 //! id — or `*` — anywhere in a body or query is refused before anything is sent. Calls on one
-//! memory or event are checked upstream first ([`super::owner`]).
+//! memory or event are checked upstream first ([`crate::http::mem0::owner`]).
 //!
 //! In personal mode (one person owns the whole memory store) nothing is rewritten, but empty
 //! ids and ids containing `*` are still refused: on the Platform `user_id=*` reaches every

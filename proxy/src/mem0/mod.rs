@@ -1,9 +1,9 @@
-//! The memory service behind `/api/mem0/…`: which backend it is ([`Backend`]), the calls the
-//! app makes on each ([`routes`]), how each call is bound to the signed-in person ([`bind`]),
-//! and the ownership checks made upstream before a call on one memory or event ([`owner`]).
+//! The memory service behind `/api/mem0/…`, as pure rules: which backend it is ([`Backend`]),
+//! the calls the app makes on each ([`routes`]) and how each call is bound to the signed-in
+//! person ([`bind`]). The ownership checks made upstream before a call on one memory or event
+//! are [`crate::http::mem0::owner`].
 
 pub mod bind;
-pub mod owner;
 pub mod routes;
 
 /// Which mem0 server is behind the proxy.

@@ -1,7 +1,8 @@
 //! The site's `index.html` as the proxy serves it: read from `--dist` at start and again
 //! whenever the file changes, marked with `<meta name="wellness0-proxy" content="1">` in its
 //! `<head>` (so the page knows it runs behind the proxy without probing), and the source of
-//! the CSP's script hashes (the hashes of its inline scripts, e.g. Trunk's start-up module).
+//! the CSP's script hashes (the hashes of its inline scripts, e.g. Trunk's start-up module; the
+//! policy is [`super::csp`]). Served by [`crate::http::site`].
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -12,7 +13,7 @@ use axum::http::HeaderValue;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use super::security::content_security_policy;
+use super::csp::content_security_policy;
 
 /// The marker injected into the served page.
 pub const PROXY_MARKER: &str = r#"<meta name="wellness0-proxy" content="1">"#;

@@ -1,5 +1,6 @@
 //! The sign-in routes (shared mode only): `GET`/`POST auth/signin`, `POST auth/signout`,
-//! `GET`/`POST auth/invite`, `GET auth/style.css`. Posts are accepted only from this site's own
+//! `GET`/`POST auth/invite`, `GET auth/style.css` (the pages and the sign-in state they use are
+//! [`crate::auth`]). Posts are accepted only from this site's own
 //! pages (the same `Origin` / `Sec-Fetch-Site` rule as `/api/`), attempts are paced per client
 //! address and per name from one address (so a stranger hammering a name locks out only
 //! themselves: the right password from another address gets in at once), and a wrong name and a
@@ -15,18 +16,19 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use super::{pages, session, Shared};
+use super::guards::request_host;
 use crate::accounts::sessions::{self, Current};
 use crate::accounts::tokens::now_secs;
 use crate::accounts::{self, invites, Account};
-use crate::guard::{origin, request_host};
+use crate::auth::{pages, session, Person, Shared};
+use crate::guard::origin;
 use crate::ratelimit::request_ip;
 use crate::AppState;
 
 /// Largest sign-in form accepted.
 const MAX_FORM_BYTES: usize = 8 * 1024;
 
-/// The routes, for [`crate::http::app`] to mount in shared mode.
+/// The routes, for [`super::app`] to mount in shared mode.
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/auth/signin", get(sign_in_page).post(sign_in))
@@ -55,7 +57,7 @@ fn see_other(to: &str) -> Response {
 }
 
 async fn sign_in_page(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    if req.extensions().get::<super::Person>().is_some() {
+    if req.extensions().get::<Person>().is_some() {
         return see_other("../");
     }
     let _ = shared(&state);

@@ -1,7 +1,9 @@
 //! `/api/mem0/...`: the mem0 calls the app makes on the configured backend
 //! ([`crate::mem0::routes`]), bound to the signed-in person ([`crate::mem0::bind`]), checked
-//! upstream when they name one memory or event ([`crate::mem0::owner`]), then forwarded to
+//! upstream when they name one memory or event ([`owner`]), then forwarded to
 //! `{mem0 base}/...` with the server's key.
+
+pub mod owner;
 
 use std::sync::Arc;
 
@@ -12,9 +14,9 @@ use crate::auth::Person;
 use crate::error::{Api, AppError};
 use crate::forward::{forward, read_body};
 use crate::mem0::bind::{bind, OwnerCheck};
-use crate::mem0::owner::{check_memory, relay_event, Verdict};
 use crate::mem0::routes::route;
 use crate::AppState;
+use owner::{check_memory, relay_event, Verdict};
 
 /// Handles every request under `/api/mem0/`.
 pub async fn proxy(State(state): State<Arc<AppState>>, req: Request) -> Result<Response, AppError> {

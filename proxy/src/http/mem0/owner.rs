@@ -1,10 +1,10 @@
-//! Ownership checks made upstream with the server's key, for calls that name one memory or
-//! event: the memory is read first and must carry the person's `user_id` (on both backends
-//! `GET` of one memory answers its `user_id`); an event (Platform) is fetched and relayed only
-//! when its `payload.user_id` — the add or delete-all request that created it, which the proxy
-//! bound to the person — is theirs, or, for a payload without one, when every result names
-//! them. Anything else looks like a missing memory or event (404), so ids of other people's
-//! data reveal nothing.
+//! Ownership checks made upstream with the server's key, for `/api/mem0/…` calls that name one
+//! memory or event: the memory is read first and must carry the person's `user_id` (on both
+//! backends `GET` of one memory answers its `user_id`); an event (Platform) is fetched and relayed
+//! only when its `payload.user_id` — the add or delete-all request that created it, which the
+//! proxy bound to the person — is theirs, or, for a payload without one, when every result names
+//! them. Anything else looks like a missing memory or event (404), so ids of other people's data
+//! reveal nothing.
 
 use std::time::Duration;
 
@@ -14,9 +14,9 @@ use axum::response::Response;
 use bytes::BytesMut;
 use serde_json::Value;
 
-use super::Backend;
 use crate::error::{Api, AppError};
 use crate::forward::relay::{relay, send};
+use crate::mem0::Backend;
 use crate::AppState;
 
 /// Largest memory or event answer read for a check.
