@@ -1,6 +1,7 @@
 //! Settings: the values and where they are stored, the form and its validation, where API
 //! calls go (direct or through the proxy), the shared reactive store, and the settings drawer.
 
+pub mod devices;
 pub mod fields;
 pub mod form;
 pub mod key_field;

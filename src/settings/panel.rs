@@ -1,6 +1,7 @@
 //! The settings drawer: Gemini key, base URL and model, memory, keys, user id and persona.
 //! Validation is [`SettingsForm::validate`]; this component only wires fields to it.
 
+use super::devices::DevicesSection;
 use super::fields::FormFields;
 use super::form::SettingsForm;
 use super::key_field::KeyField;
@@ -179,6 +180,8 @@ pub fn SettingsPanel(
                         Some(person) => view! {
                             <p data-testid="signed-in">"Signed in as " <strong>{person.name}</strong>
                                 ". This site keeps your memories apart from everyone else's."</p>
+                            // Mounted while the drawer is open: the list is loaded fresh each time.
+                            <Show when=move || open.get()><DevicesSection/></Show>
                         }.into_any(),
                         None => view! {
                             <label for="user-id">"User id"</label>

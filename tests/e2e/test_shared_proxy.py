@@ -118,3 +118,45 @@ def test_two_people_each_see_only_their_own_memories(fakes, tmp_path):
         finally:
             for driver in drivers.values():
                 quit_driver(driver)
+
+
+@pytest.mark.timeout(180)
+def test_a_person_signs_another_device_out_from_settings(fakes, tmp_path):
+    """Ann on a laptop and on a phone: the laptop's Settings lists both devices and signs the phone
+    out; the phone's next step lands on the sign-in page, and its old cookie opens nothing."""
+    fakes.reset()
+    data = tmp_path / "state"
+    add_user(data, "ann", PEOPLE["ann"])
+    with launch_proxy(fakes.gemini_url, fakes.mem0_url, gemini_key=GEMINI_KEY, mem0_key=MEM0_KEY,
+                      env={"WELLNESS0_DATA_DIR": str(data)}, binary=proxy_binary()) as proxy:
+        laptop, phone = new_driver(), new_driver(width=390, height=844)
+        try:
+            pages = {}
+            for name, driver in (("laptop", laptop), ("phone", phone)):
+                sign_in(driver, proxy.url, "ann", PEOPLE["ann"])
+                pages[name] = ChatPage(driver, proxy.url, fakes)
+                pages[name].one("transcript")
+            page = pages["laptop"]
+            page.one("open-settings").click()
+            page.wait(page.settings_open)
+            page.wait(lambda: len(page.by_testid("device")) == 2, message="both devices listed")
+            rows = [r.text for r in page.by_testid("device")]
+            assert "This device" in rows[0] and "used just now" in rows[0], rows
+            assert "Chrome on Linux" in rows[1], rows
+            button = page.one("device-sign-out")
+            assert button.get_attribute("aria-label") == "Sign out Chrome on Linux"
+            page.d.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+            page.screenshot("shared-proxy-devices")
+            button.click()
+            page.wait(lambda: len(page.by_testid("device")) == 1, message="the phone left the list")
+            assert "Signed out." in page.one("devices-note").text
+            # The phone: refused at once, and sent to the sign-in page by its next call.
+            status = phone.execute_async_script(
+                "const done = arguments[arguments.length - 1];"
+                "fetch('api/account/devices').then(r => done(r.status))")
+            assert status == 401
+            phone.refresh()
+            pages["phone"].wait(lambda: phone.find_elements("id", "password"), message="the sign-in page")
+        finally:
+            quit_driver(laptop)
+            quit_driver(phone)
