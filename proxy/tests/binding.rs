@@ -129,7 +129,8 @@ async fn platform_calls_are_bound_to_the_signed_in_person() {
 #[tokio::test]
 async fn events_are_answered_only_to_their_owner() {
     let fakes = Fakes::start(0).await;
-    let proxy = spawn_proxy(&shared(fakes.config()).await).await;
+    let cfg = shared(fakes.config()).await;
+    let proxy = spawn_proxy(&cfg).await;
     let (alice, bob) = (signed_in(&proxy, ALICE).await, signed_in(&proxy, BOB).await);
     let api = |p: &str| format!("{proxy}/api/mem0{p}");
     let (s, queued) = call(
@@ -144,11 +145,20 @@ async fn events_are_answered_only_to_their_owner() {
     let (s, ev) = call(&bob, "GET", api(&format!("/v1/event/{event}/")), None).await;
     assert_eq!(s, StatusCode::OK, "{ev}");
     assert_eq!(ev["payload"]["user_id"], BOB_ID);
+    // Alice asking for Bob's event, or for one the proxy never forwarded: a 404, and mem0 is
+    // not even asked (whose it is comes from the proxy's own record, not from the event's body).
+    let before = fakes.mem0_requests().len();
     let (s, ev) = call(&alice, "GET", api(&format!("/v1/event/{event}/")), None).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{ev}");
     assert!(!ev.to_string().contains("flying"), "{ev}");
     let (s, _) = call(&alice, "GET", api(&format!("/v1/event/{UUID}/")), None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(fakes.mem0_requests().len(), before, "nothing reached mem0 for someone else's event");
+    // Bob removed and re-added: his old events went with his account.
+    let db = database(&cfg).await;
+    wellness0_proxy::accounts::remove(&db, BOB).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memory_events").fetch_one(db.pool()).await.unwrap();
+    assert_eq!(n, 0);
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
--- Accounts, invites, sign-in sessions and the memory events each person's adds created.
+-- Accounts, invites and sign-in sessions.
 -- Times are Unix seconds. The SQLite twin of this file is ../sqlite/0001_accounts.sql.
 
 CREATE TABLE meta (
@@ -40,9 +40,3 @@ CREATE TABLE signin_sessions (
     device TEXT NOT NULL
 );
 CREATE INDEX signin_sessions_by_account ON signin_sessions (account_id);
-
-CREATE TABLE memory_events (
-    event_id TEXT PRIMARY KEY,
-    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    created_at BIGINT NOT NULL
-);

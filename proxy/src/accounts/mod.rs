@@ -6,6 +6,7 @@
 //! Names are unique without case; every person has a mem0 user id of their own, never empty and
 //! never `*`.
 
+pub mod events;
 pub mod import;
 pub mod invites;
 pub mod sessions;

@@ -97,17 +97,23 @@ impl Auth {
     }
 }
 
-/// Forgets ended sessions now and every hour (any instance may; the work is one DELETE).
+/// Forgets ended sessions and old event owners now and every hour (any instance may: the work
+/// is two DELETEs).
 async fn purge_ended_sessions(db: Db) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
         every.tick().await;
-        match sessions::purge(&db, now_secs()).await {
-            Ok(n) if n > 0 => tracing::info!(sessions = n, "forgot ended sessions"),
+        let now = now_secs();
+        let purged = match sessions::purge(&db, now).await {
+            Ok(n) => crate::accounts::events::purge(&db, now).await.map(|e| (n, e)),
+            Err(e) => Err(e),
+        };
+        match purged {
+            Ok((n, e)) if n + e > 0 => tracing::info!(sessions = n, events = e, "forgot ended sessions and old events"),
             Ok(_) => {}
             // Closed at shutdown: nothing more to do.
             Err(_) if db.pool().is_closed() => return,
-            Err(e) => tracing::warn!(error = %e, "cannot forget ended sessions"),
+            Err(e) => tracing::warn!(error = %e, "cannot forget ended sessions or old events"),
         }
     }
 }

@@ -15,15 +15,17 @@ use crate::error::{Api, AppError};
 use crate::forward::{forward, read_body};
 use crate::mem0::bind::{bind, OwnerCheck};
 use crate::mem0::routes::route;
+use crate::mem0::Call;
 use crate::AppState;
-use owner::{check_memory, relay_event, Verdict};
+use owner::{check_memory, forward_noting_event, relay_event, Verdict};
 
 /// Handles every request under `/api/mem0/`.
 pub async fn proxy(State(state): State<Arc<AppState>>, req: Request) -> Result<Response, AppError> {
     let not_found = || AppError::NotFound(Some(Api::Mem0));
     let rest = req.uri().path().strip_prefix("/api/mem0").ok_or_else(not_found)?;
     let (call, path) = route(state.mem0_backend, req.method(), rest).ok_or_else(not_found)?;
-    let person = req.extensions().get::<Person>().map(|p| p.user_id.clone());
+    let signed_in = req.extensions().get::<Person>().cloned();
+    let person = signed_in.as_ref().map(|p| p.user_id.clone());
     if state.auth.is_shared() && person.is_none() {
         // The sign-in layer lets no such request through; never forward one unbound.
         return Err(AppError::Unauthenticated { api: Some(Api::Mem0) });
@@ -40,8 +42,14 @@ pub async fn proxy(State(state): State<Arc<AppState>>, req: Request) -> Result<R
                 return Ok(resp);
             }
         }
-        (OwnerCheck::Event, Some(person)) => return relay_event(&state, url, person, &headers).await,
+        (OwnerCheck::Event, Some(_)) => {
+            let (Call::Event(id), Some(person)) = (&call, &signed_in) else { return Err(not_found()) };
+            return relay_event(&state, url, id, person, &headers).await;
+        }
         _ => {}
+    }
+    if let (Call::Add | Call::DeleteAll, Some(person)) = (&call, &signed_in) {
+        return forward_noting_event(&state, person, method, url, &headers, bound.body).await;
     }
     forward(&state.client, &state.mem0, state.timeouts, method, url, &headers, bound.body).await
 }

@@ -1,10 +1,10 @@
 //! Ownership checks made upstream with the server's key, for `/api/mem0/…` calls that name one
 //! memory or event: the memory is read first and must carry the person's `user_id` (on both
-//! backends `GET` of one memory answers its `user_id`); an event (Platform) is fetched and relayed
-//! only when its `payload.user_id` — the add or delete-all request that created it, which the
-//! proxy bound to the person — is theirs, or, for a payload without one, when every result names
-//! them. Anything else looks like a missing memory or event (404), so ids of other people's data
-//! reveal nothing.
+//! backends `GET` of one memory answers its `user_id`); an event (Platform) is relayed only to the
+//! person whose add or delete-all created it, by the proxy's own record of the events its
+//! forwarded calls were answered with (mem0 does not document an event's fields, so its body
+//! decides nothing). Anything else looks like a missing memory or event (404), so ids of other
+//! people's data reveal nothing.
 
 use std::time::Duration;
 
@@ -14,6 +14,8 @@ use axum::response::Response;
 use bytes::BytesMut;
 use serde_json::Value;
 
+use crate::accounts::tokens::now_secs;
+use crate::accounts::{events, Person};
 use crate::error::{Api, AppError};
 use crate::forward::relay::{relay, send};
 use crate::mem0::Backend;
@@ -63,46 +65,74 @@ pub async fn check_memory(
     }
 }
 
-/// Fetches an event and answers it only if it belongs to `person`.
+/// Answers an event's status only to the person whose add (or delete-all) created it, by the
+/// proxy's own record ([`events`]): anyone else's, or one it never forwarded, is a `404`, and
+/// nothing is asked upstream for it.
 pub async fn relay_event(
     state: &AppState,
     url: reqwest::Url,
-    person: &str,
+    event_id: &str,
+    person: &Person,
     client_headers: &HeaderMap,
 ) -> Result<Response, AppError> {
-    let headers = key_headers(client_headers);
-    let resp = send(&state.client, &state.mem0, state.timeouts, Method::GET, url, &headers, Bytes::new()).await?;
-    let status = resp.status();
-    if !status.is_success() {
-        return Ok(relay(resp, Api::Mem0, state.timeouts.idle));
-    }
-    let content_type = resp.headers().get(header::CONTENT_TYPE).cloned();
-    let bytes = read_limited(resp, state.timeouts.idle).await?;
-    let event: Value = serde_json::from_slice(&bytes).map_err(|_| AppError::UpstreamAnswer {
-        api: Api::Mem0,
-        status: status.as_u16(),
-        what: "an event that is not JSON",
-    })?;
-    if !event_belongs_to(&event, person) {
-        tracing::warn!("refused an event of someone else");
+    let db = &state.auth.shared_parts().ok_or(AppError::NotYours { what: "event" })?.db;
+    if !events::belongs_to(db, event_id, person.account).await.map_err(|e| database(&e))? {
+        tracing::warn!("refused an event this person's calls did not create");
         return Err(AppError::NotYours { what: "event" });
     }
+    let headers = key_headers(client_headers);
+    let resp = send(&state.client, &state.mem0, state.timeouts, Method::GET, url, &headers, Bytes::new()).await?;
+    if !resp.status().is_success() {
+        return Ok(relay(resp, Api::Mem0, state.timeouts.idle));
+    }
+    let (status, content_type) = (resp.status(), resp.headers().get(header::CONTENT_TYPE).cloned());
+    let bytes = read_limited(resp, state.timeouts.idle).await?;
+    Ok(json_answer(status, content_type, bytes))
+}
+
+/// Forwards an add or a delete-all for `person` and notes the event its answer names (the
+/// Platform's asynchronous calls answer `{"event_id": …}`), so that [`relay_event`] can tell
+/// whose it is. The answer is passed on as it came.
+pub async fn forward_noting_event(
+    state: &AppState,
+    person: &Person,
+    method: Method,
+    url: reqwest::Url,
+    client_headers: &HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let resp = send(&state.client, &state.mem0, state.timeouts, method, url, client_headers, body).await?;
+    if !resp.status().is_success() {
+        return Ok(relay(resp, Api::Mem0, state.timeouts.idle));
+    }
+    let (status, content_type) = (resp.status(), resp.headers().get(header::CONTENT_TYPE).cloned());
+    let bytes = read_limited(resp, state.timeouts.idle).await?;
+    if let Some(id) = event_id_of(&bytes) {
+        if let Some(shared) = state.auth.shared_parts() {
+            events::record(&shared.db, &id, person.account, now_secs()).await.map_err(|e| database(&e))?;
+        }
+    }
+    Ok(json_answer(status, content_type, bytes))
+}
+
+/// The `event_id` an answer names, if it is JSON that names one.
+pub fn event_id_of(answer: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(answer).ok()?;
+    value.get("event_id").and_then(Value::as_str).map(str::to_owned)
+}
+
+fn json_answer(status: reqwest::StatusCode, content_type: Option<HeaderValue>, bytes: Bytes) -> Response {
     let mut out = Response::new(Body::from(bytes));
     *out.status_mut() = StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::OK);
     let h = out.headers_mut();
     h.insert(header::CONTENT_TYPE, content_type.unwrap_or(HeaderValue::from_static("application/json")));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(out)
+    out
 }
 
-/// Whose an event is: its payload's `user_id`, else (no id in the payload) the `user_id` every
-/// one of its results names.
-pub fn event_belongs_to(event: &Value, person: &str) -> bool {
-    if let Some(owner) = event.get("payload").and_then(|p| p.get("user_id")) {
-        return owner.as_str() == Some(person);
-    }
-    let results = event.get("results").and_then(Value::as_array);
-    results.is_some_and(|r| !r.is_empty() && r.iter().all(|m| m.get("user_id").and_then(Value::as_str) == Some(person)))
+fn database(e: &dyn std::fmt::Display) -> AppError {
+    tracing::error!(error = %e, "the account database failed");
+    AppError::Database { api: Some(Api::Mem0) }
 }
 
 /// Only the headers a check may send: the client's key headers, used when the proxy holds
@@ -149,18 +179,13 @@ async fn read_limited(mut resp: reqwest::Response, idle: Duration) -> Result<Byt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn events_belong_to_the_user_of_their_payload() {
-        let ev = |payload: Value, results: Value| json!({"id": "e", "status": "SUCCEEDED", "payload": payload, "results": results});
-        assert!(event_belongs_to(&ev(json!({"user_id": "me", "messages": []}), json!([])), "me"));
-        assert!(!event_belongs_to(&ev(json!({"user_id": "bob"}), json!([{"user_id": "me"}])), "me"));
-        assert!(!event_belongs_to(&ev(json!({"user_id": null}), json!([{"user_id": "me"}])), "me"));
-        // No id in the payload: every result must name the person.
-        assert!(event_belongs_to(&ev(json!({}), json!([{"user_id": "me"}, {"user_id": "me"}])), "me"));
-        assert!(!event_belongs_to(&ev(json!({}), json!([{"user_id": "me"}, {"user_id": "bob"}])), "me"));
-        assert!(!event_belongs_to(&ev(json!({}), json!([])), "me"));
-        assert!(!event_belongs_to(&json!({"id": "e"}), "me"));
+    fn the_event_an_answer_names() {
+        assert_eq!(event_id_of(br#"{"event_id": "ev-1", "status": "PENDING"}"#).as_deref(), Some("ev-1"));
+        assert_eq!(event_id_of(br#"{"message": "ok", "event_id": "ev-2"}"#).as_deref(), Some("ev-2"));
+        assert_eq!(event_id_of(br#"{"results": [{"id": "m", "event": "ADD"}]}"#), None, "a synchronous add");
+        assert_eq!(event_id_of(br#"{"event_id": 7}"#), None);
+        assert_eq!(event_id_of(b"not json"), None);
     }
 }
