@@ -59,7 +59,7 @@ async fn nobody_signed_in_gets_the_sign_in_page_or_401_and_nothing_is_forwarded(
     assert_eq!(resp.json::<Value>().await.unwrap()["error"]["status"], "UNAUTHENTICATED");
     // Health answers, and says nobody is signed in.
     let health: Value = c.get(format!("{proxy}/api/health")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(health["auth"], json!({"mode": "shared", "user": null}));
+    assert_eq!(health, json!({"proxy": true, "auth": {"mode": "shared", "user": null}}), "nothing about the operator");
     assert_nothing_reached(&fakes, "not signed in");
 }
 
@@ -118,6 +118,7 @@ async fn sign_in_and_out() {
     let alice = with_cookie(&session_pair(&resp).unwrap());
     let health: Value = alice.get(format!("{proxy}/api/health")).send().await.unwrap().json().await.unwrap();
     assert_eq!(health["auth"], json!({"mode": "shared", "user": {"name": "alice", "user_id": ALICE_ID}}));
+    assert!(health["version"].is_string() && health["mem0"]["backend"].is_string(), "{health}");
     let page = alice.get(format!("{proxy}/")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("wellness0-proxy"));

@@ -1,6 +1,6 @@
 //! `GET /api/health`: tells the page it runs behind the proxy, which keys the proxy holds (as
 //! booleans; never the keys), which memory backend is behind `/api/mem0/`, and who is signed
-//! in (shared mode).
+//! in (shared mode). In shared mode nobody signed in is told only `proxy` and `auth`.
 
 use std::sync::Arc;
 
@@ -18,12 +18,15 @@ use crate::AppState;
 pub struct Health {
     /// Always `true`: the marker the app looks for.
     pub proxy: bool,
-    /// The proxy's version.
-    pub version: &'static str,
-    /// Gemini side.
-    pub gemini: KeyStatus,
-    /// mem0 side.
-    pub mem0: Mem0Status,
+    /// The proxy's version (not told to anonymous callers in shared mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<&'static str>,
+    /// Gemini side (likewise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gemini: Option<KeyStatus>,
+    /// mem0 side (likewise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mem0: Option<Mem0Status>,
     /// Sign-in.
     pub auth: AuthStatus,
 }
@@ -66,11 +69,14 @@ pub struct UserStatus {
 pub async fn health(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let user =
         req.extensions().get::<Person>().map(|p| UserStatus { name: p.name.clone(), user_id: p.user_id.clone() });
+    // In shared mode a stranger learns only that this is a wellness0 that wants a sign-in: not
+    // its version, nor which keys and memory service its operator set up.
+    let told = !state.auth.is_shared() || user.is_some();
     let body = Health {
         proxy: true,
-        version: env!("CARGO_PKG_VERSION"),
-        gemini: KeyStatus { key: state.gemini.has_key() },
-        mem0: Mem0Status { key: state.mem0.has_key(), backend: state.mem0_backend.health_name() },
+        version: told.then_some(env!("CARGO_PKG_VERSION")),
+        gemini: told.then(|| KeyStatus { key: state.gemini.has_key() }),
+        mem0: told.then(|| Mem0Status { key: state.mem0.has_key(), backend: state.mem0_backend.health_name() }),
         auth: AuthStatus { mode: if state.auth.is_shared() { "shared" } else { "personal" }, user },
     };
     let mut resp = Json(body).into_response();
