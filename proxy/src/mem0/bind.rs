@@ -49,6 +49,9 @@ pub enum BindError {
     /// The body is not a JSON object (shared mode must read and rewrite it).
     #[error("the request body must be a JSON object")]
     NotAnObject,
+    /// The body is not JSON the proxy can read.
+    #[error("the request body is not valid JSON")]
+    NotJson,
     /// `filters` is not an object.
     #[error("filters must be a JSON object")]
     BadFilters,
@@ -83,7 +86,7 @@ pub fn bind(
 ) -> Result<Bound, BindError> {
     let check_value = |key: &'static str, v: &Value| check_id(person, key, v);
     check_query(query, &check_value)?;
-    let parsed = parse_body(body, person.is_some())?;
+    let parsed = parse_body(body)?;
     if let Some(v) = &parsed {
         walk_ids(v, &check_value)?;
     }
@@ -218,17 +221,14 @@ fn bound_filters(backend: Backend, person: &str, client: Option<Value>) -> Resul
     })
 }
 
-/// The body as JSON (`None` when empty). Personal mode forwards unparseable bodies as they
-/// are (the upstream answers them); shared mode must read every body.
-fn parse_body(body: &Bytes, strict: bool) -> Result<Option<Value>, BindError> {
+/// The body as JSON (`None` when empty). A body that is not JSON is refused in both modes: one
+/// the proxy cannot read (a lone surrogate escape, say, which a laxer parser upstream might take)
+/// could carry an id it never checked.
+fn parse_body(body: &Bytes) -> Result<Option<Value>, BindError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(v) => Ok(Some(v)),
-        Err(_) if strict => Err(BindError::NotAnObject),
-        Err(_) => Ok(None),
-    }
+    serde_json::from_slice::<Value>(body).map(Some).map_err(|_| BindError::NotJson)
 }
 
 fn to_bytes(obj: Map<String, Value>) -> Bytes {

@@ -49,7 +49,15 @@ fn add_gets_the_persons_user_id() {
             let err = shared(backend, Call::Add, None, other.clone()).unwrap_err();
             assert!(err.is_forbidden(), "{other}: {err:?}");
         }
-        assert_eq!(bind(backend, &Call::Add, Some(ME), None, &Bytes::from("not json")), Err(BindError::NotAnObject));
+        assert_eq!(bind(backend, &Call::Add, Some(ME), None, &Bytes::from("not json")), Err(BindError::NotJson));
+        // Personal mode too: a body the proxy cannot read is never forwarded unchecked, such as
+        // a wildcard hidden behind a lone surrogate that a laxer parser upstream would accept.
+        let smuggled = Bytes::from(r#"{"query": "q", "user_id": "*", "x": "\ud800"}"#);
+        for person in [None, Some(ME)] {
+            assert_eq!(bind(backend, &Call::Search, person, None, &smuggled), Err(BindError::NotJson));
+            assert_eq!(bind(backend, &Call::Add, person, None, &Bytes::from("user_id=*")), Err(BindError::NotJson));
+        }
+        assert!(bind(backend, &Call::Ping, None, None, &Bytes::from("  ")).is_ok(), "an empty body is fine");
         assert_eq!(shared(backend, Call::Add, None, json!([1])).unwrap_err(), BindError::NotAnObject);
     }
 }
