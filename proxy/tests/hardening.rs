@@ -288,8 +288,10 @@ async fn at_the_connection_cap_idle_connections_make_room_and_streams_survive() 
         assert!(body.next().await.unwrap().unwrap().starts_with(b"data: "));
         streams.push(body);
     }
-    // Far more silent connections than the cap allows, with a header timeout of a minute.
-    let _silent = silent_connections(&proxy, 100, b"").await;
+    // Far more silent connections than the cap allows, with a header timeout of a minute: the
+    // oldest half-way through a request head (they are dropped, not waited for), then empty ones.
+    let _partial = silent_connections(&proxy, 50, b"GET /api/health HTTP/1.1\r\nX-Slow: ").await;
+    let _silent = silent_connections(&proxy, 50, b"").await;
     for _ in 0..5 {
         let started = Instant::now();
         let resp = quick_client().get(format!("{proxy}/api/health")).send().await.unwrap();
@@ -301,6 +303,30 @@ async fn at_the_connection_cap_idle_connections_make_room_and_streams_survive() 
         let next = tokio::time::timeout(Duration::from_millis(300), body.next()).await;
         assert!(next.is_err(), "a busy stream was closed: {next:?}");
     }
+}
+
+#[tokio::test]
+async fn on_a_network_address_one_client_address_holds_at_most_its_share() {
+    // Configured for a network address (so the per-address cap applies); the test listener
+    // itself is on loopback, and every connection comes from 127.0.0.1.
+    let mut cfg = common::people::shared(config()).await;
+    cfg.host = "0.0.0.0".parse().unwrap();
+    cfg.max_connections = 100;
+    cfg.max_connections_per_address = 5;
+    cfg.client_header_timeout_secs = 60;
+    let proxy = spawn_proxy(&cfg).await;
+    let mut silent = silent_connections(&proxy, 12, b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n").await;
+    // The address's oldest idle connections were closed to make room: at most 5 stay open.
+    let mut closed = 0;
+    for s in &mut silent {
+        closed += usize::from(closed_by_server(s, Duration::from_millis(300)).await);
+    }
+    assert!(closed >= 7, "only {closed} of 12 closed");
+    // A real request from the same address is still served at once.
+    let started = Instant::now();
+    let resp = quick_client().get(format!("{proxy}/api/health")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(started.elapsed() < Duration::from_secs(2), "health took {:?}", started.elapsed());
 }
 
 #[tokio::test]

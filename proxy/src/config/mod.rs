@@ -128,6 +128,12 @@ pub struct Config {
     #[arg(long, env = "WELLNESS0_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
 
+    /// Most connections one client address may hold open, when listening on a network address
+    /// (on loopback, behind a reverse proxy, every client has the front end's address). Past it,
+    /// that address's own idle connection is closed to make room, else the new one is refused.
+    #[arg(long, env = "WELLNESS0_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 64)]
+    pub max_connections_per_address: usize,
+
     /// Seconds a client has to send a complete request head after connecting or after its
     /// previous response; idle keep-alive connections are closed after it too (slow-loris).
     #[arg(long, env = "WELLNESS0_CLIENT_HEADER_TIMEOUT_SECS", default_value_t = 15)]
@@ -207,6 +213,7 @@ impl Config {
             idle_timeout_secs: 120,
             shutdown_grace_secs: 10,
             max_connections: 1024,
+            max_connections_per_address: 64,
             client_header_timeout_secs: 15,
             client_body_timeout_secs: 30,
             database_url: None,
@@ -294,6 +301,7 @@ mod tests {
             "--idle-timeout-secs",
             "--shutdown-grace-secs",
             "--max-connections",
+            "--max-connections-per-address",
             "--client-header-timeout-secs",
             "--client-body-timeout-secs",
             "--database-url",
@@ -320,6 +328,7 @@ mod tests {
         assert_eq!(parsed.response_timeout_secs, d.response_timeout_secs);
         assert_eq!(parsed.idle_timeout_secs, d.idle_timeout_secs);
         assert_eq!(parsed.max_connections, d.max_connections);
+        assert_eq!(parsed.max_connections_per_address, d.max_connections_per_address);
         assert_eq!(parsed.client_header_timeout_secs, d.client_header_timeout_secs);
         assert_eq!(parsed.client_body_timeout_secs, d.client_body_timeout_secs);
     }

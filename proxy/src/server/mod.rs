@@ -103,8 +103,17 @@ where
                 }
             },
         };
-        let conn =
-            Connection { http: http.clone(), router: router.clone(), handle: tracker.open(), stop: stop_rx.clone() };
+        if let Some(per_address) = state.limits.per_address {
+            // One address over its share: its own idle connection makes room, else the new one waits
+            // nowhere — it is closed, and the other addresses' slots stay theirs.
+            if tracker.count_from(peer.ip()) >= per_address && !tracker.evict_one_idle_from(peer.ip()) {
+                tracing::warn!("a client address reached its connection cap with every connection busy");
+                drop(stream);
+                continue;
+            }
+        }
+        let handle = tracker.open(peer.ip());
+        let conn = Connection { http: http.clone(), router: router.clone(), handle, stop: stop_rx.clone() };
         tokio::spawn(async move {
             conn.run(stream, peer).await;
             drop(slot);
@@ -183,7 +192,12 @@ impl Connection {
         let result = tokio::select! {
             result = conn.as_mut() => result,
             () = closing => {
-                // Closes at once when idle; otherwise after the response in flight.
+                // No request in flight: dropped at once, even half-way through a request head (a
+                // graceful shutdown would wait for a slow client to finish sending it). Otherwise
+                // closed after the response in flight.
+                if self.handle.entry.is_idle() {
+                    return;
+                }
                 conn.as_mut().graceful_shutdown();
                 conn.await
             }

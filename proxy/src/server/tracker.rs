@@ -1,9 +1,11 @@
 //! Open client connections, so the accept loop can make room when the cap is reached: the
 //! oldest connection with no request in flight (first those that never sent a request, as a
 //! slow-loris client's do) is asked to close. A request counts as in flight until its
-//! response body has been sent or dropped, so open streams are never closed this way.
+//! response body has been sent or dropped, so open streams are never closed this way. The same
+//! choice, among one client address's connections, keeps an address within its own cap.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,11 +20,19 @@ use tokio::sync::Notify;
 #[derive(Debug)]
 pub struct ConnEntry {
     opened: Instant,
+    peer: IpAddr,
     in_flight: AtomicUsize,
     served: AtomicU64,
     closing: AtomicBool,
     /// Notified when the connection should close (eviction).
     pub close: Notify,
+}
+
+impl ConnEntry {
+    /// Whether no request is in flight on the connection.
+    pub fn is_idle(&self) -> bool {
+        self.in_flight.load(Ordering::Acquire) == 0
+    }
 }
 
 /// All open connections.
@@ -52,11 +62,12 @@ impl ConnTracker {
         self.conns.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Registers a new connection.
-    pub fn open(self: &Arc<Self>) -> ConnHandle {
+    /// Registers a new connection from `peer`.
+    pub fn open(self: &Arc<Self>, peer: IpAddr) -> ConnHandle {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let entry = Arc::new(ConnEntry {
             opened: Instant::now(),
+            peer,
             in_flight: AtomicUsize::new(0),
             served: AtomicU64::new(0),
             closing: AtomicBool::new(false),
@@ -76,13 +87,27 @@ impl ConnTracker {
         self.len() == 0
     }
 
+    /// How many connections `peer` has open (counting those asked to close but not yet gone).
+    pub fn count_from(&self, peer: IpAddr) -> usize {
+        self.lock().values().filter(|e| e.peer == peer && !e.closing.load(Ordering::Relaxed)).count()
+    }
+
     /// Asks the best candidate among the connections with no request in flight to close:
     /// one that never sent a request, else the oldest. Returns whether one was found.
     pub fn evict_one_idle(&self) -> bool {
+        self.evict(|_| true)
+    }
+
+    /// [`Self::evict_one_idle`] among `peer`'s connections only.
+    pub fn evict_one_idle_from(&self, peer: IpAddr) -> bool {
+        self.evict(|e| e.peer == peer)
+    }
+
+    fn evict(&self, among: impl Fn(&ConnEntry) -> bool) -> bool {
         let conns = self.lock();
         let victim = conns
             .values()
-            .filter(|e| e.in_flight.load(Ordering::Acquire) == 0 && !e.closing.load(Ordering::Relaxed))
+            .filter(|e| among(e) && e.in_flight.load(Ordering::Acquire) == 0 && !e.closing.load(Ordering::Relaxed))
             .min_by_key(|e| (e.served.load(Ordering::Relaxed) > 0, e.opened));
         match victim {
             Some(e) => {
@@ -149,15 +174,36 @@ impl http_body::Body for TrackedBody {
 mod tests {
     use super::*;
 
+    const HERE: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+    #[test]
+    fn one_address_is_kept_within_its_cap_by_closing_its_own_idle_connections() {
+        let t = Arc::new(ConnTracker::default());
+        let (a, b): (IpAddr, IpAddr) = ("203.0.113.1".parse().unwrap(), "198.51.100.2".parse().unwrap());
+        let a_busy = t.open(a);
+        let _req = InFlight::start(&a_busy.entry);
+        let a_silent = t.open(a);
+        let b_silent = t.open(b);
+        assert_eq!((t.count_from(a), t.count_from(b)), (2, 1));
+        assert!(t.evict_one_idle_from(a));
+        assert!(futures_util::FutureExt::now_or_never(a_silent.entry.close.notified()).is_some());
+        assert!(
+            futures_util::FutureExt::now_or_never(b_silent.entry.close.notified()).is_none(),
+            "another address is untouched"
+        );
+        assert_eq!(t.count_from(a), 1, "one asked to close no longer counts");
+        assert!(!t.evict_one_idle_from(a), "a's last one is busy");
+    }
+
     #[test]
     fn idle_connections_are_evicted_never_busy_ones() {
         let t = Arc::new(ConnTracker::default());
-        let busy = t.open();
+        let busy = t.open(HERE);
         let _req = InFlight::start(&busy.entry);
         assert!(!t.evict_one_idle(), "a connection with a request in flight is never chosen");
-        let served = t.open();
+        let served = t.open(HERE);
         drop(InFlight::start(&served.entry));
-        let silent = t.open();
+        let silent = t.open(HERE);
         assert_eq!(t.len(), 3);
         assert!(t.evict_one_idle());
         // The silent one (never sent a request) goes first, though it is the newest.
