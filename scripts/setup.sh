@@ -40,6 +40,11 @@ if ! twiggy --version 2>/dev/null | grep -q '0\.8\.0'; then
   step "twiggy 0.8.0 (about 3 minutes)"; cargo install twiggy --version 0.8.0 --locked
 fi
 
+# cargo-deny: licences, duplicate versions and sources of every crate (scripts/test.sh).
+if ! cargo deny --version 2>/dev/null | grep -q '0\.20\.2'; then
+  step "cargo-deny 0.20.2 (about 3 minutes)"; cargo install cargo-deny --version 0.20.2 --locked
+fi
+
 missing_apt=()
 command -v node >/dev/null || missing_apt+=(nodejs npm)
 [ -x "$CHROME_BIN" ] || missing_apt+=(chromium)

@@ -27,6 +27,9 @@ cargo clippy -p wellness0 --target wasm32-unknown-unknown --all-targets -- -D wa
 step "module graph (no import cycle between files or top-level modules of a crate)"
 python3 scripts/module-graph.py src fakes/src proxy/src
 
+step "cargo deny (licences, duplicate versions, sources; offline)"
+cargo deny --offline check licenses bans sources
+
 step "pyflakes (Python tests and bench)"
 .venv/bin/python -m pyflakes tests bench
 
