@@ -20,6 +20,7 @@ pub mod pwa;
 pub mod service;
 pub mod sessions;
 pub mod settings;
+pub mod sync;
 pub mod text;
 pub mod vault;
 pub mod web;
