@@ -107,6 +107,11 @@ fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
         storage.opened(db);
         let migrated = match storage.db() {
             Some(db) => {
+                // Asked at start, not only when Settings shows it: the browser may then keep the
+                // sessions when it clears storage of sites not opened for a while.
+                spawn_local(async {
+                    crate::db::persist().await;
+                });
                 storage.report(recover_unsaved(&db).await);
                 storage.report(migrate::from_local_storage(&db).await).flatten()
             }
@@ -147,8 +152,10 @@ fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
         Ok(Change::Keys) => settings.forget_keys(),
         Err(()) => {}
     });
-    // Leaving or reloading the page: store whatever a streaming reply has received so far.
+    // Leaving or reloading the page: store the draft at once (not after the typing pause) and
+    // whatever a streaming reply has received so far.
     let _pagehide = window_event_listener(leptos::ev::pagehide, move |_| {
+        chat.save_draft_now();
         let streaming =
             chat.rows.with_untracked(|rows| rows.iter().copied().find(|r| r.state.with_untracked(|s| s.is_active())));
         if let Some(row) = streaming {

@@ -79,13 +79,28 @@ struct Unsaved {
     message: Message,
 }
 
-/// Stores a reply that was saved on the way out (see [`ChatStore::save_row_now`]), if any.
+/// A draft as the page went away (see [`ChatStore::save_draft_now`]).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct UnsavedDraft {
+    session: u64,
+    text: String,
+}
+
+/// Stores a reply and a draft that were saved on the way out (see [`ChatStore::save_row_now`]
+/// and [`ChatStore::save_draft_now`]), if any.
 pub async fn recover_unsaved(db: &Db) -> Result<(), StorageError> {
-    let Some(json) = private::get(Scope::Device, Private::UnsavedReply) else { return Ok(()) };
-    if let Ok(unsaved) = serde_json::from_str::<Unsaved>(&json) {
-        db.write(Batch::default().put(db::MESSAGES, message_record(unsaved.session, &unsaved.message))).await?;
+    if let Some(json) = private::get(Scope::Device, Private::UnsavedReply) {
+        if let Ok(unsaved) = serde_json::from_str::<Unsaved>(&json) {
+            db.write(Batch::default().put(db::MESSAGES, message_record(unsaved.session, &unsaved.message))).await?;
+        }
+        private::remove(Scope::Device, Private::UnsavedReply);
     }
-    private::remove(Scope::Device, Private::UnsavedReply);
+    if let Some(json) = private::get(Scope::Device, Private::UnsavedDraft) {
+        if let Ok(draft) = serde_json::from_str::<UnsavedDraft>(&json) {
+            save_draft(db, draft.session, &draft.text).await?;
+        }
+        private::remove(Scope::Device, Private::UnsavedDraft);
+    }
     Ok(())
 }
 
@@ -109,6 +124,18 @@ impl ChatStore {
             },
             std::time::Duration::from_millis(DRAFT_SAVE_DELAY_MS),
         );
+    }
+
+    /// Stores the draft as the page goes away mid-typing: at once in `localStorage` (moved into
+    /// the database at the next start: a database write started now may not finish before the
+    /// page is gone), and in the database if it gets the chance.
+    pub fn save_draft_now(&self) {
+        let text = self.draft.get_untracked();
+        if text.len() <= MAX_STORED_DRAFT_CHARS {
+            let unsaved = UnsavedDraft { session: self.session_id(), text };
+            private::set(Scope::Device, Private::UnsavedDraft, &serde_json::to_string(&unsaved).unwrap_or_default());
+        }
+        self.flush_draft();
     }
 
     /// Stores the draft of the session being left now (a save still waiting is dropped).

@@ -47,10 +47,39 @@ impl Storage {
         }
         result.ok()
     }
+
+    /// Records how a read went: a refusal is shown, but a read that works says nothing about
+    /// writing (a full disk still serves reads), so an earlier refusal stays on the page.
+    pub fn report_read<T>(&self, result: Result<T, StorageError>) -> Option<T> {
+        if let Err(e) = &result {
+            if self.problem.with_untracked(|p| p.as_ref() != Some(e)) {
+                self.problem.set(Some(e.clone()));
+            }
+        }
+        result.ok()
+    }
 }
 
 impl Default for Storage {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_that_works_leaves_a_write_refusal_shown_and_a_write_that_works_clears_it() {
+        let storage = Storage::new();
+        assert_eq!(storage.report::<()>(Err(StorageError::Full)), None);
+        assert_eq!(storage.problem.get_untracked(), Some(StorageError::Full));
+        assert_eq!(storage.report_read(Ok(3)), Some(3));
+        assert_eq!(storage.problem.get_untracked(), Some(StorageError::Full), "a read proves nothing about writes");
+        assert_eq!(storage.report_read::<()>(Err(StorageError::Unavailable)), None);
+        assert_eq!(storage.problem.get_untracked(), Some(StorageError::Unavailable));
+        assert_eq!(storage.report(Ok(())), Some(()));
+        assert_eq!(storage.problem.get_untracked(), None);
     }
 }

@@ -212,7 +212,7 @@ impl MemoryStore {
     /// Reads the stored outbox (at start, and when another tab changed it).
     pub async fn reload_outbox(&self) {
         let Some(db) = self.storage.db() else { return };
-        let record = self.storage.report(db.get(db::META, &OUTBOX_KEY.into()).await).flatten();
+        let record = self.storage.report_read(db.get(db::META, &OUTBOX_KEY.into()).await).flatten();
         let outbox = record.and_then(|r| db::data_of(&r)).and_then(|d| Outbox::restore(&d)).unwrap_or_default();
         if self.outbox.with_untracked(|o| *o != outbox) {
             self.outbox.set(outbox);

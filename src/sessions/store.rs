@@ -87,7 +87,7 @@ impl SessionsStore {
 
     pub async fn reload_list(&self) {
         let Some(db) = self.storage.db() else { return };
-        if let Some(mut sessions) = self.storage.report(load_sessions(&db).await) {
+        if let Some(mut sessions) = self.storage.report_read(load_sessions(&db).await) {
             let pending = self.undo.with_untracked(|u| u.as_ref().map(|s| s.id));
             sessions.retain(|s| Some(s.id) != pending && s.count > 0);
             newest_first(&mut sessions);
@@ -100,7 +100,7 @@ impl SessionsStore {
     pub async fn open_session(&self, id: u64, highlight: Option<u64>) {
         let Some(meta) = self.find(id) else { return };
         let messages = match self.storage.db() {
-            Some(db) => self.storage.report(load_messages(&db, id).await).unwrap_or_default(),
+            Some(db) => self.storage.report_read(load_messages(&db, id).await).unwrap_or_default(),
             None => Vec::new(),
         };
         let draft = match self.storage.db() {
@@ -145,7 +145,7 @@ impl SessionsStore {
         let open_here = self.chat.session.with_untracked(|s| s.id) == id;
         if open_here && !self.chat.is_busy_untracked() {
             if let (Some(meta), Some(db)) = (self.find(id), self.storage.db()) {
-                if let Some(messages) = self.storage.report(load_messages(&db, id).await) {
+                if let Some(messages) = self.storage.report_read(load_messages(&db, id).await) {
                     self.chat.merge_stored(meta, messages);
                 }
             }
@@ -302,7 +302,7 @@ impl SessionsStore {
         }
         let session = self.find(id)?;
         let db = self.storage.db()?;
-        let messages = self.storage.report(load_messages(&db, id).await)?;
+        let messages = self.storage.report_read(load_messages(&db, id).await)?;
         Some(super::transfer::SessionFile { session, messages })
     }
 

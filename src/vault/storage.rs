@@ -1,5 +1,5 @@
 //! The few private values kept in `localStorage` / `sessionStorage` (settings, API keys, a reply
-//! saved on the way out), read and written like plain storage — but with a passcode they are
+//! and a draft saved on the way out), read and written like plain storage — but with a passcode they are
 //! stored sealed. Sealing is asynchronous (WebCrypto) while these reads are not, so after
 //! unlocking, every private value is opened once into memory ([`open_all`]); reads come from
 //! there, and a write updates it at once and stores the sealed value a moment later.
@@ -20,6 +20,8 @@ pub enum Private {
     Keys,
     /// A streaming reply stored as the page went away.
     UnsavedReply,
+    /// The draft being typed as the page went away.
+    UnsavedDraft,
 }
 
 impl Private {
@@ -28,16 +30,18 @@ impl Private {
             Private::Settings => "wellness0.settings",
             Private::Keys => "wellness0.keys",
             Private::UnsavedReply => "wellness0.unsaved",
+            Private::UnsavedDraft => "wellness0.unsaved-draft",
         }
     }
 }
 
 /// Where each private value can be.
-const ALL: [(Scope, Private); 4] = [
+const ALL: [(Scope, Private); 5] = [
     (Scope::Device, Private::Settings),
     (Scope::Device, Private::Keys),
     (Scope::Tab, Private::Keys),
     (Scope::Device, Private::UnsavedReply),
+    (Scope::Device, Private::UnsavedDraft),
 ];
 
 #[derive(Default)]
