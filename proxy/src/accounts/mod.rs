@@ -1,7 +1,8 @@
 //! The people of shared mode, in the database ([`crate::db`]): who may sign in, their
 //! password hashes (Argon2id PHC strings, hashed in [`crate::auth::password`]), pending invites
 //! ([`invites`]) and the sessions of their signed-in devices ([`sessions`]). An earlier
-//! version's users file is read in once ([`import`]).
+//! version's users file is read in once ([`import`]). Each person's end-to-end encrypted sync
+//! records live beside their account ([`sync`]).
 //!
 //! Names are unique without case; every person has a mem0 user id of their own, never empty and
 //! never `*`.
@@ -10,6 +11,7 @@ pub mod events;
 pub mod import;
 pub mod invites;
 pub mod sessions;
+pub mod sync;
 pub mod tokens;
 
 use sqlx::any::AnyRow;
