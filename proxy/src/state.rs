@@ -141,6 +141,7 @@ impl AppState {
                     users_file: cfg.users_file.clone(),
                     session_ttl: Duration::from_secs(cfg.session_hours.max(1) * 3600),
                     attempts_per_minute: cfg.signin_attempts_per_minute,
+                    sync_quota_bytes: cfg.sync_quota_mb.saturating_mul(1024 * 1024),
                 })
                 .await?
             }

@@ -2,12 +2,13 @@
 //! password hashes (Argon2id PHC strings, hashed in [`crate::auth::password`]), pending invites
 //! ([`invites`]) and the sessions of their signed-in devices ([`sessions`]). An earlier
 //! version's users file is read in once ([`import`]). Each person's end-to-end encrypted sync
-//! records live beside their account ([`sync`]).
+//! records live beside their account ([`sync`]); [`hub`] tells listeners when they change.
 //!
 //! Names are unique without case; every person has a mem0 user id of their own, never empty and
 //! never `*`.
 
 pub mod events;
+pub mod hub;
 pub mod import;
 pub mod invites;
 pub mod sessions;

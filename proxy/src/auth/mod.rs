@@ -11,13 +11,15 @@ pub mod password;
 pub mod session;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::accounts::hub::{self, SyncHub};
 use crate::accounts::import::{import_once, ImportError};
 use crate::accounts::sessions;
 use crate::accounts::tokens::now_secs;
 pub use crate::accounts::Person;
-use crate::db::{Db, DbError};
+use crate::db::{Db, DbError, Engine};
 use crate::ratelimit::RateLimiter;
 use password::Hasher;
 
@@ -32,6 +34,11 @@ pub struct Shared {
     pub hasher: Hasher,
     /// Sign-in attempts, per `ip:…` and per `name|ip:…`.
     pub attempts: RateLimiter<String>,
+    /// Who waits to hear of sync changes (fed by this instance's pushes and, on PostgreSQL,
+    /// every instance's).
+    pub sync_hub: Arc<SyncHub>,
+    /// Bytes of sync records each person may store.
+    pub sync_quota_bytes: i64,
 }
 
 /// The sign-in configuration.
@@ -62,6 +69,8 @@ pub struct SharedSettings {
     pub session_ttl: Duration,
     /// Sign-in attempts a minute, per client address and per name from one address.
     pub attempts_per_minute: u32,
+    /// Bytes of sync records each person may store.
+    pub sync_quota_bytes: u64,
 }
 
 impl Auth {
@@ -83,7 +92,17 @@ impl Auth {
         let attempts = RateLimiter::new(per_minute, per_minute).expect("at least one a minute");
         let idle_secs = i64::try_from(settings.session_ttl.as_secs()).unwrap_or(i64::MAX).max(60);
         tokio::spawn(purge_ended_sessions(db.clone()));
-        Ok(Self { shared: Some(Shared { db, idle_secs, hasher: Hasher::default(), attempts }) })
+        let sync_hub = Arc::new(SyncHub::default());
+        if db.engine() == Engine::Postgres {
+            let (ready, listening) = tokio::sync::oneshot::channel();
+            let url = settings.database_url.clone();
+            tokio::spawn(hub::listen_postgres(url, db.clone(), Arc::downgrade(&sync_hub), ready));
+            // Listening before the first request, so no push of another instance is missed.
+            let _ = tokio::time::timeout(Duration::from_secs(10), listening).await;
+        }
+        let sync_quota_bytes = i64::try_from(settings.sync_quota_bytes).unwrap_or(i64::MAX);
+        let hasher = Hasher::default();
+        Ok(Self { shared: Some(Shared { db, idle_secs, hasher, attempts, sync_hub, sync_quota_bytes }) })
     }
 
     /// Whether people must sign in.

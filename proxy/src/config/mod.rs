@@ -174,6 +174,11 @@ pub struct Config {
     #[arg(long, env = "WELLNESS0_SIGNIN_ATTEMPTS_PER_MINUTE", default_value_t = 10)]
     pub signin_attempts_per_minute: u32,
 
+    /// Mebibytes of end-to-end encrypted sync records each person may store (shared mode); a
+    /// push that would go beyond is refused (507).
+    #[arg(long, env = "WELLNESS0_SYNC_QUOTA_MB", default_value_t = 200)]
+    pub sync_quota_mb: u64,
+
     /// The site's public address (e.g. https://wellness.example), used in the invite links
     /// `users add` and `users invite` print.
     #[arg(long, global = true, env = "WELLNESS0_PUBLIC_URL")]
@@ -222,6 +227,7 @@ impl Config {
             session_secret: None,
             session_hours: 12,
             signin_attempts_per_minute: 10,
+            sync_quota_mb: 200,
             public_url: None,
             command: None,
         }
@@ -309,6 +315,7 @@ mod tests {
             "--users-file",
             "--session-hours",
             "--signin-attempts-per-minute",
+            "--sync-quota-mb",
             "--public-url",
         ] {
             assert!(help.contains(flag), "{flag} missing from --help");
@@ -331,6 +338,7 @@ mod tests {
         assert_eq!(parsed.max_connections_per_address, d.max_connections_per_address);
         assert_eq!(parsed.client_header_timeout_secs, d.client_header_timeout_secs);
         assert_eq!(parsed.client_body_timeout_secs, d.client_body_timeout_secs);
+        assert_eq!(parsed.sync_quota_mb, d.sync_quota_mb);
     }
 
     #[test]
