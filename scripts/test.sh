@@ -37,7 +37,7 @@ step "native unit and integration tests (shared mode on SQLite)"
 cargo test --workspace
 
 step "shared mode's tests again, on PostgreSQL"
-W0_TEST_DB=postgres cargo test -p wellness0-proxy --test shared --test binding --test binary
+W0_TEST_DB=postgres cargo test -p wellness0-proxy --test shared --test binding --test binary --test sync
 
 step "browser tests (wasm-bindgen-test, headless Chromium)"
 cargo test -p wellness0 --target wasm32-unknown-unknown

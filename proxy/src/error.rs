@@ -51,16 +51,16 @@ pub enum AppError {
     /// The request body is larger than the configured limit.
     #[error("request body larger than {limit} bytes")]
     BodyTooLarge {
-        /// The API the request was for.
-        api: Api,
+        /// The API the request was for, if any.
+        api: Option<Api>,
         /// The limit in bytes.
         limit: usize,
     },
     /// The request body stalled longer than the client body timeout.
     #[error("the request body stalled for more than {}s", .after.as_secs())]
     BodyTimeout {
-        /// The API the request was for.
-        api: Api,
+        /// The API the request was for, if any.
+        api: Option<Api>,
         /// The configured stall timeout.
         after: Duration,
     },
@@ -76,7 +76,7 @@ pub enum AppError {
     },
     /// The request body could not be read (client went away).
     #[error("could not read the request body")]
-    BodyRead(Api),
+    BodyRead(Option<Api>),
     /// The client exceeded its rate limit.
     #[error("too many requests to wellness0-proxy; retry in {}s", retry_after.as_secs())]
     RateLimited {
@@ -175,11 +175,11 @@ impl AppError {
             | AppError::UnknownHost { api, .. }
             | AppError::Refused { api, .. }
             | AppError::Unauthenticated { api }
-            | AppError::Database { api } => *api,
-            AppError::BodyTooLarge { api, .. }
+            | AppError::Database { api }
+            | AppError::BodyTooLarge { api, .. }
             | AppError::BodyRead(api)
-            | AppError::Unreachable { api, .. }
-            | AppError::BodyTimeout { api, .. }
+            | AppError::BodyTimeout { api, .. } => *api,
+            AppError::Unreachable { api, .. }
             | AppError::UpstreamAnswer { api, .. }
             | AppError::Timeout { api, .. } => Some(*api),
         }

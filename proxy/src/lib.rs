@@ -9,9 +9,9 @@
 //! [`cli`]).
 //!
 //! The modules are layered; each uses only those listed before it:
-//! - pure rules: [`allow`] (which calls pass), [`db`] (the database), [`accounts`] (people and
-//!   sessions in it), [`guard`] (host and origin checks), [`mem0`] (backends, calls, binding),
-//!   [`ratelimit`] (the token-bucket limiter);
+//! - pure rules: [`allow`] (which calls pass), [`db`] (the database), [`accounts`] (people,
+//!   sessions and sync records in it), [`guard`] (host and origin checks), [`mem0`] (backends,
+//!   calls, binding), [`ratelimit`] (the token-bucket limiter);
 //! - [`config`]: the command line, subcommands included;
 //! - [`error`]: the proxy's errors and how they are rendered;
 //! - [`forward`]: calling an upstream and relaying its answer;

@@ -12,8 +12,15 @@ use http_body_util::BodyExt;
 
 use crate::error::{Api, AppError};
 
-/// Reads the request body with a size limit and a stall timeout.
-pub async fn read_body(req: Request, api: Api, limit: usize, stall: Duration) -> Result<Bytes, AppError> {
+/// Reads the request body with a size limit and a stall timeout; `api` (an upstream's, or
+/// `None` for the proxy's own calls) decides the format of the error.
+pub async fn read_body(
+    req: Request,
+    api: impl Into<Option<Api>>,
+    limit: usize,
+    stall: Duration,
+) -> Result<Bytes, AppError> {
+    let api = api.into();
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(AppError::BodyTooLarge { api, limit });

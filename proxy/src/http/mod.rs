@@ -1,9 +1,9 @@
 //! HTTP surface, every handler and middleware: [`app`] assembles the router — around everything
 //! an access log, the security headers ([`security`]), the host guard ([`guards`]) and (shared
 //! mode) who is signed in ([`auth`]); the API routes ([`gemini`], [`mem0`], [`account`],
-//! [`health`]) with the same-origin guard, sign-in check, rate limiting ([`ratelimit`]) and
-//! optional CORS; the sign-in routes in shared mode ([`signin`]); the static site ([`site`]) as
-//! fallback. One module per resource or middleware.
+//! [`sync`], [`health`]) with the same-origin guard, sign-in check, rate limiting
+//! ([`ratelimit`]) and optional CORS; the sign-in routes in shared mode ([`signin`]); the static
+//! site ([`site`]) as fallback. One module per resource or middleware.
 
 pub mod account;
 pub mod auth;
@@ -15,6 +15,7 @@ pub mod ratelimit;
 pub mod security;
 pub mod signin;
 pub mod site;
+pub mod sync;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -40,7 +41,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api", any(not_found))
         .route("/api/{*rest}", any(not_found));
     if state.auth.is_shared() {
-        calls = calls.merge(account::routes());
+        calls = calls.merge(account::routes()).merge(sync::routes());
     }
     let calls = calls.route_layer(middleware::from_fn_with_state(state.clone(), auth::require_person_for_api));
     let mut api = Router::new()
