@@ -2,9 +2,10 @@
 //! and by what reached the fake upstreams (their request logs).
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::procs::{misbehaving_upstream, start};
 use crate::{Column, RunError};
@@ -38,8 +39,13 @@ fn blocked(text: impl Into<String>) -> Result<Outcome, RunError> {
     Ok(Outcome { blocked: true, text: format!("blocked: {}", text.into()) })
 }
 
+/// Not run: there is nothing to attack in this mode (main.rs notes why).
+fn not_run(text: impl Into<String>) -> Result<Outcome, RunError> {
+    Ok(Outcome { blocked: false, text: format!("n/a: {}", text.into()) })
+}
+
 /// The attacks, in the order of the issue: (name, run).
-pub const ATTACKS: [&str; 17] = [
+pub const ATTACKS: [&str; 20] = [
     "read everyone's memories: `POST /api/mem0/v2/memories/` with `user_id: *`",
     "read everyone's memories: `POST /api/mem0/v3/memories/search/` with `user_id: *`",
     "read another person's memories: v3 list filtered to their user id",
@@ -57,6 +63,9 @@ pub const ATTACKS: [&str; 17] = [
     "a 5,000-character path in the log",
     "an upstream `101 Switching Protocols` relayed",
     "an upstream `text/html` page served on our origin",
+    "a signed-out session cookie replayed (`/api/health`, a memory search)",
+    "a stranger hammering a person's name locks them out (30 wrong sign-ins from one address, then theirs from another)",
+    "300 half-sent request heads re-opened every few seconds under a 256 open-file limit, then `/api/health`",
 ];
 
 async fn requests(fake: &str) -> usize {
@@ -241,6 +250,10 @@ pub async fn run(i: usize, t: &Target<'_>) -> Result<Outcome, RunError> {
             }
         }
         15 | 16 => misbehaving(i, t).await,
+        17 | 18 if t.column.users_file.is_none() => not_run("not run"),
+        17 => signed_out_replay(t).await,
+        18 => name_lockout(t).await,
+        19 => half_sent_heads(t).await,
         _ => unreachable!("{} attacks", ATTACKS.len()),
     }
 }
@@ -297,4 +310,141 @@ async fn misbehaving(i: usize, t: &Target<'_>) -> Result<Outcome, RunError> {
         _ if ct.starts_with("text/html") => open(format!("{status} `{ct}` served as a page")),
         _ => blocked(format!("{status} `{}` instead", ct.split(';').next().unwrap_or(""))),
     }
+}
+
+/// What the proxy says a cookie is worth: the signed-in name `/api/health` gives (none: null)
+/// and the status of a memory search made with it.
+async fn cookie_worth(t: &Target<'_>, cookie: &str) -> Result<(Option<String>, u16), RunError> {
+    let c = crate::plain_client()?;
+    let health = c.get(format!("{}/api/health", t.proxy)).header("cookie", cookie).send().await?;
+    let v: Value = serde_json::from_slice(&health.bytes().await?).unwrap_or(Value::Null);
+    let name = match &v["auth"]["user"] {
+        Value::Null => None,
+        user => Some(user["name"].as_str().unwrap_or("someone").to_owned()),
+    };
+    let search = c
+        .post(format!("{}/api/mem0/v3/memories/search/", t.proxy))
+        .header("cookie", cookie)
+        .header("content-type", "application/json")
+        .body(json!({"query": "night shifts"}).to_string())
+        .send()
+        .await?;
+    Ok((name, search.status().as_u16()))
+}
+
+/// Attack 17: the attacker signs in on a second browser, keeps its cookie, signs out there and
+/// replays the cookie.
+async fn signed_out_replay(t: &Target<'_>) -> Result<Outcome, RunError> {
+    let (status, cookie) = crate::sign_in(&t.proxy, "mallory", crate::ATTACKER_PASSWORD, None).await?;
+    let Some(cookie) = cookie else {
+        return Err(RunError::Setup(format!("the attacker could not sign in a second time ({status})")));
+    };
+    let (name, search) = cookie_worth(t, &cookie).await?;
+    if name.is_none() || search != 200 {
+        return Err(RunError::Setup(format!("the fresh cookie did not work ({search})")));
+    }
+    let out = crate::plain_client()?
+        .post(format!("{}/auth/signout", t.proxy))
+        .header("origin", &t.proxy)
+        .header("cookie", &cookie)
+        .send()
+        .await?;
+    let signed_out = out.status().as_u16();
+    let (name, search) = cookie_worth(t, &cookie).await?;
+    match name {
+        Some(name) => open(format!("sign-out {signed_out}; replayed: health says `{name}`, search {search}")),
+        None if search == 401 => blocked(format!("sign-out {signed_out}; replayed: health says no one, search 401")),
+        None => open(format!("sign-out {signed_out}; replayed: health says no one, but search {search}")),
+    }
+}
+
+/// Attack 18: a fresh instance that trusts `X-Forwarded-For` (so two client addresses can be
+/// simulated on loopback); 30 wrong passwords for bob from one address, then bob's own from
+/// another.
+async fn name_lockout(t: &Target<'_>) -> Result<Outcome, RunError> {
+    const STRANGER: &str = "203.0.113.7";
+    const VICTIM_ADDRESS: &str = "198.51.100.20";
+    let (mut args, env) = t.column.proxy_args(&t.gemini, &t.mem0);
+    args.push("--trust-forwarded-for".into());
+    let p = start(&t.column.dir, &t.column.bin, &args, &env, None, 1)?;
+    let base = p.url("wellness0-proxy");
+    let mut paced = 0;
+    for _ in 0..30 {
+        let (status, cookie) = crate::sign_in(&base, "bob", "not bob's password at all", Some(STRANGER)).await?;
+        if cookie.is_some() {
+            return Err(RunError::Setup("a wrong password signed bob in".into()));
+        }
+        paced += usize::from(status == 429);
+    }
+    let started = Instant::now();
+    let (status, cookie) = crate::sign_in(&base, "bob", crate::VICTIM_PASSWORD, Some(VICTIM_ADDRESS)).await?;
+    let took = started.elapsed().as_millis();
+    let stranger = format!("{paced} of the stranger's 30 paced");
+    match cookie {
+        Some(_) if status == 303 => blocked(format!("{stranger}; bob from his own address: 303 signed in ({took} ms)")),
+        _ => open(format!("{stranger}; bob from his own address: {status}, locked out")),
+    }
+}
+
+/// Attack 19: a fresh instance under `ulimit -n 256`; 300 sockets each send part of a request
+/// head and are opened again whenever the server closes them, for 8 s, while `/api/health` is
+/// asked now and then on a new connection.
+async fn half_sent_heads(t: &Target<'_>) -> Result<Outcome, RunError> {
+    const HEAD: &[u8] = b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+    const SOCKETS: usize = 300;
+    /// Opens per socket at most (one every 50 ms at the very fastest).
+    const MAX_OPENS: usize = 160;
+    let (args, env) = t.column.proxy_args(&t.gemini, &t.mem0);
+    let p = start(&t.column.dir, &t.column.bin, &args, &env, Some(256), 1)?;
+    let base = p.url("wellness0-proxy");
+    let addr = base.trim_start_matches("http://").to_owned();
+    let end = tokio::time::Instant::now() + Duration::from_secs(8);
+    let mut attackers = tokio::task::JoinSet::new();
+    for _ in 0..SOCKETS {
+        let addr = addr.clone();
+        attackers.spawn(async move {
+            let mut opens = 0usize;
+            while opens < MAX_OPENS && tokio::time::Instant::now() < end {
+                let connected = tokio::time::timeout_at(end, tokio::net::TcpStream::connect(&addr)).await;
+                if let Ok(Ok(mut sock)) = connected {
+                    opens += 1;
+                    if sock.write_all(HEAD).await.is_ok() {
+                        // Held until the server closes it (or answers), or the time is up.
+                        let mut buf = [0u8; 1024];
+                        let _ = tokio::time::timeout_at(end, sock.read(&mut buf)).await;
+                    }
+                }
+                tokio::time::sleep_until(end.min(tokio::time::Instant::now() + Duration::from_millis(50))).await;
+            }
+            opens
+        });
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut checks = Vec::new();
+    // At most 4 checks, each started at least a second before the attack ends.
+    while checks.len() < 4 && tokio::time::Instant::now() + Duration::from_secs(1) < end {
+        let quick = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(5)).build()?;
+        let started = Instant::now();
+        let resp = quick.get(format!("{base}/api/health")).send().await;
+        let took = started.elapsed().as_millis();
+        checks.push(match resp {
+            Ok(r) if r.status().is_success() && took < 2000 => Ok(took),
+            Ok(r) if r.status().is_success() => Err(format!("health answered after {took} ms")),
+            Ok(r) => Err(format!("health answered {}", r.status().as_u16())),
+            Err(_) => Err("health got no answer within 5 s".to_owned()),
+        });
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+    }
+    let mut opens = 0;
+    while let Some(n) = attackers.join_next().await {
+        opens += n.unwrap_or(0);
+    }
+    let reopened = opens.saturating_sub(SOCKETS);
+    let n = checks.len();
+    if let Some(Err(why)) = checks.iter().find(|c| c.is_err()) {
+        let failed = checks.iter().filter(|c| c.is_err()).count();
+        return open(format!("{failed} of {n} checks failed: {why} ({reopened} re-opens)"));
+    }
+    let times: Vec<String> = checks.iter().filter_map(|c| c.as_ref().ok()).map(u128::to_string).collect();
+    blocked(format!("{n} health checks answered in {} ms; {reopened} sockets re-opened", times.join(" / ")))
 }

@@ -1,9 +1,10 @@
 //! `proxy-attacks`: runs the attack list of issue 9 against proxy builds and prints a table
-//! (not a test; loopback only, against the fakes). Columns: an older build in personal mode
-//! (`--before`, optional), this build in personal mode, and this build in shared mode with the
-//! attacker signed in as another person. Exits non-zero if an attack gets through where it
-//! must not: anything in shared mode, anything but the calls that act on the whole memory
-//! store in personal mode (there the one person at the keyboard owns all of it).
+//! (not a test; loopback only, against the fakes). Columns: an older build in personal and in
+//! shared mode (`--before`, optional), this build in personal mode, and this build in shared
+//! mode with the attacker signed in as another person. Exits non-zero if an attack gets through
+//! this build where it must not: anything in shared mode; in personal mode anything but the
+//! calls that act on named memories (there the one person at the keyboard owns all of them) and
+//! the sign-in attacks (nobody signs in there).
 //!
 //! `proxy/attacks.sh` builds the binaries and runs it.
 
@@ -24,9 +25,13 @@ pub const VICTIM_TEXT: &str = "Works night shifts at the hospital and sleeps bad
 pub const SERVER_SECRET: &str = "server-private-file-contents-3141";
 const GEMINI_KEY: &str = "test-gemini-key";
 pub const MEM0_KEY: &str = "test-mem0-key";
-const ATTACKER_PASSWORD: &str = "mallory's long password";
+pub const ATTACKER_PASSWORD: &str = "mallory's long password";
+/// The victim's password (the sign-in attacks need one; nobody else knows it).
+pub const VICTIM_PASSWORD: &str = "bob's own long password";
 /// Attacks that act on named memories: by design in personal mode.
 const PERSONAL_BY_DESIGN: [usize; 3] = [2, 3, 4];
+/// Attacks on sign-in: personal mode has none (the attack is not run there).
+pub const PERSONAL_NO_SIGNIN: [usize; 2] = [17, 18];
 
 /// Runs issue 9's attack list against wellness0-proxy builds (loopback only).
 #[derive(Debug, Parser)]
@@ -122,13 +127,14 @@ fn make_dir() -> Result<PathBuf, RunError> {
     Ok(dir)
 }
 
-/// Adds the attacker (with a password) and the victim to a new users file.
-fn make_users(bin: &Path, dir: &Path, victim: &str) -> Result<PathBuf, RunError> {
+/// Adds the attacker and the victim (each with a password; the victim's memories under
+/// `victim`) to a new users file `file` with `bin users add` (this build imports it into the
+/// database beside it; an older build keeps the file itself).
+fn make_users(bin: &Path, dir: &Path, file: PathBuf, victim: &str) -> Result<PathBuf, RunError> {
     use std::io::Write;
-    let file = dir.join("users.json");
     for (name, extra, stdin) in [
         ("mallory", vec!["--password-stdin"], format!("{ATTACKER_PASSWORD}\n")),
-        ("bob", vec!["--user-id", victim], String::new()),
+        ("bob", vec!["--user-id", victim, "--password-stdin"], format!("{VICTIM_PASSWORD}\n")),
     ] {
         let mut child = std::process::Command::new(bin)
             .current_dir(dir)
@@ -193,27 +199,51 @@ async fn run_column(col: &Column, fakes_bin: &Path, victim: &str) -> Result<Vec<
     Ok(out)
 }
 
+/// A client that follows no redirects and gives up on a call after 15 s.
+pub fn plain_client() -> Result<reqwest::Client, RunError> {
+    let builder = reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none());
+    Ok(builder.timeout(std::time::Duration::from_secs(15)).build()?)
+}
+
+/// Posts the sign-in form of `base` (from its own origin, as its page does), optionally as
+/// coming through a proxy from `forwarded_for`; returns the status and the session cookie
+/// (`name=value`) when one was set.
+pub async fn sign_in(
+    base: &str,
+    name: &str,
+    password: &str,
+    forwarded_for: Option<&str>,
+) -> Result<(u16, Option<String>), RunError> {
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("name", name)
+        .append_pair("password", password)
+        .finish();
+    let mut req = plain_client()?
+        .post(format!("{base}/auth/signin"))
+        .header("origin", base)
+        .header("content-type", "application/x-www-form-urlencoded");
+    if let Some(ip) = forwarded_for {
+        req = req.header("x-forwarded-for", ip);
+    }
+    let resp = req.body(form).send().await?;
+    let cookie = resp
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .filter(|c| c.split_once('=').is_some_and(|(_, v)| !v.is_empty()))
+        .map(str::to_owned);
+    Ok((resp.status().as_u16(), cookie))
+}
+
 /// The attacker's client: in shared mode signed in as mallory.
 async fn attacker_client(col: &Column, base: &str) -> Result<reqwest::Client, RunError> {
     let builder = || reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none());
     if col.users_file.is_none() {
         return Ok(builder().build()?);
     }
-    let resp = builder()
-        .build()?
-        .post(format!("{base}/auth/signin"))
-        .header("origin", base)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("name=mallory&password={}", ATTACKER_PASSWORD.replace(' ', "+").replace('\'', "%27")))
-        .send()
-        .await?;
-    let cookie = resp
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .ok_or(RunError::Setup("the attacker could not sign in".into()))?
-        .to_owned();
+    let (_, cookie) = sign_in(base, "mallory", ATTACKER_PASSWORD, None).await?;
+    let cookie = cookie.ok_or(RunError::Setup("the attacker could not sign in".into()))?;
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(reqwest::header::COOKIE, cookie.parse().map_err(|_| RunError::Setup("bad cookie".into()))?);
     Ok(builder().default_headers(headers).build()?)
@@ -229,10 +259,25 @@ async fn run(mut args: Args) -> Result<bool, RunError> {
     let victim = "w0-bob";
     let mut columns = Vec::new();
     if let Some(before) = &args.before {
-        columns.push(Column { title: "before (personal)", bin: before.clone(), dir: dir.clone(), users_file: None });
+        columns.push(Column {
+            title: "before, personal mode",
+            bin: before.clone(),
+            dir: dir.clone(),
+            users_file: None,
+        });
+        // Its own users file, in the older build's format (made by that build).
+        let old = dir.join("before");
+        std::fs::create_dir_all(&old).map_err(RunError::io("make the older build's directory"))?;
+        let users_file = Some(make_users(before, &dir, old.join("users.json"), victim)?);
+        columns.push(Column {
+            title: "before, shared mode (signed in as another person)",
+            bin: before.clone(),
+            dir: dir.clone(),
+            users_file,
+        });
     }
     columns.push(Column { title: "after, personal mode", bin: args.after.clone(), dir: dir.clone(), users_file: None });
-    let users_file = Some(make_users(&args.after, &dir, victim)?);
+    let users_file = Some(make_users(&args.after, &dir, dir.join("users.json"), victim)?);
     columns.push(Column {
         title: "after, shared mode (signed in as another person)",
         bin: args.after.clone(),
@@ -252,12 +297,18 @@ async fn run(mut args: Args) -> Result<bool, RunError> {
         row.push_str(name);
         for (col, res) in columns.iter().zip(&results) {
             let o = &res[i];
-            let by_design = col.users_file.is_none() && PERSONAL_BY_DESIGN.contains(&i);
+            let personal = col.users_file.is_none();
+            let one_owner = personal && PERSONAL_BY_DESIGN.contains(&i);
+            let no_signin = personal && PERSONAL_NO_SIGNIN.contains(&i);
             let is_after = col.bin == args.after;
-            if is_after && !o.blocked && !by_design {
+            if is_after && !o.blocked && !one_owner && !no_signin {
                 ok = false;
             }
-            let note = if by_design && !o.blocked { " (one owner: by design)" } else { "" };
+            let note = match (o.blocked, one_owner, no_signin) {
+                (false, true, _) => " (one owner: by design)",
+                (false, _, true) => " (personal mode has no sign-in: by design)",
+                _ => "",
+            };
             row.push_str(&format!(" | {}{note}", o.text));
         }
         println!("{row} |");
