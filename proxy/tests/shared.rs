@@ -266,16 +266,19 @@ async fn tampered_unknown_expired_and_revoked_sessions_are_refused_at_once() {
     // Ended by idleness, or by its maximum age however active.
     let alice = accounts::find(&db, ALICE).await.unwrap().unwrap();
     let now = now_secs();
-    let (idle, _) = sessions::start(&db, alice.id, "old", now - 7200, 3600).await.unwrap();
+    let (idle, _) = sessions::start(&db, &alice, "old", now - 7200, 3600).await.unwrap().unwrap();
     assert_eq!(health(format!("{COOKIE_NAME}={idle}")).await, Value::Null, "idle past its end");
     let old = now - sessions::MAX_AGE_SECS - 10;
-    let (aged, _) = sessions::start(&db, alice.id, "old", old, 10 * sessions::MAX_AGE_SECS).await.unwrap();
+    let (aged, _) = sessions::start(&db, &alice, "old", old, 10 * sessions::MAX_AGE_SECS).await.unwrap().unwrap();
     assert_eq!(health(format!("{COOKIE_NAME}={aged}")).await, Value::Null, "past the maximum age");
-    let (fresh, _) = sessions::start(&db, alice.id, "new", now, 3600).await.unwrap();
+    let (fresh, _) = sessions::start(&db, &alice, "new", now, 3600).await.unwrap().unwrap();
     assert_eq!(health(format!("{COOKIE_NAME}={fresh}")).await["name"], ALICE);
     // A new password (e.g. a used invite) signs every session out at once; so does removal.
     accounts::set_password(&db, ALICE, &password::hash("another long password").unwrap(), now).await.unwrap();
     assert_eq!(health(pair.clone()).await, Value::Null);
+    // A sign-in whose password check began before the change gets no session after it.
+    let stale = sessions::start(&db, &alice, "raced", now, 3600).await.unwrap();
+    assert_eq!(stale, None, "checked against the old password: no session");
     assert_eq!(health(format!("{COOKIE_NAME}={fresh}")).await, Value::Null);
     let bob = session_pair(&sign_in_raw(&proxy, BOB, PASSWORD).await).unwrap();
     assert_eq!(health(bob.clone()).await["name"], BOB);
@@ -459,6 +462,7 @@ async fn a_network_address_needs_sign_in() {
     {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(std::fs::metadata(dir.join("wellness0.db")).unwrap().permissions().mode() & 0o777, 0o600);
     }
     let mut bad = config();
     bad.database_url = Some("mysql://root@localhost/w0".into());
@@ -489,6 +493,12 @@ async fn the_users_file_of_earlier_versions_is_imported_once_and_left_alone() {
     // Without a database URL, the SQLite file sits beside the users file.
     let proxy = spawn_proxy(&cfg).await;
     assert!(dir.join("wellness0.db").is_file());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("wellness0.db")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "owner only, also in a folder that was already there");
+    }
     assert_eq!(sign_in_raw(&proxy, ALICE, PASSWORD).await.status(), StatusCode::SEE_OTHER, "the hash came along");
     let c = no_redirects();
     let page = c.get(format!("{proxy}/auth/invite?token=erins-link")).send().await.unwrap();

@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::tokens::{random_token, token_hash};
-use super::{AccountError, Person};
+use super::{Account, AccountError, Person};
 use crate::db::Db;
 
 /// The longest a session lasts (30 days), however active.
@@ -45,23 +45,32 @@ pub struct Device {
     pub last_seen: i64,
 }
 
-/// A new session for `account`; returns the cookie's secret and the session's handle.
-pub async fn start(db: &Db, account: i64, device: &str, now: i64, idle: i64) -> Result<(String, String), AccountError> {
+/// A new session for `account`, as it was when its password was checked; returns the cookie's
+/// secret and the session's handle, or `None` when the password changed (or the account went)
+/// since — so a sign-in racing a password change never outlives it.
+pub async fn start(
+    db: &Db,
+    account: &Account,
+    device: &str,
+    now: i64,
+    idle: i64,
+) -> Result<Option<(String, String)>, AccountError> {
     let (secret, id) = (random_token(), random_token()[..22].to_owned());
     let device: String = device.chars().take(MAX_DEVICE).collect();
-    sqlx::query(
+    let started = sqlx::query(
         "INSERT INTO signin_sessions (id, token_sha256, account_id, created_at, last_seen, expires_at, device) \
-         VALUES ($1, $2, $3, $4, $4, $5, $6)",
+         SELECT $1, $2, id, $4, $4, $5, $6 FROM accounts WHERE id = $3 AND password_hash = $7",
     )
     .bind(&id)
     .bind(token_hash(&secret))
-    .bind(account)
+    .bind(account.id)
     .bind(now)
     .bind(expiry(now, now, idle))
     .bind(device)
+    .bind(account.password_hash.as_deref())
     .execute(db.pool())
     .await?;
-    Ok((secret, id))
+    Ok((started.rows_affected() == 1).then_some((secret, id)))
 }
 
 /// When a session started at `created` and last used at `seen` ends.

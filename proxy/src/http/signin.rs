@@ -69,6 +69,8 @@ struct Form {
     fields: Vec<(String, String)>,
     ip: std::net::IpAddr,
     user_agent: String,
+    /// The session this browser was signed in with, if any.
+    previous: Option<Current>,
 }
 
 impl Form {
@@ -90,9 +92,10 @@ async fn read_form(state: &AppState, req: Request) -> Result<Form, Response> {
     }
     let ip = request_ip(&req, state.trust_forwarded_for);
     let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let previous = req.extensions().get::<Current>().cloned();
     let body: Bytes = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES).await.map_err(|_| refused())?;
     let fields = url::form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-    Ok(Form { fields, ip, user_agent })
+    Ok(Form { fields, ip, user_agent, previous })
 }
 
 /// Takes a sign-in attempt token for the client address and for the name from that address;
@@ -113,14 +116,25 @@ fn database_down(e: &dyn std::fmt::Display) -> Response {
     pages::notice(StatusCode::SERVICE_UNAVAILABLE, "Something went wrong", "Try again in a minute.")
 }
 
-/// Signs `account` in on this browser: a new session, its cookie, and off to the app.
-async fn signed_in(shared: &Shared, account: &Account, req_user_agent: &str) -> Response {
-    let device = sessions::describe(req_user_agent);
-    match sessions::start(&shared.db, account.id, &device, now_secs(), shared.idle_secs).await {
-        Ok((secret, _)) => {
+/// Signs `account` (as its password was checked) in on this browser: a new session, its
+/// cookie, and off to the app. The browser's earlier session, if it had one, ends (it would sit
+/// in the device list unused). A password changed since the check means no session.
+async fn signed_in(shared: &Shared, account: &Account, form: &Form) -> Response {
+    if let Some(previous) = &form.previous {
+        if let Err(e) = sessions::end(&shared.db, previous.person.account, &previous.id).await {
+            return database_down(&e);
+        }
+    }
+    let device = sessions::describe(&form.user_agent);
+    match sessions::start(&shared.db, account, &device, now_secs(), shared.idle_secs).await {
+        Ok(Some((secret, _))) => {
             let mut resp = see_other("../");
             resp.headers_mut().insert(header::SET_COOKIE, session::set(&secret));
             resp
+        }
+        Ok(None) => {
+            tracing::warn!("a sign-in raced a password change and was refused");
+            pages::sign_in(StatusCode::UNAUTHORIZED, &account.name, Some("That name and password do not match."))
         }
         Err(e) => database_down(&e),
     }
@@ -154,7 +168,7 @@ async fn sign_in(State(state): State<Arc<AppState>>, req: Request) -> Response {
     match account.filter(|_| ok) {
         Some(account) => {
             tracing::info!("signed in");
-            signed_in(shared, &account, &form.user_agent).await
+            signed_in(shared, &account, &form).await
         }
         None => {
             tracing::warn!("a sign-in attempt failed");
@@ -233,7 +247,7 @@ async fn use_invite(State(state): State<Arc<AppState>>, req: Request) -> Respons
     match invites::redeem(&shared.db, &token, &user.name, &hash, now_secs()).await {
         Ok(Some(account)) => {
             tracing::info!("an invite was used to set a password");
-            signed_in(shared, &account, &form.user_agent).await
+            signed_in(shared, &account, &form).await
         }
         Ok(None) => invalid_invite(),
         Err(e) => database_down(&e),
