@@ -220,16 +220,53 @@ async fn the_quota_refuses_a_batch_whole_with_507() {
     let v: Value = resp.json().await.unwrap();
     let detail = v["detail"].as_str().unwrap();
     assert!(detail.contains("1.1 MiB") && detail.contains("1 MiB are allowed"), "{detail}");
-    assert_eq!((v["used"].as_i64(), v["limit"].as_i64()), (Some(17 * 64 * 1024), Some(1024 * 1024)));
+    // Each record counts its data, key and clock and a row's own cost.
+    let used: i64 = (0..17).map(|i| 64 * 1024 + format!("k{i}").len() as i64 + 25 + 64).sum();
+    assert_eq!((v["used"].as_i64(), v["limit"].as_i64()), (Some(used), Some(1024 * 1024)));
     let v = changes(&alice, &proxy, "").await;
     assert_eq!((v["records"].as_array().unwrap().len(), v["seq"].as_i64()), (15, Some(15)), "none of the batch");
-    // One more fits; replacing a record with a smaller one always does.
-    assert_eq!(pushed(&alice, &proxy, batch(15, 1)).await["stored"], 1);
+    // Even one more does not fit now; replacing a record with a smaller one always does, and
+    // then there is room for one more.
+    assert_eq!(push(&alice, &proxy, batch(15, 1)).await.status(), StatusCode::INSUFFICIENT_STORAGE);
     let smaller = record("k0", &clock(2000, 0, "p"), b"tombstone");
     assert_eq!(pushed(&alice, &proxy, vec![smaller]).await["stored"], 1);
+    assert_eq!(pushed(&alice, &proxy, batch(15, 1)).await["stored"], 1);
     // Bob's quota is his own.
     let bob = signed_in(&proxy, BOB).await;
     assert_eq!(pushed(&bob, &proxy, batch(0, 15)).await["stored"], 15);
+}
+
+#[tokio::test]
+async fn records_without_data_still_count_against_the_quota() {
+    let mut cfg = shared(config()).await;
+    cfg.sync_quota_mb = 1;
+    let proxy = spawn_proxy(&cfg).await;
+    let alice = signed_in(&proxy, ALICE).await;
+    let mut refused = None;
+    for round in 0..40u32 {
+        let batch = (0..500).map(|i| record(&format!("e{round}x{i}"), &clock(1000, i, "p"), b"")).collect();
+        let resp = push(&alice, &proxy, batch).await;
+        if resp.status() == StatusCode::INSUFFICIENT_STORAGE {
+            refused = Some(round);
+            break;
+        }
+        assert_eq!(resp.status(), StatusCode::OK);
+    }
+    let round = refused.expect("20,000 empty records never reached a 1 MiB quota");
+    assert!((18..=25).contains(&round), "refused at round {round}: about 100 bytes a row");
+}
+
+#[tokio::test]
+async fn a_clock_far_in_the_future_is_refused() {
+    let proxy = spawn_proxy(&shared(config()).await).await;
+    let alice = signed_in(&proxy, ALICE).await;
+    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    let soon = record("soon", &clock(now_ms + 3_600_000, 0, "p"), b"x");
+    assert_eq!(pushed(&alice, &proxy, vec![soon]).await["stored"], 1, "an hour ahead is a clock a little off");
+    let resp = push(&alice, &proxy, vec![record("far", &clock(now_ms + 3 * 86_400_000, 0, "p"), b"x")]).await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let detail = resp.json::<Value>().await.unwrap()["detail"].as_str().unwrap().to_owned();
+    assert!(detail.contains("ahead of the server"), "{detail}");
 }
 
 #[tokio::test]

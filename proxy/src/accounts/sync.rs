@@ -127,6 +127,29 @@ fn is_id_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
+/// What one stored record counts against the quota: its data, key and clock, and a row's own
+/// cost, so records with no data are not free.
+pub fn stored_size(record: &Record) -> i64 {
+    (record.data.len() + record.key.len() + record.clock.len() + ROW_OVERHEAD) as i64
+}
+
+/// A stored row's own cost (its ids, numbers and index entries), counted in [`stored_size`].
+pub const ROW_OVERHEAD: usize = 64;
+
+/// How far ahead of the server's clock a record's clock may be (a day): a device whose clock is
+/// set years ahead would otherwise win every later change to that record, everywhere.
+pub const MAX_CLOCK_AHEAD_MS: u64 = 24 * 3600 * 1000;
+
+/// Why `record` is refused at `now_ms` (the server's clock), if it is.
+pub fn check_at(record: &Record, now_ms: u64) -> Result<(), String> {
+    check(record)?;
+    let ms: u64 = record.clock[..16].parse().unwrap_or(u64::MAX);
+    if ms > now_ms.saturating_add(MAX_CLOCK_AHEAD_MS) {
+        return Err("its clock is more than a day ahead of the server's: check the device's date and time".into());
+    }
+    Ok(())
+}
+
 /// Why `record` is refused, if it is.
 pub fn check(record: &Record) -> Result<(), String> {
     if !valid_key(&record.key) {
@@ -148,8 +171,9 @@ pub fn check(record: &Record) -> Result<(), String> {
 /// the account's records). A batch that does not make the account's records larger passes even
 /// when they are over the quota (after the quota was lowered), so a device can still shrink them.
 pub async fn push(db: &Db, account: i64, records: &[Record], quota_bytes: i64) -> Result<PushOutcome, SyncError> {
+    let now_ms = u64::try_from(crate::accounts::tokens::now_secs()).unwrap_or(0) * 1000;
     for (index, record) in records.iter().enumerate() {
-        check(record).map_err(|why| SyncError::BadRecord { index, why })?;
+        check_at(record, now_ms).map_err(|why| SyncError::BadRecord { index, why })?;
     }
     let mut tx = db.pool().begin().await?;
     // A write first: it locks the account's row (PostgreSQL) or takes the write lock (SQLite)
@@ -187,7 +211,7 @@ pub async fn push(db: &Db, account: i64, records: &[Record], quota_bytes: i64) -
         .bind(&record.key)
         .bind(&record.clock)
         .bind(&record.data)
-        .bind(record.data.len() as i64)
+        .bind(stored_size(record))
         .bind(seq)
         .execute(&mut *tx)
         .await?;
