@@ -65,8 +65,8 @@ pub struct ClientLimits {
     pub body_timeout: Duration,
     /// Most open connections (before the open-file limit is applied).
     pub max_connections: usize,
-    /// Most open connections from one client address (listening on a network address only:
-    /// behind a reverse proxy on loopback every client has the front end's address).
+    /// Most open connections from one client address (listening on a network address and not
+    /// behind a trusted front end, where every client has the front end's address).
     pub per_address: Option<usize>,
 }
 
@@ -168,7 +168,9 @@ impl AppState {
                 header_timeout: Duration::from_secs(cfg.client_header_timeout_secs.max(1)),
                 body_timeout: Duration::from_secs(cfg.client_body_timeout_secs.max(1)),
                 max_connections: cfg.max_connections.max(1),
-                per_address: (!cfg.host.is_loopback()).then_some(cfg.max_connections_per_address.max(1)),
+                // Not behind a trusted front end either: there every client has its address.
+                per_address: (!cfg.host.is_loopback() && !cfg.trust_forwarded_for)
+                    .then_some(cfg.max_connections_per_address.max(1)),
             },
             dist: cfg.dist.clone(),
             index: SiteIndex::load(cfg.dist.join("index.html")),

@@ -129,8 +129,9 @@ pub struct Config {
     pub max_connections: usize,
 
     /// Most connections one client address may hold open, when listening on a network address
-    /// (on loopback, behind a reverse proxy, every client has the front end's address). Past it,
-    /// that address's own idle connection is closed to make room, else the new one is refused.
+    /// without --trust-forwarded-for (behind a reverse proxy or load balancer every client has
+    /// the front end's address). Past it, that address's own idle connection is closed to make
+    /// room, else the new one is refused.
     #[arg(long, env = "WELLNESS0_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 64)]
     pub max_connections_per_address: usize,
 

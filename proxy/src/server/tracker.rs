@@ -93,7 +93,8 @@ impl ConnTracker {
     }
 
     /// Asks the best candidate among the connections with no request in flight to close:
-    /// one that never sent a request, else the oldest. Returns whether one was found.
+    /// one that never sent a request, from the address holding the most, else the oldest.
+    /// Returns whether one was found.
     pub fn evict_one_idle(&self) -> bool {
         self.evict(|_| true)
     }
@@ -105,10 +106,16 @@ impl ConnTracker {
 
     fn evict(&self, among: impl Fn(&ConnEntry) -> bool) -> bool {
         let conns = self.lock();
+        let mut per_peer: HashMap<IpAddr, usize> = HashMap::new();
+        for e in conns.values() {
+            *per_peer.entry(e.peer).or_default() += 1;
+        }
+        // Never-served first, then the address holding the most (an address re-opening
+        // connections makes room from its own), then the oldest.
         let victim = conns
             .values()
             .filter(|e| among(e) && e.in_flight.load(Ordering::Acquire) == 0 && !e.closing.load(Ordering::Relaxed))
-            .min_by_key(|e| (e.served.load(Ordering::Relaxed) > 0, e.opened));
+            .min_by_key(|e| (e.served.load(Ordering::Relaxed) > 0, std::cmp::Reverse(per_peer[&e.peer]), e.opened));
         match victim {
             Some(e) => {
                 e.closing.store(true, Ordering::Relaxed);
@@ -193,6 +200,17 @@ mod tests {
         );
         assert_eq!(t.count_from(a), 1, "one asked to close no longer counts");
         assert!(!t.evict_one_idle_from(a), "a's last one is busy");
+    }
+
+    #[test]
+    fn at_the_cap_the_address_holding_the_most_makes_room() {
+        let t = Arc::new(ConnTracker::default());
+        let (many, one): (IpAddr, IpAddr) = ("203.0.113.1".parse().unwrap(), "198.51.100.2".parse().unwrap());
+        let lone = t.open(one); // the oldest
+        let crowd: Vec<_> = (0..3).map(|_| t.open(many)).collect();
+        assert!(t.evict_one_idle());
+        assert!(futures_util::FutureExt::now_or_never(lone.entry.close.notified()).is_none(), "the lone one stays");
+        assert!(futures_util::FutureExt::now_or_never(crowd[0].entry.close.notified()).is_some(), "the crowd's oldest");
     }
 
     #[test]
