@@ -37,10 +37,10 @@ pub enum Engine {
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     /// A URL of neither engine.
-    #[error("the database URL must start with sqlite:// or postgres:// (got {0:?})")]
+    #[error("the database URL must start with sqlite:// or postgres:// (not {0}:)")]
     Scheme(String),
-    /// The SQLite file's directory cannot be created.
-    #[error("cannot create {dir}: {source}")]
+    /// The SQLite file or its directory cannot be made.
+    #[error("cannot prepare {dir}: {source}")]
     Dir {
         /// The directory.
         dir: std::path::PathBuf,
@@ -74,24 +74,32 @@ pub fn engine_of(url: &str) -> Result<Engine, DbError> {
     match scheme.as_str() {
         "sqlite" => Ok(Engine::Sqlite),
         "postgres" | "postgresql" => Ok(Engine::Postgres),
-        _ => Err(DbError::Scheme(url.chars().take(12).collect::<String>() + "…")),
+        // Only the scheme: anything after it may hold a password.
+        _ => Err(DbError::Scheme(scheme)),
     }
 }
 
-/// Creates the directory of a SQLite file, readable only by its owner, when it is missing.
-fn make_parent_dir(url: &str) -> Result<(), DbError> {
+/// Makes the SQLite file's directory (owner only) when it is missing, and the file itself
+/// readable and writable by its owner only (SQLite gives its `-wal` and `-shm` files the same
+/// permissions): it holds password hashes and sessions.
+fn prepare_sqlite_file(url: &str) -> Result<(), DbError> {
     let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)?;
-    let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) else {
-        return Ok(());
-    };
-    if dir.is_dir() {
-        return Ok(());
+    let file = options.get_filename();
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|source| DbError::Dir { dir: dir.to_path_buf(), source })?;
     }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
     #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|source| DbError::Dir { dir: dir.to_path_buf(), source })
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let io = |source| DbError::Dir { dir: file.to_path_buf(), source };
+        let opened = std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(file).map_err(io)?;
+        opened.set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    Ok(())
 }
 
 impl Db {
@@ -100,7 +108,7 @@ impl Db {
         sqlx::any::install_default_drivers();
         let engine = engine_of(url)?;
         if engine == Engine::Sqlite {
-            make_parent_dir(url)?;
+            prepare_sqlite_file(url)?;
         }
         let options = AnyConnectOptions::from_str(url)?;
         let pool = match engine {
@@ -169,6 +177,8 @@ mod tests {
         assert_eq!(engine_of("sqlite:///tmp/a.db").unwrap(), Engine::Sqlite);
         assert_eq!(engine_of("postgres://u@localhost/db").unwrap(), Engine::Postgres);
         assert_eq!(engine_of("postgresql://u@localhost/db").unwrap(), Engine::Postgres);
+        let err = engine_of("pg://u:hunter2@host/db").unwrap_err().to_string();
+        assert!(!err.contains("hunte"), "a refused URL is not echoed: {err}");
         let err = engine_of("mysql://root:secret@host/db").unwrap_err().to_string();
         assert!(!err.contains("secret"), "a refused URL is not echoed whole: {err}");
         assert_eq!(sqlite_url(Path::new("/srv/a b/w0#1.db")), "sqlite:///srv/a%20b/w0%231.db?mode=rwc");

@@ -109,7 +109,11 @@ pub async fn forward_noting_event(
     let bytes = read_limited(resp, state.timeouts.idle).await?;
     if let Some(id) = event_id_of(&bytes) {
         if let Some(shared) = state.auth.shared_parts() {
-            events::record(&shared.db, &id, person.account, now_secs()).await.map_err(|e| database(&e))?;
+            // mem0 took the call: pass its answer on whatever happens here (a 503 would invite a
+            // retry and a second memory); without the note, that event's status answers 404.
+            if let Err(e) = events::record(&shared.db, &id, person.account, now_secs()).await {
+                tracing::error!(error = %e, "cannot note whose memory event this is");
+            }
         }
     }
     Ok(json_answer(status, content_type, bytes))
