@@ -9,6 +9,10 @@ use std::fmt;
 
 /// Longest device id.
 pub const MAX_DEVICE: usize = 32;
+/// The largest counter (six digits).
+pub const MAX_COUNTER: u32 = 999_999;
+/// How far ahead of the wall clock a clock seen elsewhere may be and still count (a day).
+pub const MAX_AHEAD_MS: u64 = 24 * 3600 * 1000;
 
 /// One change's place in the merge order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -75,6 +79,8 @@ impl Hlc {
     /// The clock of a change made now (`wall_ms` is the device's wall clock).
     pub fn tick(&mut self, wall_ms: u64) -> Clock {
         let (ms, counter) = match self.last {
+            // The counter has six digits: past them, the next millisecond.
+            Some((ms, counter)) if ms >= wall_ms && counter >= MAX_COUNTER => (ms + 1, 0),
             Some((ms, counter)) if ms >= wall_ms => (ms, counter + 1),
             _ => (wall_ms, 0),
         };
@@ -82,8 +88,13 @@ impl Hlc {
         Clock { ms, counter, device: self.device.clone() }
     }
 
-    /// Notes a clock made elsewhere: every later tick comes after it.
-    pub fn observe(&mut self, seen: &Clock) {
+    /// Notes a clock made elsewhere: every later tick comes after it — unless it is more than
+    /// [`MAX_AHEAD_MS`] ahead of this device's wall clock (a device set years ahead must not drag
+    /// every other one along; the server refuses such clocks too).
+    pub fn observe(&mut self, seen: &Clock, wall_ms: u64) {
+        if seen.ms > wall_ms.saturating_add(MAX_AHEAD_MS) {
+            return;
+        }
         if self.last.is_none_or(|last| (seen.ms, seen.counter) > last) {
             self.last = Some((seen.ms, seen.counter));
         }
@@ -115,11 +126,26 @@ mod tests {
         let clock_went_back = h.tick(500);
         assert!(first < same_ms && same_ms < clock_went_back, "{first} {same_ms} {clock_went_back}");
         let remote = Clock { ms: 5000, counter: 7, device: "laptop".into() };
-        h.observe(&remote);
+        h.observe(&remote, 1200);
         let after = h.tick(1200);
         assert!(after > remote, "{after} after {remote}");
-        h.observe(&Clock { ms: 1, counter: 0, device: "old".into() });
+        h.observe(&Clock { ms: 1, counter: 0, device: "old".into() }, 1200);
         assert!(h.tick(1200) > after, "an old clock seen changes nothing");
         assert_eq!(h.tick(9000), Clock { ms: 9000, counter: 0, device: "phone".into() });
+    }
+
+    #[test]
+    fn a_clock_years_ahead_is_not_followed_and_the_counter_stays_six_digits() {
+        let mut h = Hlc::new("phone");
+        h.observe(&Clock { ms: 4_000_000_000_000, counter: 0, device: "wrong-date".into() }, 1_000);
+        assert_eq!(h.tick(1_000).ms, 1_000);
+        let mut busy = Hlc::new("phone");
+        let mut last = busy.tick(5);
+        for _ in 0..=MAX_COUNTER {
+            let next = busy.tick(5);
+            assert!(next > last && next.to_string() > last.to_string() && Clock::parse(&next.to_string()).is_some());
+            last = next;
+        }
+        assert_eq!((last.ms, last.counter), (6, 0));
     }
 }

@@ -5,8 +5,8 @@
 //! 1. **Per key, the latest clock wins** (last writer wins; the device id breaks a tie). A record
 //!    applied twice, or one older than what is held, changes nothing, so records may arrive in
 //!    any order, any number of times.
-//! 2. **Deleting a session hides what was written to it before the deletion**: its messages and
-//!    draft with an earlier clock. Something written to it later — on a device that had not yet
+//! 2. **Deleting a session hides what was written to it before the deletion**: its details,
+//!    messages and draft with an earlier clock. Something written to it later — on a device that had not yet
 //!    heard of the deletion, with a later clock — is kept, and the session shows again with it,
 //!    so no words written after a deletion are lost.
 //!
@@ -23,8 +23,10 @@ use super::clock::Clock;
 /// What a record changes.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Key {
-    /// A session's details (title, when it started); deleting it deletes the session.
+    /// A session's details (title, when it started).
     Session(String),
+    /// Whether a session is deleted (a value: deleted at this record's clock; none: restored).
+    Deletion(String),
     /// One message (each version of a message is a message of its own).
     Message {
         /// The session it is in.
@@ -40,7 +42,7 @@ impl Key {
     /// The session the key belongs to.
     pub fn session(&self) -> &str {
         match self {
-            Key::Session(s) | Key::Draft(s) | Key::Message { session: s, .. } => s,
+            Key::Session(s) | Key::Deletion(s) | Key::Draft(s) | Key::Message { session: s, .. } => s,
         }
     }
 
@@ -50,6 +52,7 @@ impl Key {
         let (kind, session) = (parts.next()?, parts.next().filter(|s| !s.is_empty())?.to_owned());
         match (kind, parts.next()) {
             ("s", None) => Some(Key::Session(session)),
+            ("x", None) => Some(Key::Deletion(session)),
             ("d", None) => Some(Key::Draft(session)),
             ("m", Some(id)) if !id.is_empty() && !id.contains('/') => Some(Key::Message { session, id: id.into() }),
             _ => None,
@@ -58,10 +61,11 @@ impl Key {
 }
 
 impl fmt::Display for Key {
-    /// `s/<session>`, `m/<session>/<message>`, `d/<session>` (ids never contain `/`).
+    /// `s/<session>`, `x/<session>`, `m/<session>/<message>`, `d/<session>` (ids never contain `/`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Key::Session(s) => write!(f, "s/{s}"),
+            Key::Deletion(s) => write!(f, "x/{s}"),
             Key::Message { session, id } => write!(f, "m/{session}/{id}"),
             Key::Draft(s) => write!(f, "d/{s}"),
         }
@@ -133,27 +137,33 @@ impl<T: Clone> Replica<T> {
         self.latest.iter().filter(|(k, _)| k.session() == session).map(|(_, (c, _))| c).max()
     }
 
+    /// When `session` was deleted, if it is (and was not restored since).
+    pub fn deleted_at(&self, session: &str) -> Option<&Clock> {
+        match self.latest.get(&Key::Deletion(session.to_owned())) {
+            Some((clock, Some(_))) => Some(clock),
+            _ => None,
+        }
+    }
+
     /// The sessions as shown, by id (rule 2).
     pub fn view(&self) -> BTreeMap<String, SessionView<T>> {
-        let deleted_at = |session: &str| match self.latest.get(&Key::Session(session.to_owned())) {
-            Some((clock, None)) => Some(clock),
-            _ => None,
-        };
         let mut out: BTreeMap<String, SessionView<T>> = BTreeMap::new();
         for (key, (clock, value)) in &self.latest {
             let Some(value) = value else { continue };
-            let session = key.session();
+            if self.deleted_at(key.session()).is_some_and(|d| clock < d) {
+                continue;
+            }
             let slot = || SessionView { details: None, messages: BTreeMap::new(), draft: None };
             match key {
+                Key::Deletion(_) => {}
                 Key::Session(s) => out.entry(s.clone()).or_insert_with(slot).details = Some(value.clone()),
-                _ if deleted_at(session).is_some_and(|d| clock < d) => {}
                 Key::Message { session, id } => {
                     out.entry(session.clone()).or_insert_with(slot).messages.insert(id.clone(), value.clone());
                 }
                 Key::Draft(s) => out.entry(s.clone()).or_insert_with(slot).draft = Some(value.clone()),
             }
         }
-        // A draft alone does not bring a deleted session back: only its words do.
+        // A draft alone does not bring a deleted session back: only its words or details do.
         out.retain(|_, v| v.details.is_some() || !v.messages.is_empty());
         out
     }
@@ -174,10 +184,10 @@ mod tests {
 
     #[test]
     fn keys_read_back_and_refuse_anything_else() {
-        for key in [Key::Session("a".into()), msg("a", "m1"), Key::Draft("a".into())] {
+        for key in [Key::Session("a".into()), Key::Deletion("a".into()), msg("a", "m1"), Key::Draft("a".into())] {
             assert_eq!(Key::parse(&key.to_string()), Some(key));
         }
-        for bad in ["", "s", "s/", "m/a", "m/a/", "m/a/b/c", "x/a", "s/a/b", "d/"] {
+        for bad in ["", "s", "s/", "m/a", "m/a/", "m/a/b/c", "y/a", "s/a/b", "d/", "x/"] {
             assert_eq!(Key::parse(bad), None, "{bad:?}");
         }
     }
@@ -207,7 +217,7 @@ mod tests {
         // The phone, offline, wrote before the deletion's clock and after it.
         let before = change(msg("s", "m2"), &phone.tick(12), Some("and woke at four"));
         let draft = change(Key::Draft("s".into()), &phone.tick(13), Some("half a thought"));
-        r.apply(&change(Key::Session("s".into()), &laptop.tick(20), None));
+        r.apply(&change(Key::Deletion("s".into()), &laptop.tick(20), Some("deleted")));
         assert!(r.view().is_empty(), "deleted");
         r.apply(&before);
         r.apply(&draft);
@@ -218,6 +228,13 @@ mod tests {
         assert_eq!(shown.details, None);
         assert_eq!(shown.messages.values().map(String::as_str).collect::<Vec<_>>(), ["better today"]);
         assert_eq!(shown.draft, None);
+        // A rename after the deletion shows the session again, but not what it held before.
+        r.apply(&change(Key::Session("s".into()), &phone.tick(31), Some("Renamed")));
+        let shown = &r.view()["s"];
+        assert_eq!((shown.details.as_deref(), shown.messages.len()), (Some("Renamed"), 1));
+        // Restored (undo): everything is back.
+        r.apply(&change(Key::Deletion("s".into()), &laptop.tick(40), None));
+        assert_eq!(r.view()["s"].messages.len(), 3);
     }
 
     #[cfg(not(target_arch = "wasm32"))]
@@ -238,6 +255,8 @@ mod tests {
             Draft { d: usize, s: u8, v: u8 },
             /// Device `d` deletes session `s`.
             DeleteSession { d: usize, s: u8 },
+            /// Device `d` undoes the deletion of session `s`.
+            Restore { d: usize, s: u8 },
             /// Device `d` receives `n` records from the server's log, starting at `from`.
             Receive { d: usize, from: usize, n: usize },
         }
@@ -250,6 +269,7 @@ mod tests {
                 (d.clone(), 0..3u8, 0..4u8).prop_map(|(d, s, m)| Op::DeleteMessage { d, s, m }),
                 (d.clone(), 0..3u8, any::<u8>()).prop_map(|(d, s, v)| Op::Draft { d, s, v }),
                 (d.clone(), 0..3u8).prop_map(|(d, s)| Op::DeleteSession { d, s }),
+                (d.clone(), 0..3u8).prop_map(|(d, s)| Op::Restore { d, s }),
                 (d, 0..64usize, 0..8usize).prop_map(|(d, from, n)| Op::Receive { d, from, n }),
             ]
         }
@@ -270,7 +290,7 @@ mod tests {
             }
 
             fn receive(&mut self, c: &Change<String>) {
-                self.clock.observe(&c.clock);
+                self.clock.observe(&c.clock, u64::MAX / 2);
                 self.replica.apply(c);
             }
         }
@@ -306,10 +326,11 @@ mod tests {
                             // A deletion comes after everything its device holds of the session.
                             let dev = &mut devices[*d];
                             if let Some(latest) = dev.replica.latest_in(&sid(s)).cloned() {
-                                dev.clock.observe(&latest);
+                                dev.clock.observe(&latest, u64::MAX / 2);
                             }
-                            dev.make(&mut log, step, Key::Session(sid(s)), None)
+                            dev.make(&mut log, step, Key::Deletion(sid(s)), Some("deleted".into()))
                         }
+                        Op::Restore { d, s } => devices[*d].make(&mut log, step, Key::Deletion(sid(s)), None),
                         Op::Receive { d, from, n } => {
                             for c in log.iter().skip(*from).take(*n).cloned().collect::<Vec<_>>() {
                                 devices[*d].receive(&c);
@@ -340,6 +361,24 @@ mod tests {
                 for dev in &devices {
                     prop_assert_eq!(&dev.replica, &reference);
                     prop_assert_eq!(&dev.replica.view(), &expected);
+                }
+                // Rule 2: nothing written to a deleted session before its deletion shows.
+                let shown = |key: &Key| match key {
+                    Key::Session(s) => expected.get(s).is_some_and(|v| v.details.is_some()),
+                    Key::Message { session, id } => expected.get(session).is_some_and(|v| v.messages.contains_key(id)),
+                    Key::Draft(s) => expected.get(s).is_some_and(|v| v.draft.is_some()),
+                    Key::Deletion(_) => false,
+                };
+                for (key, (clock, value)) in &reference.latest {
+                    if value.is_none() || matches!(key, Key::Deletion(_)) {
+                        continue;
+                    }
+                    let hidden = reference.deleted_at(key.session()).is_some_and(|d| clock < d);
+                    if hidden {
+                        prop_assert!(!shown(key), "{} shows though written before its session's deletion", key);
+                    } else if !matches!(key, Key::Draft(_)) {
+                        prop_assert!(shown(key), "{} is hidden though no deletion came after it", key);
+                    }
                 }
                 // Everything again: nothing changes.
                 let mut again = devices[0].replica.clone();
