@@ -86,6 +86,15 @@ struct UnsavedDraft {
     text: String,
 }
 
+/// Drops the draft saved on the way out once the database holds `session`'s draft (so a later
+/// start never puts an older one back over it).
+fn forget_unsaved_draft(session: u64) {
+    let held = private::get(Scope::Device, Private::UnsavedDraft);
+    if held.and_then(|json| serde_json::from_str::<UnsavedDraft>(&json).ok()).is_some_and(|d| d.session == session) {
+        private::remove(Scope::Device, Private::UnsavedDraft);
+    }
+}
+
 /// Stores a reply and a draft that were saved on the way out (see [`ChatStore::save_row_now`]
 /// and [`ChatStore::save_draft_now`]), if any.
 pub async fn recover_unsaved(db: &Db) -> Result<(), StorageError> {
@@ -134,6 +143,8 @@ impl ChatStore {
         if text.len() <= MAX_STORED_DRAFT_CHARS {
             let unsaved = UnsavedDraft { session: self.session_id(), text };
             private::set(Scope::Device, Private::UnsavedDraft, &serde_json::to_string(&unsaved).unwrap_or_default());
+        } else {
+            forget_unsaved_draft(self.session_id());
         }
         self.flush_draft();
     }
@@ -164,7 +175,9 @@ impl ChatStore {
         let text = if text.len() > MAX_STORED_DRAFT_CHARS { String::new() } else { text };
         let storage = self.storage;
         spawn_local(async move {
-            storage.report(save_draft(&db, session, &text).await);
+            if storage.report(save_draft(&db, session, &text).await).is_some() {
+                forget_unsaved_draft(session);
+            }
         });
     }
 

@@ -139,7 +139,8 @@ pub trait MemoryBackend {
 
 /// Percent-encodes one path segment or query value (everything but RFC 3986's unreserved
 /// characters), so an id can never add a path segment or a query parameter. A whole `.` or `..`
-/// (a dot segment: "here", "one up") has its dots encoded too, `%2E`, so it is not one.
+/// (a dot segment: "here", "one up") has its dots encoded too, `%2E` — though browsers still
+/// resolve `%2E%2E` as `..`, which is why a path with a dot segment is never sent at all.
 pub fn encode_component(text: &str) -> String {
     if matches!(text, "." | "..") {
         return "%2E".repeat(text.len());
