@@ -71,7 +71,7 @@ if [ ! -f "$TOOLS/node_modules/axe-core/axe.min.js" ] || ! grep -q '"version": "
   npm install --prefix "$TOOLS" --no-audit --no-fund --silent axe-core@4.14.1
 fi
 
-# Python: the official SDKs (fidelity checks), Selenium and pytest-timeout (end-to-end tests),
+# Python: the official SDKs (fidelity checks), Selenium, pytest-timeout and pytest-xdist (end-to-end tests),
 # brotli (bench) and pyflakes; reinstalled whenever tests/requirements.txt changes.
 stamp=".venv/.requirements.sha256"
 want=$(sha256sum tests/requirements.txt | cut -d' ' -f1)

@@ -61,5 +61,12 @@ case "$(cat target/wellness0-site.toolchain 2>/dev/null || echo unknown)" in
 esac
 bash bench/run.sh --quick --max-first-load "$ceiling"
 
-step "SDK fidelity and end-to-end tests (pytest)"
-.venv/bin/python -m pytest -q tests/fidelity tests/e2e tests/tools "$@"
+step "SDK fidelity and end-to-end tests (pytest, 2 workers)"
+# In parallel (pytest-xdist): each worker starts its own fakes, static site server and browsers
+# (free ports, own profiles); a file's tests stay on one worker, in order (--dist loadfile: module
+# fixtures such as test_proxy.py's proxy, whose logs are checked after all of its tests).
+started=$SECONDS
+status=0
+.venv/bin/python -m pytest -q -n 2 --dist loadfile tests/fidelity tests/tools tests/e2e "$@" || status=$?
+echo "e2e: $((SECONDS - started)) s (the pytest step: fidelity, tools and e2e on 2 workers)"
+exit "$status"

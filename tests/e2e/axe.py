@@ -2,7 +2,9 @@
 with the WCAG 2.0 / 2.1 level A and AA rules only, and summarised per state of the app for
 tests/e2e/artifacts/axe-results.json."""
 
+import fcntl
 import json
+import os
 
 from harness import ROOT
 from harness.page import ARTIFACTS
@@ -53,11 +55,17 @@ def check(page, state, results):
 
 
 def write(results):
-    """Adds these states to axe-results.json (states checked by other tests stay)."""
+    """Adds these states to axe-results.json (states checked by other tests stay). Test workers
+    running in parallel (pytest-xdist) take turns: a lock around the read and the write, and the
+    file replaced whole, so no worker reads it half-written or writes over another's states."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    existing = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    states = {**existing.get("states", {}), **results}
-    RESULTS.write_text(json.dumps({"axe": AXE_VERSION, "tags": TAGS, "states": states}, indent=2) + "\n")
+    with open(RESULTS.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        existing = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        states = {**existing.get("states", {}), **results}
+        partial = RESULTS.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps({"axe": AXE_VERSION, "tags": TAGS, "states": states}, indent=2) + "\n")
+        partial.replace(RESULTS)
 
 
 def describe(violations_by_state):

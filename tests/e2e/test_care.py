@@ -2,7 +2,6 @@
 person's country, the crisis card above a reply, safety blocks that show help instead of only an
 error, the first-run notice, and quick exit (button and Esc twice)."""
 
-import time
 
 import pytest
 from harness import browser
@@ -21,11 +20,16 @@ DANGEROUS = [{"category": "HARM_CATEGORY_HARASSMENT", "probability": "NEGLIGIBLE
 # no name but loopback: see `no_internet`.)
 HOLD_NAVIGATION = """
 window.__exit = null;
+window.__exitAborted = null;
 navigation.addEventListener('navigate', (e) => {
   window.__exit = {url: e.destination.url, type: e.navigationType, cancelable: e.cancelable};
   e.preventDefault();
 });
+// A navigation cancelled in its navigate event ends in navigateerror (AbortError): it is over.
+navigation.addEventListener('navigateerror', (e) => { window.__exitAborted = e.error && e.error.name; });
 """
+# A page the tab shows before the chat, so that where Back goes is known.
+BEFORE_THE_CHAT = "data:text/html,<title>before</title><p>The page before the chat.</p>"
 BLANK = """return {children: document.body.childElementCount, text: document.body.innerText,
                    title: document.title, shown: getComputedStyle(document.documentElement).display,
                    exit: window.__exit}"""
@@ -170,8 +174,7 @@ def test_crisis_card_for_crisis_language_only_and_the_chat_goes_on(page, fakes):
     assert line_names(card) == ["988 Suicide & Crisis Lifeline", "Veterans Crisis Line", "Crisis Text Line"]
     page.d.execute_script("arguments[0].scrollIntoView({block: 'start'})", card)
     page.screenshot("care-crisis-card")
-    page.phone()
-    time.sleep(0.6)
+    page.phone()  # waits for the drawers to finish sliding away
     page.d.execute_script("arguments[0].scrollIntoView({block: 'start'})", card)
     page.screenshot("care-crisis-card-phone")
     page.send("thank you, I will call them")
@@ -235,8 +238,7 @@ def test_first_run_notice_once_then_from_settings(page):
                  "stays on this device"):
         assert said in text, said
     page.screenshot("care-first-run-notice")
-    page.phone()
-    time.sleep(0.6)  # the drawers slide away as the layout turns narrow
+    page.phone()  # waits for the drawers to finish sliding away as the layout turns narrow
     page.screenshot("care-first-run-notice-phone")
     page.d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     page.one("notice-get-help", notice).click()
@@ -248,7 +250,8 @@ def test_first_run_notice_once_then_from_settings(page):
     assert focused(page) == "composer-input", "focus goes on to the message box"
     page.d.refresh()
     page.wait_settled()
-    time.sleep(0.3)
+    # The notice is rendered with the transcript, in the same view, when it is to be shown at all.
+    page.one("transcript")
     assert not page.by_testid("first-run-notice"), "shown once"
 
     page.one("open-settings").click()
@@ -275,7 +278,8 @@ def test_quick_exit_blanks_the_page_and_replaces_it(no_internet, site):
     shown = page.d.execute_script(BLANK)
     assert shown == {"children": 0, "text": "", "title": "", "shown": "none",
                      "exit": {"url": EXIT_TO, "type": "replace", "cancelable": True}}, shown
-    time.sleep(0.5)
+    page.wait(lambda: page.d.execute_script("return window.__exitAborted") == "AbortError",
+              message="the navigation to the neutral page was not held")
     assert page.d.current_url.startswith(site), "the navigation was held"
     png = page.d.get_screenshot_as_png()
     page.screenshot("care-after-exit")
@@ -290,12 +294,13 @@ def test_quick_exit_blanks_the_page_and_replaces_it(no_internet, site):
     page.wait(page.settings_open)
     press(page, Keys.ESCAPE)
     page.wait(lambda: not page.settings_open())
-    time.sleep(1.2)
+    # More than a second (DOUBLE_ESC_MS) passes before the next Esc: the page's clock is moved on.
+    page.d.execute_script("const now = Date.now; Date.now = () => now() + 1500;")
     press(page, Keys.ESCAPE)
     page.one("open-settings").click()
     press(page, Keys.ESCAPE)
     page.wait(lambda: not page.settings_open())
-    time.sleep(0.3)
+    # An exit blanks the page in the keydown itself: had one of those Esc presses left, it shows now.
     assert page.d.execute_script(BLANK)["exit"] is None and page.by_testid("composer-input")
     page.one("composer-input").click()
     press(page, Keys.ESCAPE, Keys.ESCAPE)
@@ -315,15 +320,23 @@ def test_quick_exit_blanks_the_page_and_replaces_it(no_internet, site):
 def test_after_quick_exit_back_does_not_return_to_the_chat(no_internet, site):
     # Here the navigation really happens, to a name this browser will not resolve: it shows its
     # error page in the chat's place in the history, and nothing leaves the machine.
-    page = no_internet.configure()
+    page = no_internet
+    page.d.get(BEFORE_THE_CHAT)
+    before = page.d.current_url
+    page.d.get(site)
+    page.one("transcript")
+    page.wait_settled()
+    page.configure()
     length = page.d.execute_script("return history.length")
     page.one("quick-exit").click()
     page.wait(lambda: page.d.current_url.startswith(EXIT_TO))
     assert "ERR_NAME_NOT_RESOLVED" in page.d.find_element("tag name", "body").text
     assert page.d.execute_script("return history.length") == length, "replaced, not added"
     page.d.back()
-    time.sleep(0.5)
+    # Back has gone somewhere (the neutral page is left) before we look where: not to the chat.
+    page.wait(lambda: not page.d.current_url.startswith(EXIT_TO), message="Back did not leave the neutral page")
     assert not page.d.current_url.startswith(site), page.d.current_url
+    assert page.d.current_url == before, f"Back went to {page.d.current_url}, not to the page before the chat"
 
 
 def test_hostile_text_stays_inert(page):
@@ -367,9 +380,29 @@ def test_help_and_exit_stay_on_the_top_bar_at_every_width(page):
         assert page.no_sideways_scroll(), width
 
 
+def settled(page):
+    """Waits for a frame to be drawn and every finite animation or transition to end, so that a
+    screenshot or a measurement shows the layout, not a frame of its change."""
+    page.d.execute_async_script(
+        "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(done));")
+    page.wait(lambda: page.d.execute_script(
+        "return document.getAnimations().every((a) => a.playState !== 'running'"
+        " || a.effect.getComputedTiming().endTime === Infinity)"), message="the page's animations never ended")
+
+
+def luminance(css_colour):
+    """Relative luminance (WCAG) of an `rgb(...)` / `rgba(...)` computed colour."""
+    channels = [float(c) / 255 for c in css_colour[css_colour.index("(") + 1:-1].split(",")[:3]]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
 def test_screenshots_of_the_help_panel(page):
+    """The help panel in light and dark, on a desktop and a phone: each screenshot shows the
+    panel open, whole on the screen, with the country's help, in the scheme asked for."""
     with_languages(page, "en-US,en").configure()
     page.one("notice-ok").click()
+    seen = {}
     for scheme in ("light", "dark"):
         page.d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme",
                                                                              "value": scheme}]})
@@ -379,10 +412,29 @@ def test_screenshots_of_the_help_panel(page):
             else:
                 page.d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
                 page.d.set_window_size(width, 900)
-            time.sleep(0.6)
+                page.wait(lambda: page.d.execute_script("return window.innerWidth") == width)
+            settled(page)
             page.one("get-help").click()
             page.wait(lambda: panel_open(page))
-            time.sleep(0.3)
-            page.screenshot(f"care-help-panel-{name}-{scheme}")
+            settled(page)
+            panel = page.one("help-panel")
+            box = page.d.execute_script("""
+                const r = arguments[0].getBoundingClientRect(), s = getComputedStyle(arguments[0]);
+                return {l: r.left, r: r.right, t: r.top, b: r.bottom, w: innerWidth, h: innerHeight,
+                        bg: s.backgroundColor, fg: s.color,
+                        scheme: matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'};""", panel)
+            state = f"{name}-{scheme}"
+            assert box["scheme"] == scheme, state
+            assert 0 <= box["l"] and box["r"] <= box["w"] and 0 <= box["t"] and box["b"] <= box["h"], (state, box)
+            assert page.no_sideways_scroll(), state
+            assert emergency(page) == "If you are in immediate danger, call 911.", state
+            assert line_names(panel)[0] == "988 Suicide & Crisis Lifeline", state
+            assert focused(page) == "help-title", state
+            seen[state] = (luminance(box["bg"]), luminance(box["fg"]))
+            page.screenshot(f"care-help-panel-{state}")
             page.one("help-close").click()
             page.wait(lambda: not panel_open(page))
+    for state, (bg, fg) in seen.items():
+        light_on_dark = state.endswith("-dark")
+        assert (fg > bg) == light_on_dark, f"{state}: text luminance {fg:.2f} on background {bg:.2f}"
+        assert (max(bg, fg) + 0.05) / (min(bg, fg) + 0.05) >= 4.5, f"{state}: text hard to read on the panel"

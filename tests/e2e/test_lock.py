@@ -4,7 +4,6 @@ right passcode restores everything and a wrong one nothing; changing re-encrypts
 decrypts, Lock locks, and a forgotten passcode can only erase this device's data."""
 
 import json
-import time
 
 from harness import GEMINI_KEY
 from selenium.webdriver.common.keys import Keys
@@ -38,6 +37,35 @@ DEAF_TAB = """
   };
 })();
 """
+
+# Keeps the page's repeating timers (setInterval) where a test can reach them: each still runs
+# as the app set it, and `window.__w0runEvery(ms)` runs, now, every one set to repeat every `ms`
+# (returning how many), as if their time had come. The lock-when-idle check is one of them.
+# A lock starts the page again (after storing what is unsaved, so not at once): each page left
+# notes how far the test had moved the page's clock then (`window.shift`), in the tab's
+# sessionStorage, which outlives the reload. So a lock that came too early shows, however late.
+INTERVALS = """
+(() => {
+  addEventListener('pagehide', () => {
+    const left = JSON.parse(sessionStorage.getItem('w0-left-at-shift') || '[]');
+    left.push(window.shift === undefined ? null : window.shift);
+    sessionStorage.setItem('w0-left-at-shift', JSON.stringify(left));
+  });
+  const native = window.setInterval.bind(window);
+  const every = [];
+  window.setInterval = (callback, ms, ...rest) => {
+    if (typeof callback === 'function') every.push({callback, ms: Number(ms)});
+    return native(callback, ms, ...rest);
+  };
+  window.__w0runEvery = (ms) => {
+    const due = every.filter((t) => t.ms === ms);
+    due.forEach((t) => t.callback());
+    return due.length;
+  };
+})();
+"""
+# How often the app checks whether it has been idle long enough to lock (src/vault/mod.rs).
+IDLE_CHECK_MS = 5000
 
 RAW = """
 const done = arguments[arguments.length - 1];
@@ -156,7 +184,8 @@ def test_with_a_passcode_nothing_stored_is_readable_and_only_the_right_passcode_
     page.configure()
     chat(page, 0, SECRET)
     page.one("composer-input").send_keys(DRAFT)
-    time.sleep(0.6)  # the draft is stored a moment after typing stops
+    # The draft is stored a moment after typing stops.
+    page.wait(lambda: DRAFT in json.dumps(raw(page)["db"].get("drafts", [])), message="the draft was never stored")
     before = json.dumps(raw(page))
     assert SECRET in before and DRAFT in before and GEMINI_KEY in before, "in the clear without a passcode"
 
@@ -292,8 +321,25 @@ def test_a_forgotten_passcode_can_only_erase_this_device_and_other_tabs_lock_whe
     assert "pineapple" not in left and "w0sealed" not in left
 
 
+def idle_check(page):
+    """Runs the app's lock-when-idle check now, as its timer would (the page was opened with
+    INTERVALS): a check passes without the seconds' wait for it."""
+    assert page.d.execute_script("return window.__w0runEvery(arguments[0])", IDLE_CHECK_MS) >= 1, (
+        f"the app set no timer repeating every {IDLE_CHECK_MS} ms: the idle lock is checked otherwise now")
+
+
+def left_at_shifts(page):
+    """How far the page's clock was moved (`window.shift`) each time a page of this tab was left."""
+    return [s for s in json.loads(page.d.execute_script("return sessionStorage.getItem('w0-left-at-shift')") or "[]")
+            if s is not None]
+
+
 def locking_after_a_minute(page):
-    """A conversation under a passcode, set to lock after a minute without use."""
+    """A conversation under a passcode, set to lock after a minute without use (the page's
+    repeating timers within reach: INTERVALS)."""
+    page.d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": INTERVALS})
+    page.d.refresh()
+    page.wait_settled()
     page.configure()
     chat(page, 0, SECRET)
     set_passcode(page)
@@ -304,11 +350,15 @@ def locking_after_a_minute(page):
 
 def test_it_locks_by_itself_after_the_chosen_time_without_use(page, fakes):
     locking_after_a_minute(page)
-    time.sleep(6)  # a check or more passes: used a moment ago, so it stays open
+    # The page's clock runs `shift` ms ahead from here on.
+    page.d.execute_script("window.shift = 0; const now = Date.now; Date.now = () => now() + window.shift;")
+    idle_check(page)  # a check passes: used a moment ago, so it stays open
     assert not page.by_testid("lock-screen")
-    # Two minutes pass without a key or a click (the page's clock is moved on).
-    page.d.execute_script("const now = Date.now; Date.now = () => now() + 120000;")
+    # Two minutes pass without a key or a click (the page's clock is moved on): the app's own
+    # timer, within its 5 s, locks it; nothing here runs the check.
+    page.d.execute_script("window.shift = 120000;")
     page.one("lock-screen")
+    assert left_at_shifts(page) == [120000], "locked though used a moment ago"
     assert "pineapple" not in page.d.page_source
     unlock(page, PASSCODE)
     page.wait(lambda: page.user_messages() == [SECRET], timeout=30)
@@ -322,10 +372,12 @@ def test_use_postpones_the_lock_by_itself(page, fakes):
     page.d.execute_script("window.shift = 50000; const now = Date.now; Date.now = () => now() + window.shift;")
     page.one("composer-input").send_keys("a")  # used 50 s in: the minute starts again
     page.d.execute_script("window.shift = 80000;")
-    time.sleep(6)  # a check or more passes, 30 s after the key
+    idle_check(page)  # a check passes, 30 s after the key
     assert not page.by_testid("lock-screen"), "locked though used 30 s ago"
     page.d.execute_script("window.shift = 120000;")
+    idle_check(page)  # 70 s after the key
     page.one("lock-screen")
+    assert left_at_shifts(page) == [120000], "locked though used 30 s ago"
 
 
 def test_a_passcode_changed_in_one_tab_while_the_other_streams_leaves_nothing_under_the_old_key(page, fakes):

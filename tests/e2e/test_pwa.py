@@ -39,9 +39,26 @@ def controlled(page):
 
 def still(page):
     """Waits for the page's transitions to end (a width change slides the drawers away), so a
-    screenshot shows the layout rather than a frame of its change."""
-    time.sleep(0.05)
+    screenshot shows the layout rather than a frame of its change (after a frame is drawn: a
+    transition starts with the frame after the change)."""
+    page.d.execute_async_script(
+        "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(done));")
     page.wait(lambda: page.d.execute_script("return document.getAnimations().length === 0"))
+
+
+# Records what the page's look for the "updated" mark found (src/pwa/worker.js takes it with
+# `Cache.delete`, true when it was there) as `window.__w0updatedMark`, before the app hears it.
+WATCH_UPDATED_MARK = """
+(() => {
+  const remove = Cache.prototype.delete;
+  Cache.prototype.delete = function (request, options) {
+    const taken = remove.call(this, request, options);
+    const url = typeof request === 'string' ? request : request.url;
+    if (!url.endsWith('/wellness0-updated')) return taken;
+    return taken.then((found) => { window.__w0updatedMark = found; return found; });
+  };
+})();
+"""
 
 
 def caches_now(page):
@@ -245,11 +262,17 @@ def test_a_memory_write_waiting_while_offline_goes_out_when_the_network_is_back(
     back = time.time() * 1000
     page.wait(lambda: fakes.mem0_calls("POST", ADD), timeout=10, message="the write did not go out")
     sent = fakes.mem0_calls("POST", ADD)
-    assert len(sent) == 1 and sent[0]["body"]["messages"][0]["content"] == "I walk my dog every morning before work."
+    assert sent[0]["body"]["messages"][0]["content"] == "I walk my dog every morning before work."
     assert sent[0]["ts_ms"] < waiting["next_attempt_ms"], "it went out on the online event, before its next try"
     assert sent[0]["ts_ms"] - back < 3000
+    # It landed: the reply says so, the memory is listed, and it is no longer stored as waiting.
     page.wait(lambda: not page.by_testid("memory-pending"))
     page.wait(lambda: "memory updated" in page.one("memory-chip", page.reply(0)).text)
+    page.wait(lambda: any("dog" in t for t in memory_texts(page)), message="the memory never showed in the sidebar")
+    page.wait(page.nothing_left_to_send, message="the write was still waiting to be sent")
+    # Once, and only once it was back online: every try while offline failed in the browser.
+    sent = fakes.mem0_calls("POST", ADD)
+    assert len(sent) == 1 and sent[0]["status"] == 200, [(a["ts_ms"], a["status"]) for a in sent]
 
 
 # --- updates ------------------------------------------------------------------------------------
@@ -294,9 +317,13 @@ def test_a_new_version_is_picked_up_on_the_next_load_with_a_quiet_notice(open_pa
 
         page.one("updated-dismiss").click()
         page.wait(lambda: not page.by_testid("updated-note"))
+        page.d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": WATCH_UPDATED_MARK})
         page.d.refresh()
         page.wait_settled()
-        time.sleep(1)
+        # The page has looked for the mark a new version leaves (and found none: it was taken).
+        page.wait(lambda: page.d.execute_script("return window.__w0updatedMark") is not None,
+                  message="the page never looked for the updated mark")
+        assert page.d.execute_script("return window.__w0updatedMark") is False
         assert not page.by_testid("updated-note"), "the notice is shown once"
 
 

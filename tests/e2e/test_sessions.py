@@ -4,7 +4,6 @@ in, two tabs at once, and a browser that refuses to store."""
 
 import json
 import os
-import time
 from collections import Counter
 
 import pytest
@@ -13,6 +12,11 @@ from seed_script import SEED_SCRIPT
 
 ADD = "/v3/memories/add/"
 SEARCH = "/v3/memories/search/"
+
+
+def stored_drafts(page):
+    """The drafts kept in the database (no passcode: in the clear)."""
+    return [r.get("data") for r in page.stored().get("drafts", [])]
 
 
 def chat(page, *messages):
@@ -68,7 +72,11 @@ def test_rename_delete_with_undo_and_delete_all(page, fakes):
     second = page.session("Second evening.")
     page.one("session-menu", second).click()
     page.one("session-delete", second).click()
-    time.sleep(6.5)
+    # The undo time (6 s, UNDO_MS in src/sessions/store.rs) passes: Undo goes, and the session's
+    # messages leave the database.
+    page.wait(lambda: not page.by_testid("session-undo")
+              and not [r for r in page.stored()["messages"] if "Second evening." in r["text"]],
+              timeout=10, message="the deleted session was still kept after its undo time")
     page.d.refresh()
     page.wait_settled()
     page.wait(lambda: page.session_titles() == ["My first talk"])
@@ -141,7 +149,9 @@ def test_each_session_keeps_its_draft_across_a_reload(page, fakes):
     page.one("composer-input").send_keys("half a thought")
     page.new_session()
     page.one("composer-input").send_keys("another draft")
-    time.sleep(0.6)  # drafts are stored a moment after typing stops
+    # Drafts are stored a moment after typing stops: both are in the database before the reload.
+    page.wait(lambda: {"half a thought", "another draft"} <= set(stored_drafts(page)),
+              message=f"the drafts were never stored: {stored_drafts(page)}")
     page.d.refresh()
     page.wait_settled()
     page.wait(lambda: page.one("composer-input").get_attribute("value") == "another draft")
@@ -179,6 +189,7 @@ def test_the_previous_versions_conversation_and_waiting_writes_move_in(page, fak
     assert page.one("composer-input").get_attribute("value") == "what I was typing"
     # The write that was waiting goes out, once, and the reply it belongs to says so.
     page.wait(lambda: "memory updated" in page.one("memory-chip", page.reply(0)).text, timeout=20)
+    page.wait(page.nothing_left_to_send, message="the write was still waiting to be sent")
     adds = [a for a in fakes.mem0_calls("POST", ADD) if a["status"] == 200]
     assert [a["body"]["messages"][0]["content"] for a in adds] == ["Hi, I am a war veteran."]
     assert not page.d.execute_script("return localStorage.getItem('wellness0.conversation')")
@@ -218,7 +229,12 @@ def test_two_tabs_share_sessions_and_send_each_memory_write_once(page, fakes):
     page.wait(lambda: "memory updated" in page.one("memory-chip", page.reply(0)).text, timeout=30)
     page.d.switch_to.window(tab_b)
     page.wait(lambda: "memory updated" in page.one("memory-chip", page.reply(0)).text, timeout=30)
-    time.sleep(1.5)  # room for a second (wrong) send to show up
+    # Nothing is left that could send a write again: neither tab has one waiting, the stored
+    # outbox is empty, and no tab's worker holds (or waits for) the outbox lock.
+    for tab in (tab_a, tab_b):
+        page.d.switch_to.window(tab)
+        page.wait(lambda: not page.by_testid("memory-pending"), timeout=30, message="a write still waits in a tab")
+    page.wait(page.nothing_left_to_send, timeout=30, message="writes are still being sent")
     accepted = Counter(a["body"]["messages"][0]["content"]
                        for a in fakes.mem0_calls("POST", ADD) if a["status"] == 200)
     assert accepted == Counter(["Written in tab A while memory is down.", "Written in tab B while memory is down."])

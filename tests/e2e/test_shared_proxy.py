@@ -82,25 +82,39 @@ def test_two_people_each_see_only_their_own_memories(fakes, tmp_path):
             bob_ids = own_memory_ids(fakes, bob)
             assert len(bob_ids) == 3
             before = len(fakes.requests("mem0"))
+            # Each is refused as it must be: a call naming someone else's id (or `*`) is 403 before
+            # anything is sent; one on a memory of Bob's is 404 after the proxy's ownership
+            # look-up, as if it did not exist (nothing says it is someone else's).
             attempts = pages["ann"].d.execute_async_script("""
                 const [bobId, bob, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
-                const call = (method, path, body) => fetch('api/mem0' + path, {method,
+                const call = (name, method, path, body) => fetch('api/mem0' + path, {method,
                     headers: body ? {'content-type': 'application/json'} : {},
-                    body: body ? JSON.stringify(body) : undefined}).then(r => r.status);
-                Promise.all([
-                    call('POST', '/v3/memories/search/', {query: 'war', filters: {AND: [{user_id: bob}]}}),
-                    call('POST', '/v3/memories/?page=1&page_size=200', {filters: {AND: [{user_id: '*'}]}}),
-                    call('DELETE', '/v1/memories/?user_id=' + bob),
-                    call('DELETE', '/v1/memories/?user_id=*'),
-                    call('GET', '/v1/memories/' + bobId + '/'),
-                    call('PUT', '/v1/memories/' + bobId + '/', {text: 'planted'}),
-                    call('DELETE', '/v1/memories/' + bobId + '/'),
-                ]).then(done);
+                    body: body ? JSON.stringify(body) : undefined}).then(r => [name, r.status]);
+                // One after the other: the look-ups mem0 sees are then in this order.
+                (async () => {
+                  const out = [];
+                  out.push(await call('search Bob', 'POST', '/v3/memories/search/',
+                                      {query: 'war', filters: {AND: [{user_id: bob}]}}));
+                  out.push(await call('list everyone', 'POST', '/v3/memories/?page=1&page_size=200',
+                                      {filters: {AND: [{user_id: '*'}]}}));
+                  out.push(await call('delete all of Bob', 'DELETE', '/v1/memories/?user_id=' + bob));
+                  out.push(await call('delete all of everyone', 'DELETE', '/v1/memories/?user_id=*'));
+                  out.push(await call("read Bob's memory", 'GET', '/v1/memories/' + bobId + '/'));
+                  out.push(await call("change Bob's memory", 'PUT', '/v1/memories/' + bobId + '/', {text: 'planted'}));
+                  out.push(await call("delete Bob's memory", 'DELETE', '/v1/memories/' + bobId + '/'));
+                  return out;
+                })().then(done);
             """, bob_ids[0], bob)
-            assert all(status in (403, 404) for status in attempts), attempts
-            # Nothing of that reached mem0 but the ownership look-ups, and Bob's memories are intact.
+            assert dict(attempts) == {
+                "search Bob": 403, "list everyone": 403, "delete all of Bob": 403, "delete all of everyone": 403,
+                "read Bob's memory": 404, "change Bob's memory": 404, "delete Bob's memory": 404}, attempts
+            # Nothing of that reached mem0 but the three ownership look-ups (with the server's key),
+            # and Bob's memories are intact.
             after = fakes.requests("mem0")[before:]
-            assert all(r["method"] == "GET" and r["path"].startswith("/v1/memories/") for r in after), after
+            about_bob = [r for r in after if bob_ids[0] in r["path"] or bob in json.dumps([r["query"], r["body"]])]
+            assert [(r["method"], r["path"]) for r in about_bob] == [("GET", f"/v1/memories/{bob_ids[0]}/")] * 3, after
+            assert all(r["headers"].get("authorization") == f"Token {MEM0_KEY}" for r in about_bob)
+            assert all(r["method"] == "GET" for r in after), after
             assert sorted(own_memory_ids(fakes, bob)) == sorted(bob_ids)
             # Signing out goes back to the sign-in page; the app's calls are refused from then on.
             ann = pages["ann"]

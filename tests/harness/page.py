@@ -1,5 +1,7 @@
 """`ChatPage`: the app as a person uses it (Settings, composer, replies), driven over WebDriver."""
 
+import json
+
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -181,6 +183,19 @@ class ChatPage:
                 tx.oncomplete = () => { db.close(); done(out); };
             };
         """)
+
+    def stored_outbox(self):
+        """The memory writes kept in the database's outbox (no passcode: in the clear)."""
+        record = next((r for r in self.stored().get("meta", []) if r["key"] == "outbox"), None)
+        return json.loads(record["data"])["items"] if record else []
+
+    def nothing_left_to_send(self):
+        """Whether no memory write can go out any more: the stored outbox is empty and no tab's
+        outbox worker holds or waits for its lock (each reads the stored outbox under it first)."""
+        locks = self.d.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            navigator.locks.query().then((s) => done([...s.held, ...s.pending].map((l) => l.name)));""")
+        return not self.stored_outbox() and "wellness0-outbox" not in locks
 
     def new_session(self):
         """New session: atop the session list on wide screens, in the top bar on narrow ones."""

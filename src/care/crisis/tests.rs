@@ -157,10 +157,12 @@ fn whole_words_only() {
     assert!(signals_crisis("i want to die"));
 }
 
+// How long this takes is not asserted here (a timed unit test fails on a busy machine, not on a
+// slow reader): no bench section measures the crisis check yet either (bench/report.md has no
+// figure for it).
 #[test]
-fn long_messages_are_read_quickly() {
+fn crisis_language_at_the_end_of_a_long_message_is_found() {
     let long = "I had a long day at work and the train was late again. ".repeat(400) + "I want to die.";
-    let started = std::time::Instant::now();
     assert!(signals_crisis(&long));
-    assert!(started.elapsed() < std::time::Duration::from_millis(500), "{:?}", started.elapsed());
+    assert!(!signals_crisis(&long.replace("I want to die.", "I want to sleep.")));
 }
