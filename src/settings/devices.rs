@@ -68,13 +68,17 @@ async fn sign_out(path: String, method: &'static str) -> bool {
 /// The list of this person's signed-in devices, with a way to sign the others out.
 #[component]
 pub fn DevicesSection() -> impl IntoView {
-    let devices = LocalResource::new(load);
+    // A plain signal and a task rather than a resource: this screen is mounted each time the
+    // drawer opens, and the resource machinery cost the first load bytes it cannot spare.
+    let devices = RwSignal::new(None::<Result<Vec<Device>, String>>);
+    let reload = move || spawn_local(async move { devices.set(Some(load().await)) });
+    reload();
     let note = RwSignal::new(String::new());
     let act = move |path: String, method: &'static str, done: &'static str| {
         spawn_local(async move {
             let ok = sign_out(path, method).await;
             note.set(if ok { done.into() } else { "That did not work. Try again.".into() });
-            devices.refetch();
+            devices.set(Some(load().await));
         });
     };
     let rows = move || {
@@ -118,7 +122,7 @@ pub fn DevicesSection() -> impl IntoView {
     view! {
         <h3>"Signed-in devices"</h3>
         <p class="hint">"Signing a device out takes effect at its next step, wherever it is."</p>
-        <Suspense fallback=|| view! { <p class="hint">"Loading…"</p> }>{rows}</Suspense>
+        {move || rows().unwrap_or_else(|| view! { <p class="hint">"Loading…"</p> }.into_any())}
         <p class="hint" role="status" data-testid="devices-note">{move || note.get()}</p>
     }
 }
