@@ -1,7 +1,6 @@
 """The chat, end to end: the seed's script, streaming, reload, settings and keys."""
 
 import json
-import time
 
 from harness import GEMINI_KEY
 from seed_script import SEED_SCRIPT
@@ -9,29 +8,43 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 
-def observe_stream(page, index, timeout=20):
-    """Polls a streaming reply and returns the distinct text lengths seen before it finished.
+# Watches reply `arguments[0]` from inside the page as it renders: every text length it shows
+# (in order, each once) and whether the transcript said it was busy while the reply streamed.
+# Seen by the page itself, not by polling over WebDriver, which on a busy machine can miss
+# every piece but the last.
+WATCH_STREAM = """
+const index = arguments[0];
+const transcript = document.querySelector('[data-testid=transcript]');
+const seen = window.__w0stream = {lengths: [], busy: false};
+const look = () => {
+  const reply = document.querySelectorAll('[data-testid=message-model]')[index];
+  if (!reply) return;
+  if (reply.dataset.state === 'streaming' && transcript.getAttribute('aria-busy') === 'true') seen.busy = true;
+  const text = reply.querySelector('[data-testid=message-text]');
+  const length = text ? text.innerText.length : 0;
+  if (length && seen.lengths[seen.lengths.length - 1] !== length) seen.lengths.push(length);
+};
+if (window.__w0streamWatch) window.__w0streamWatch.disconnect();
+window.__w0streamWatch = new MutationObserver(look);
+window.__w0streamWatch.observe(transcript, {subtree: true, childList: true, characterData: true, attributes: true});
+"""
 
-    Fails if the reply is still streaming after `timeout` seconds (a hung stream must not hang the test).
-    """
-    lengths = []
-    busy_seen = False
-    deadline = time.monotonic() + timeout
-    while page.reply_state(index) in ("streaming", None):
-        assert time.monotonic() < deadline, f"reply #{index} still streaming after {timeout} s: {lengths}"
-        busy_seen |= page.one("transcript").get_attribute("aria-busy") == "true"
-        length = len(page.reply_text(index))
-        if length and (not lengths or lengths[-1] != length):
-            lengths.append(length)
-    return lengths, busy_seen
+
+def send_and_watch(page, index, message, timeout=20):
+    """Sends `message` as turn `index` and waits for its reply to finish; returns the distinct
+    text lengths the page showed on the way and whether the transcript was aria-busy meanwhile.
+    Fails if the reply is still streaming after `timeout` seconds."""
+    page.d.execute_script(WATCH_STREAM, index)
+    page.send(message)
+    page.wait_reply_state(index, "done", timeout=timeout)
+    seen = page.d.execute_script("window.__w0streamWatch.disconnect(); return window.__w0stream")
+    return seen["lengths"], seen["busy"]
 
 
 def test_seed_script_streams_replies_with_history_and_survives_reload(page, fakes):
     page.configure()
     for i, message in enumerate(SEED_SCRIPT):
-        page.send(message)
-        lengths, busy_seen = observe_stream(page, i)
-        page.wait_reply_state(i, "done")
+        lengths, busy_seen = send_and_watch(page, i, message)
         assert busy_seen, "transcript should be aria-busy while streaming"
         assert len(lengths) >= 2, f"reply {i} did not arrive in pieces: {lengths}"
         assert f'You said: "{message[:40]}' in page.reply_text(i)
