@@ -140,7 +140,11 @@ impl ChatStore {
     /// page is gone), and in the database if it gets the chance.
     pub fn save_draft_now(&self) {
         let text = self.draft.get_untracked();
-        if text.len() <= MAX_STORED_DRAFT_CHARS {
+        // An empty draft needs nothing kept on the way out (and a tab leaving because another
+        // changed the passcode must not write a private value under its old key for nothing).
+        if text.is_empty() {
+            forget_unsaved_draft(self.session_id());
+        } else if text.len() <= MAX_STORED_DRAFT_CHARS {
             let unsaved = UnsavedDraft { session: self.session_id(), text };
             private::set(Scope::Device, Private::UnsavedDraft, &serde_json::to_string(&unsaved).unwrap_or_default());
         } else {
