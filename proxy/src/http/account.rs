@@ -6,15 +6,15 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 
-use crate::accounts::sessions::{self, Current, Device};
+use super::{database_failed, no_store, signed_in};
+use crate::accounts::sessions::{self, Device};
 use crate::accounts::tokens::now_secs;
-use crate::auth::Shared;
 use crate::error::AppError;
 use crate::AppState;
 
@@ -41,25 +41,10 @@ struct Devices {
     devices: Vec<Listed>,
 }
 
-fn parts<'a>(state: &'a AppState, req: &Request) -> Result<(&'a Shared, Current), AppError> {
-    let shared = state.auth.shared_parts().ok_or(AppError::NotFound(None))?;
-    let current = req.extensions().get::<Current>().cloned().ok_or(AppError::Unauthenticated { api: None })?;
-    Ok((shared, current))
-}
-
-fn no_store(mut resp: Response) -> Response {
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
-}
-
-fn database(e: &dyn std::fmt::Display) -> AppError {
-    tracing::error!(error = %e, "the account database failed");
-    AppError::Database { api: None }
-}
-
 async fn list(State(state): State<Arc<AppState>>, req: Request) -> Result<Response, AppError> {
-    let (shared, current) = parts(&state, &req)?;
-    let devices = sessions::list(&shared.db, current.person.account, now_secs()).await.map_err(|e| database(&e))?;
+    let (shared, current) = signed_in(&state, &req)?;
+    let devices =
+        sessions::list(&shared.db, current.person.account, now_secs()).await.map_err(|e| database_failed(&e, None))?;
     let devices = devices.into_iter().map(|d| Listed { current: d.id == current.id, device: d }).collect();
     Ok(no_store(Json(Devices { devices }).into_response()))
 }
@@ -69,8 +54,8 @@ async fn sign_out(
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response, AppError> {
-    let (shared, current) = parts(&state, &req)?;
-    let ended = sessions::end(&shared.db, current.person.account, &id).await.map_err(|e| database(&e))?;
+    let (shared, current) = signed_in(&state, &req)?;
+    let ended = sessions::end(&shared.db, current.person.account, &id).await.map_err(|e| database_failed(&e, None))?;
     if !ended {
         return Err(AppError::NotYours { what: "device" });
     }
@@ -79,8 +64,10 @@ async fn sign_out(
 }
 
 async fn sign_out_others(State(state): State<Arc<AppState>>, req: Request) -> Result<Response, AppError> {
-    let (shared, current) = parts(&state, &req)?;
-    let n = sessions::end_others(&shared.db, current.person.account, &current.id).await.map_err(|e| database(&e))?;
+    let (shared, current) = signed_in(&state, &req)?;
+    let n = sessions::end_others(&shared.db, current.person.account, &current.id)
+        .await
+        .map_err(|e| database_failed(&e, None))?;
     tracing::info!(devices = n, "signed the other devices out");
     Ok(no_store(Json(serde_json::json!({ "signed_out": n })).into_response()))
 }

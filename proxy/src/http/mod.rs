@@ -21,11 +21,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::Request;
+use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{any, get};
 use axum::Router;
 
+use crate::accounts::sessions::Current;
+use crate::auth::Shared;
 use crate::error::{Api, AppError};
 use crate::AppState;
 
@@ -65,6 +68,26 @@ pub fn app(state: Arc<AppState>) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), security::security_headers))
         .layer(middleware::from_fn(access_log))
         .with_state(state)
+}
+
+/// `resp` marked never to be stored by a cache (the proxy's own API answers are one person's).
+pub(crate) fn no_store(mut resp: Response) -> Response {
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// Shared mode's parts and the session of the person signed in, for the proxy's own API
+/// (`/api/account/…`, `/api/sync/…`): 404 in personal mode, 401 without a session.
+pub(crate) fn signed_in<'a>(state: &'a AppState, req: &Request) -> Result<(&'a Shared, Current), AppError> {
+    let shared = state.auth.shared_parts().ok_or(AppError::NotFound(None))?;
+    let current = req.extensions().get::<Current>().cloned().ok_or(AppError::Unauthenticated { api: None })?;
+    Ok((shared, current))
+}
+
+/// A failure of the account database: logged (never sent) and answered 503.
+pub(crate) fn database_failed(e: &dyn std::fmt::Display, api: Option<Api>) -> AppError {
+    tracing::error!(error = %e, "the account database failed");
+    AppError::Database { api }
 }
 
 async fn not_found(req: Request) -> AppError {

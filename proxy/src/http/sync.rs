@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -34,11 +34,12 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::{no_store, signed_in};
 use crate::accounts::hub::Subscription;
-use crate::accounts::sessions;
+use crate::accounts::sessions::{self, Current};
 use crate::accounts::sync::{self, Record, SyncError};
 use crate::accounts::tokens::now_secs;
-use crate::auth::{session, Person, Shared};
+use crate::auth::session;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::forward::read_body;
@@ -145,17 +146,6 @@ fn mib(bytes: i64) -> String {
     }
 }
 
-fn no_store(mut resp: Response) -> Response {
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
-}
-
-fn parts<'a>(state: &'a AppState, req: &Request) -> Result<(&'a Shared, Person), AppError> {
-    let shared = state.auth.shared_parts().ok_or(AppError::NotFound(None))?;
-    let person = req.extensions().get::<Person>().cloned().ok_or(AppError::Unauthenticated { api: None })?;
-    Ok((shared, person))
-}
-
 /// A record in a push.
 #[derive(Debug, Deserialize)]
 struct PushedRecord {
@@ -196,7 +186,7 @@ fn records_of(body: &[u8]) -> Result<Vec<Record>, Failure> {
 }
 
 async fn push(State(state): State<Arc<AppState>>, req: Request) -> Result<Response, Failure> {
-    let (shared, person) = parts(&state, &req)?;
+    let (shared, Current { person, .. }) = signed_in(&state, &req)?;
     let body = read_body(req, None, state.max_body_bytes, state.limits.body_timeout).await?;
     let records = records_of(&body)?;
     let outcome = sync::push(&shared.db, person.account, &records, shared.sync_quota_bytes).await?;
@@ -235,7 +225,7 @@ fn cut(text: &str) -> String {
 }
 
 async fn changes(State(state): State<Arc<AppState>>, req: Request) -> Result<Response, Failure> {
-    let (shared, person) = parts(&state, &req)?;
+    let (shared, Current { person, .. }) = signed_in(&state, &req)?;
     let (since, limit) = changes_query(req.uri().query().unwrap_or(""))?;
     let (mut records, seq) = sync::changes(&shared.db, person.account, since, limit + 1).await?;
     let more = records.len() > limit;
@@ -248,7 +238,7 @@ async fn changes(State(state): State<Arc<AppState>>, req: Request) -> Result<Res
 }
 
 async fn get_key(State(state): State<Arc<AppState>>, req: Request) -> Result<Response, Failure> {
-    let (shared, person) = parts(&state, &req)?;
+    let (shared, Current { person, .. }) = signed_in(&state, &req)?;
     let (body, version) = sync::get_key(&shared.db, person.account).await?.ok_or(Failure::NoKey)?;
     let body: Value = serde_json::from_str(&body).map_err(|e| {
         tracing::error!(error = %e, "a stored sync key is not JSON");
@@ -265,7 +255,7 @@ struct PutKey {
 }
 
 async fn put_key(State(state): State<Arc<AppState>>, req: Request) -> Result<Response, Failure> {
-    let (shared, person) = parts(&state, &req)?;
+    let (shared, Current { person, .. }) = signed_in(&state, &req)?;
     let raw = read_body(req, None, state.max_body_bytes, state.limits.body_timeout).await?;
     let put: PutKey = serde_json::from_slice(&raw)
         .map_err(|e| Failure::Bad(format!("the body must be {{\"body\": {{…}}, \"expected_version\": n}} ({e})")))?;
@@ -337,7 +327,7 @@ impl Stream {
 }
 
 async fn events(State(state): State<Arc<AppState>>, req: Request) -> Result<Response, Failure> {
-    let (shared, person) = parts(&state, &req)?;
+    let (shared, Current { person, .. }) = signed_in(&state, &req)?;
     let secret = session::read(req.headers()).ok_or(AppError::Unauthenticated { api: None })?;
     // Listening first, then reading: a push in between is not missed.
     let mut sub = shared.sync_hub.subscribe(person.account);

@@ -135,8 +135,7 @@ fn json_answer(status: reqwest::StatusCode, content_type: Option<HeaderValue>, b
 }
 
 fn database(e: &dyn std::fmt::Display) -> AppError {
-    tracing::error!(error = %e, "the account database failed");
-    AppError::Database { api: Some(Api::Mem0) }
+    crate::http::database_failed(e, Some(Api::Mem0))
 }
 
 /// Only the headers a check may send: the client's key headers, used when the proxy holds
