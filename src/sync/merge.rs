@@ -127,11 +127,6 @@ impl<T: Clone> Replica<T> {
         Applied::Newer
     }
 
-    /// The latest clock held for `key`.
-    pub fn clock_of(&self, key: &Key) -> Option<&Clock> {
-        self.latest.get(key).map(|(c, _)| c)
-    }
-
     /// The latest clock of anything in `session` (a deletion made now must come after it).
     pub fn latest_in(&self, session: &str) -> Option<&Clock> {
         self.latest.iter().filter(|(k, _)| k.session() == session).map(|(_, (c, _))| c).max()

@@ -139,11 +139,6 @@ pub async fn list(db: &Db) -> Result<Vec<Account>, AccountError> {
     Ok(rows.iter().map(account).collect::<Result<_, _>>()?)
 }
 
-/// How many accounts there are.
-pub async fn count(db: &Db) -> Result<i64, AccountError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(db.pool()).await?)
-}
-
 /// What [`add`] stores.
 #[derive(Debug, Clone)]
 pub struct NewAccount<'a> {
