@@ -119,8 +119,13 @@ fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
         };
         memory.reload_outbox().await;
         memory.resume_forgets().await;
-        storage.ready.set(true);
-        spawn_local(async move { sessions.start(migrated).await });
+        // Ready once the first session shows (tests and the lock screen wait for that), while the
+        // proxy is looked for below; the search index is built after.
+        spawn_local(async move {
+            sessions.open_first(migrated).await;
+            storage.ready.set(true);
+            sessions.build_index().await;
+        });
         // Then whether we are behind the proxy; then memories, and waiting writes go out.
         let mode = match proxy_detect::detect(storage.db().as_ref()).await {
             Some(info) => Mode::Proxy(info),

@@ -60,7 +60,9 @@ impl SessionsStore {
 
     /// Reads the stored sessions and shows the one this tab showed before (a new one not
     /// stored yet comes back with its draft), else the newest.
-    pub async fn start(&self, migrated: Option<u64>) {
+    /// Shows the session to start with: the one moved in from an earlier version, else the one
+    /// this tab had open, else the newest.
+    pub async fn open_first(&self, migrated: Option<u64>) {
         self.reload_list().await;
         let remembered = web_storage::get(Scope::Tab, OPEN_SESSION_KEY).and_then(|id| id.parse().ok());
         match migrated.or(remembered) {
@@ -78,7 +80,6 @@ impl SessionsStore {
                 }
             }
         }
-        self.build_index().await;
     }
 
     fn find(&self, id: u64) -> Option<SessionMeta> {
@@ -245,7 +246,7 @@ impl SessionsStore {
 
     /// Indexes every stored session for search, a session at a time, giving the page a turn
     /// between sessions so typing never waits on it.
-    async fn build_index(&self) {
+    pub async fn build_index(&self) {
         let Some(db) = self.storage.db() else { return };
         let ids: Vec<u64> = self.list.with_untracked(|l| l.iter().map(|s| s.id).collect());
         for id in ids {
