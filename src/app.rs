@@ -78,7 +78,7 @@ fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
         open: Callback::new(move |(session, message): (u64, u64)| {
             memory.open.set(false);
             if chat.session.with_untracked(|s| s.id) == session {
-                chat.highlighted.set(Some(message));
+                chat.highlight(Some(message));
             } else {
                 spawn_local(async move { sessions.open_session(session, Some(message)).await });
             }

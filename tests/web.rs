@@ -9,6 +9,7 @@ use wasm_bindgen_test::*;
 use web_sys::{Event, EventInit, HtmlElement, HtmlTextAreaElement, KeyboardEvent, KeyboardEventInit};
 use wellness0::chat::conversation::{Conversation, Message, MessageState, Role};
 use wellness0::chat::persist::{load_messages, load_sessions};
+use wellness0::chat::tree::Parent;
 use wellness0::chat::ChatStore;
 use wellness0::db::Storage;
 use wellness0::memory::MemoryStore;
@@ -216,24 +217,35 @@ async fn messages_round_trip_through_the_database() {
     });
     storage.opened(wellness0::db::Db::open().await);
     owner.with(|| {
-        chat.push(vec![
-            (Role::User, "one".into(), MessageState::Done),
-            (Role::Model, "two".into(), MessageState::Done),
-        ]);
+        let rows = chat.push(
+            Parent::Root,
+            vec![(Role::User, "one".into(), MessageState::Done), (Role::Model, "two".into(), MessageState::Done)],
+        );
+        // Another version of the reply, beside it: each is its own record.
+        chat.push(Parent::Of(rows[0].id), vec![(Role::Model, "two, again".into(), MessageState::Done)]);
     });
     let db = storage.db().unwrap();
     let session = chat.session.get_untracked().id;
     let mut stored = Vec::new();
     for _ in 0..50 {
         stored = load_messages(&db, session).await.unwrap();
-        if stored.len() == 2 {
+        if stored.len() == 3 {
             break;
         }
         wellness0::web::time::sleep_ms(20).await;
     }
     assert_eq!(stored, chat.messages());
-    let sessions = load_sessions(&db).await.unwrap();
-    assert_eq!((sessions[0].id, sessions[0].count, sessions[0].title.as_str()), (session, 2, "one"));
+    assert_eq!(stored[1].parent, stored[2].parent, "versions share their parent");
+    let mut sessions = load_sessions(&db).await.unwrap();
+    for _ in 0..50 {
+        if sessions[0].count == 3 {
+            break;
+        }
+        wellness0::web::time::sleep_ms(20).await;
+        sessions = load_sessions(&db).await.unwrap();
+    }
+    assert_eq!((sessions[0].id, sessions[0].count, sessions[0].title.as_str()), (session, 3, "one"));
+    assert_eq!(sessions[0].shown, Some(stored[2].id), "the version shown is stored with the session");
 }
 
 #[wasm_bindgen_test]

@@ -1,10 +1,13 @@
 //! One message bubble: the user's words as plain text, a reply as safe markdown, and the
-//! reply's state (typing, waiting to retry, stopped, failed) with a Retry button in place.
+//! reply's state (typing, waiting to retry, stopped, failed) with a Retry button in place, and
+//! its versions (`versions.rs`).
 //! Above a reply, the crisis card when the turn calls for it (the rule: `care::crisis_card`).
 
 use super::conversation::{stopped_as_dangerous, MessageState, Role};
 use super::saved_line::SavedLine;
 use super::state::{use_chat, MessageRow};
+use super::tree::Parent;
+use super::versions::{EditBox, VersionBar};
 use crate::care::crisis::signals_crisis;
 use crate::care::CrisisCard;
 use crate::gemini::ReplyProblem;
@@ -33,9 +36,13 @@ pub fn MessageBubble(
     let chat = use_chat();
     let memory = use_memory();
     let body = match row.role {
-        Role::User => {
-            view! { <div class="body plain" data-testid="message-text">{move || row.text.get()}</div> }.into_any()
+        Role::User => view! {
+            <Show when=move || chat.editing.get() == Some(row.id)
+                fallback=move || view! { <div class="body plain" data-testid="message-text">{move || row.text.get()}</div> }>
+                <EditBox row=row />
+            </Show>
         }
+        .into_any(),
         // The only HTML we inject is markdown::render's output, which escapes raw HTML.
         Role::Model => view! {
             <div class="body md" data-testid="message-text" inner_html=move || markdown::render(&row.text.get())></div>
@@ -111,20 +118,20 @@ pub fn MessageBubble(
                 }
             })}
             <SavedLine row=row />
+            <VersionBar row=row />
         </article>
     }
 }
 
-/// Whether the crisis card shows above this reply: the turn's user message (the row just before)
+/// Whether the crisis card shows above this reply: the turn's user message (the reply's parent)
 /// signals crisis, or the reply was refused or stopped as dangerous content. Worked out each time
 /// the turn is drawn, from what is stored.
 fn crisis_card_shown(row: MessageRow) -> Memo<bool> {
     let chat = use_chat();
-    let asked = chat
-        .find(row.id)
-        .and_then(|(i, _)| i.checked_sub(1))
-        .and_then(|i| chat.rows.with_untracked(|rows| rows.get(i).copied()))
-        .filter(|user| row.role == Role::Model && user.role == Role::User);
+    let asked = match row.parent {
+        Parent::Of(parent) => chat.find(parent).filter(|user| row.role == Role::Model && user.role == Role::User),
+        Parent::Root | Parent::Unlinked => None,
+    };
     let message_signals = asked.is_some_and(|user| user.text.with_untracked(|text| signals_crisis(text)));
     Memo::new(move |_| {
         row.role == Role::Model

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 pub fn Composer() -> impl IntoView {
     let chat = use_chat();
     let draft = chat.draft;
-    let notice = RwSignal::new(None::<String>);
+    let notice = chat.notice;
     let busy = Memo::new(move |_| chat.is_busy());
     let length = Memo::new(move |_| draft.with(|d| d.chars().count()));
     let submit = move || match chat.send(&draft.get_untracked()) {
@@ -46,6 +46,12 @@ pub fn Composer() -> impl IntoView {
                     if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
                         ev.prevent_default();
                         submit();
+                    } else if ev.key() == "ArrowUp" && draft.with_untracked(String::is_empty) && !chat.is_busy_untracked() {
+                        // As in other chats: ↑ in an empty box edits the last message sent.
+                        if let Some(id) = chat.last_user_message() {
+                            ev.prevent_default();
+                            chat.editing.set(Some(id));
+                        }
                     }
                 }
             ></textarea>

@@ -1,6 +1,7 @@
 //! The conversation as plain data: what is stored in the browser and what the prompt is built
 //! from. No signals here, so all of it is tested natively.
 
+use super::tree::Parent;
 use crate::gemini::wire::{Content, Part};
 use crate::gemini::ReplyProblem;
 use crate::memory::usage::MemoryUse;
@@ -87,6 +88,9 @@ pub fn stopped_as_dangerous(state: &MessageState, note: Option<&ReplyNote>) -> b
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     pub id: u64,
+    /// The message this one follows (versions of a message share one).
+    #[serde(default)]
+    pub parent: Parent,
     pub role: Role,
     pub text: String,
     /// A reply's parts exactly as Gemini returned them (thought signatures included), so the
@@ -107,7 +111,23 @@ pub struct Message {
 impl Message {
     /// A message as it is written or begun: its text and state, no parts, note or memory yet.
     pub fn new(id: u64, role: Role, text: impl Into<String>, state: MessageState, created_ms: f64) -> Self {
-        Message { id, role, text: text.into(), parts: Vec::new(), state, note: None, memory: None, created_ms }
+        let text = text.into();
+        Message {
+            id,
+            parent: Parent::Unlinked,
+            role,
+            text,
+            parts: Vec::new(),
+            state,
+            note: None,
+            memory: None,
+            created_ms,
+        }
+    }
+
+    /// The same message, following `parent`.
+    pub fn after(self, parent: Parent) -> Self {
+        Message { parent, ..self }
     }
 
     /// A reply that was still streaming (or waiting to retry) when the page went away is kept

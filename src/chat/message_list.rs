@@ -44,7 +44,7 @@ pub fn MessageList() -> impl IntoView {
     Effect::new(move |_| {
         chat.session.with(|s| s.id);
         let highlighted = chat.highlighted.get();
-        let back_to = highlighted.and_then(|id| chat.find(id)).map(|(i, _)| i.saturating_sub(CONTEXT));
+        let back_to = highlighted.and_then(|id| chat.position(id)).map(|i| i.saturating_sub(CONTEXT));
         let len = chat.rows.with_untracked(Vec::len);
         shown.set(back_to.map_or(WINDOW, |from| (len - from).max(WINDOW)));
         stick_to_bottom.set_value(highlighted.is_none());

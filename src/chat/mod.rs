@@ -1,5 +1,5 @@
 //! The chat: the open session's conversation (data, the reactive store, storing each message),
-//! the retry decision, the send pipeline and its components. Depends on settings, memory
+//! the tree of versions, the retry decision, the send pipeline and its components. Depends on settings, memory
 //! (lookups, writes) and the database; memory never depends on the chat.
 
 pub mod announcer;
@@ -14,6 +14,8 @@ pub mod retry;
 pub mod saved_line;
 pub mod session;
 pub mod state;
+pub mod tree;
+pub mod versions;
 
 pub use composer::Composer;
 pub use message_list::MessageList;

@@ -5,6 +5,7 @@
 use super::conversation::Message;
 use super::session::SessionMeta;
 use super::state::{ChatStore, MessageRow};
+use super::tree::link_unlinked;
 use crate::db::{self, data_of, field_of, Batch, Change, Db, Record, StorageError};
 use crate::memory::WriteSettled;
 use crate::vault::storage::{self as private, Private};
@@ -36,11 +37,13 @@ pub async fn load_sessions(db: &Db) -> Result<Vec<SessionMeta>, StorageError> {
     Ok(db.get_all(db::SESSIONS, None).await?.iter().filter_map(|r| parse(&r)).collect())
 }
 
-/// A session's messages in order, replies that were streaming when the page went away marked
+/// A session's messages (every version) in id order, each linked to its parent, replies that were streaming when the page went away marked
 /// as interrupted.
 pub async fn load_messages(db: &Db, session: u64) -> Result<Vec<Message>, StorageError> {
     let records = db.get_all(db::MESSAGES, Some(db::session_messages(session))).await?;
     let mut messages: Vec<Message> = records.iter().filter_map(|r| parse(&r)).collect();
+    messages.sort_by_key(|m| m.id);
+    link_unlinked(&mut messages, |m| (&mut m.parent, m.id));
     messages.iter_mut().for_each(Message::settle_interrupted);
     Ok(messages)
 }
@@ -237,6 +240,7 @@ impl ChatStore {
                     let meta = match data.and_then(|d| serde_json::from_str::<SessionMeta>(&d).ok()) {
                         Some(mut meta) => {
                             meta.messages_added(added, first_text.as_deref(), now);
+                            meta.shown = mine.shown;
                             meta
                         }
                         None => mine,
@@ -250,6 +254,31 @@ impl ChatStore {
                 if let Some(meta) = stored.take().filter(|m| m.id == chat.session_id()) {
                     chat.session.set(meta);
                 }
+                db::announce(&Change::Session(session).to_string());
+            }
+        });
+    }
+
+    /// Shows the branch through message `id` (a version stepped to, a search hit on another
+    /// branch) and stores that choice with the session.
+    pub fn show_branch(&self, id: u64) {
+        if self.session.with_untracked(|s| s.shown) == Some(id) {
+            return;
+        }
+        self.session.update(|s| s.shown = Some(id));
+        let (Some(db), session) = (self.storage.db(), self.session_id()) else { return };
+        let (storage, key) = (self.storage, JsValue::from(session as f64));
+        let fields = Record::new("").field("id", key.clone());
+        spawn_local(async move {
+            let result = db
+                .update(db::SESSIONS, &key, fields, move |data| {
+                    // Only the choice changes: counts another tab added stay.
+                    let mut meta: SessionMeta = serde_json::from_str(&data?).ok()?;
+                    meta.shown = Some(id);
+                    serde_json::to_string(&meta).ok()
+                })
+                .await;
+            if storage.report(result).is_some() {
                 db::announce(&Change::Session(session).to_string());
             }
         });

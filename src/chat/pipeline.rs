@@ -1,9 +1,11 @@
 //! The send pipeline: user message in, streamed reply out, with automatic retries for
 //! transient failures and nothing lost on any error.
 //!
-//! 1. append the user message and an empty reply (saved at once);
+//! 1. append the user message and an empty reply (saved at once) — or, to ask again or to send
+//!    an edited message, add them as new versions beside the ones they replace (`tree.rs`);
 //! 2. search mem0 for the message, within a deadline (on failure, go on without memory);
-//! 3. build the request: persona and memories as system instruction, recent history as contents;
+//! 3. build the request: persona and memories as system instruction, recent history of the
+//!    reply's own branch as contents;
 //! 4. stream the reply into its bubble; on a transient error before any text arrived, wait
 //!    (Gemini's `RetryInfo`, or backoff with jitter) and try again; otherwise show the error in
 //!    place, keeping any partial text, with a Retry button;
@@ -11,7 +13,8 @@
 
 use super::conversation::{history_for, MessageState, ReplyNote, Role};
 use super::retry::{next_step, Step};
-use super::state::ChatStore;
+use super::state::{ChatStore, MessageRow};
+use super::tree::Parent;
 use crate::gemini;
 use crate::memory::usage::{Lookup, WriteState};
 use crate::memory::Turn;
@@ -60,6 +63,37 @@ impl ChatStore {
     /// Sends a message and starts its reply.
     pub fn send(&self, text: &str) -> Result<(), ComposeError> {
         let text = validate(text)?;
+        self.ready_to_ask()?;
+        self.start_turn(self.end_of_transcript(), text);
+        Ok(())
+    }
+
+    /// Sends an edited version of the person's message `user_id`: a new message beside it, with
+    /// a new reply; the earlier one and what followed it stay a step away.
+    pub fn edit(&self, user_id: u64, text: &str) -> Result<(), ComposeError> {
+        let text = validate(text)?;
+        self.ready_to_ask()?;
+        let Some(old) = self.find(user_id).filter(|r| r.role == Role::User) else { return Ok(()) };
+        if let Some(reply) = self.shown_reply_to(user_id) {
+            self.withdraw_memory_write(reply);
+        }
+        self.start_turn(old.parent, text);
+        Ok(())
+    }
+
+    /// Asks again for a reply: a new version of it, streamed beside the one it replaces.
+    pub fn regenerate(&self, reply_id: u64) -> Result<(), ComposeError> {
+        self.ready_to_ask()?;
+        let Some(old) = self.find(reply_id).filter(|r| r.role == Role::Model) else { return Ok(()) };
+        self.withdraw_memory_write(old);
+        let rows = self.push(old.parent, vec![(Role::Model, String::new(), MessageState::Streaming)]);
+        let (chat, reply_id) = (*self, rows[0].id);
+        spawn_local(async move { chat.run_reply(reply_id).await });
+        Ok(())
+    }
+
+    /// Whether a reply may be asked for now.
+    fn ready_to_ask(&self) -> Result<(), ComposeError> {
         if self.is_busy_untracked() {
             return Err(ComposeError::Busy);
         }
@@ -70,13 +104,35 @@ impl ChatStore {
         if !crate::web::is_online() {
             return Err(ComposeError::Offline);
         }
-        let rows = self.push(vec![
-            (Role::User, text.to_owned(), MessageState::Done),
-            (Role::Model, String::new(), MessageState::Streaming),
-        ]);
+        Ok(())
+    }
+
+    fn start_turn(&self, parent: Parent, text: &str) {
+        let rows = self.push(
+            parent,
+            vec![
+                (Role::User, text.to_owned(), MessageState::Done),
+                (Role::Model, String::new(), MessageState::Streaming),
+            ],
+        );
         let (chat, reply_id) = (*self, rows[1].id);
         spawn_local(async move { chat.run_reply(reply_id).await });
-        Ok(())
+    }
+
+    /// The reply shown after the person's message `user_id`, if any.
+    fn shown_reply_to(&self, user_id: u64) -> Option<MessageRow> {
+        let at = self.position(user_id)?;
+        self.rows.with_untracked(|rows| rows.get(at + 1).copied()).filter(|r| r.parent == Parent::Of(user_id))
+    }
+
+    /// A reply is being replaced: its turn is not written to memory if the write has not gone
+    /// out yet (what mem0 already took stays, and the reply keeps offering to forget it).
+    fn withdraw_memory_write(&self, reply: MessageRow) {
+        let pending = reply.memory.with_untracked(|m| m.as_ref().is_some_and(|m| m.write == WriteState::Pending));
+        if pending && self.memory.withdraw_turn(self.session.with_untracked(|s| s.id), reply.id) {
+            reply.memory.update(|m| m.iter_mut().for_each(|m| m.write = WriteState::Withdrawn));
+            self.save_row(reply);
+        }
     }
 
     /// Asks again for a reply that failed or was stopped.
@@ -84,7 +140,7 @@ impl ChatStore {
         if self.is_busy_untracked() {
             return;
         }
-        if let Some((_, row)) = self.find(reply_id) {
+        if let Some(row) = self.find(reply_id) {
             row.state.set(MessageState::Streaming);
             let chat = *self;
             spawn_local(async move { chat.run_reply(reply_id).await });
@@ -94,10 +150,10 @@ impl ChatStore {
     async fn run_reply(&self, reply_id: u64) {
         let settings = self.settings.settings.get_untracked();
         let endpoint = self.settings.gemini_endpoint();
-        let Some((index, row)) = self.find(reply_id) else { return };
-        let user = index.checked_sub(1).and_then(|i| self.rows.with_untracked(|rows| rows.get(i).copied()));
-        let Some(user) = user else { return };
-        let (user_id, user_text) = (user.id, user.text.get_untracked());
+        let Some(row) = self.find(reply_id) else { return };
+        let Parent::Of(user_id) = row.parent else { return };
+        let Some(user) = self.find(user_id).filter(|u| u.role == Role::User) else { return };
+        let user_text = user.text.get_untracked();
         self.begin_reply();
         time::start_marks("w0:send");
         row.text.set(String::new());
@@ -107,7 +163,7 @@ impl ChatStore {
         self.begin_request(lookup_controller.clone());
         let memory = self.memory.lookup(&user_text, &lookup_controller).await;
         self.end_request();
-        let Some((_, row)) = self.find(reply_id) else { return }; // session ended meanwhile
+        let Some(row) = self.find(reply_id) else { return }; // session ended meanwhile
         if self.stop_requested() {
             row.state.set(MessageState::Stopped);
             self.save_row(row);
@@ -119,9 +175,11 @@ impl ChatStore {
 
         let mut attempt = 1;
         loop {
-            let Some((index, row)) = self.find(reply_id) else { return }; // session ended
-            let Some(user_index) = index.checked_sub(1) else { return };
-            let history = history_for(&self.messages(), user_index, settings.history_budget_chars);
+            let Some(row) = self.find(reply_id) else { return }; // session ended
+                                                                 // The reply's own branch: the messages above it, not the versions beside them.
+            let branch = self.path_messages(user_id);
+            let Some(user_index) = branch.len().checked_sub(1) else { return };
+            let history = history_for(&branch, user_index, settings.history_budget_chars);
             let request = build_request(&settings.persona, &memories, history);
 
             row.text.set(String::new());
@@ -142,7 +200,7 @@ impl ChatStore {
                 })
                 .await;
             self.end_request();
-            let Some((_, row)) = self.find(reply_id) else { return }; // session ended meanwhile
+            let Some(row) = self.find(reply_id) else { return }; // session ended meanwhile
             row.parts.set_value(outcome.reply.parts.clone());
             // Text that arrived in the same read as an error (or in an unterminated last event) was
             // never passed to `on_text`: show everything that arrived.
@@ -186,7 +244,7 @@ impl ChatStore {
                         continue;
                     }
                     match self.find(reply_id) {
-                        Some((_, row)) => row.state.set(MessageState::Stopped),
+                        Some(row) => row.state.set(MessageState::Stopped),
                         None => return,
                     }
                 }

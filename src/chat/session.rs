@@ -16,12 +16,16 @@ pub struct SessionMeta {
     pub renamed: bool,
     pub created_ms: f64,
     pub updated_ms: f64,
+    /// Messages stored, every version counted.
     pub count: u32,
+    /// The message whose branch the transcript shows (see `tree::Tree::shown_path`); none: the newest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown: Option<u64>,
 }
 
 impl SessionMeta {
     pub fn new(id: u64, now_ms: f64) -> Self {
-        Self { id, title: String::new(), renamed: false, created_ms: now_ms, updated_ms: now_ms, count: 0 }
+        Self { id, title: String::new(), renamed: false, created_ms: now_ms, updated_ms: now_ms, count: 0, shown: None }
     }
 
     /// `added` messages were stored, the first user message of them being `first_text` (if any).

@@ -148,6 +148,14 @@ impl Outbox {
         }
     }
 
+    /// Drops the write of a reply that was replaced, unless mem0 already took it; returns
+    /// whether one was dropped.
+    pub fn withdraw(&mut self, session_id: u64, reply_id: u64) -> bool {
+        let before = self.items.len();
+        self.items.retain(|w| !(w.is_waiting() && w.session_id == Some(session_id) && w.reply_id == Some(reply_id)));
+        self.items.len() < before
+    }
+
     /// Drops every write for `user_id` (their memories were deleted: nothing may bring them back).
     pub fn discard_user(&mut self, user_id: &str) {
         self.items.retain(|w| w.turn.user_id != user_id);
@@ -162,6 +170,20 @@ mod tests {
 
     fn turn(user_id: &str) -> TurnWrite {
         TurnWrite { user_id: user_id.into(), messages: vec![], metadata: json!({}), infer: true }
+    }
+
+    #[test]
+    fn a_replaced_turn_is_withdrawn_unless_mem0_took_it() {
+        let mut o = Outbox::default();
+        o.enqueue(1, Some((7, 70)), turn("u"), 0.0);
+        o.enqueue(2, Some((7, 71)), turn("u"), 0.0);
+        o.enqueue(3, None, turn("u"), 0.0);
+        o.queued(2, "event".into());
+        assert!(!o.withdraw(7, 71), "accepted by mem0: it stays, to learn what it saved");
+        assert!(!o.withdraw(8, 70), "another session's reply");
+        assert!(o.withdraw(7, 70));
+        assert_eq!(o.items.iter().map(|w| w.id).collect::<Vec<_>>(), vec![2, 3]);
+        assert!(!o.withdraw(7, 70));
     }
 
     #[test]

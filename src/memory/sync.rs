@@ -103,6 +103,12 @@ impl MemoryStore {
         self.kick();
     }
 
+    /// The turn of a reply that was replaced leaves the outbox, unless it went out already;
+    /// returns whether it left (if it was on its way, its result still reaches the reply).
+    pub fn withdraw_turn(&self, session_id: u64, reply_id: u64) -> bool {
+        self.update_outbox(move |o| o.withdraw(session_id, reply_id))
+    }
+
     /// Starts the outbox worker unless it is running, and follows the events of writes mem0
     /// queued (after a reload too).
     pub fn kick(&self) {

@@ -78,6 +78,8 @@ pub enum WriteState {
     Saved,
     /// mem0 refused it for good.
     Failed,
+    /// Replaced (asked again, or its message edited) before it went out: never written.
+    Withdrawn,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -125,6 +127,7 @@ impl MemoryUse {
             WriteState::Pending => format!("{lookup} · saving…"),
             WriteState::Saved => format!("{lookup} · memory updated"),
             WriteState::Failed => format!("{lookup} · not saved"),
+            WriteState::Withdrawn => format!("{lookup} · replaced, not saved"),
         }
     }
 }

@@ -109,7 +109,7 @@ impl SessionsStore {
             None => String::new(),
         };
         self.chat.show_session(meta, messages, draft);
-        self.chat.highlighted.set(highlight);
+        self.chat.highlight(highlight);
         web_storage::set(Scope::Tab, OPEN_SESSION_KEY, &id.to_string());
         self.open.set(false);
     }

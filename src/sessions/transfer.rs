@@ -1,8 +1,9 @@
-//! Sessions as files (pure): Markdown to read, JSON to keep and import again. One session, or
-//! every session at once ("export everything" in Settings).
+//! Sessions as files (pure): Markdown to read (the shown branch), JSON to keep and import again
+//! (every version). One session, or every session at once ("export everything" in Settings).
 
 use crate::chat::conversation::{Message, Role};
 use crate::chat::session::SessionMeta;
+use crate::chat::tree::{link_unlinked, Tree};
 use serde::{Deserialize, Serialize};
 
 pub const FORMAT: &str = "wellness0.session";
@@ -64,8 +65,11 @@ pub fn parse_import(text: &str) -> Result<Vec<SessionFile>, ImportError> {
         Some(one) => vec![SessionFile { session: one.session, messages: one.messages }],
         None => all().ok_or(ImportError::NotASession)?.sessions,
     };
-    for message in files.iter_mut().flat_map(|f| f.messages.iter_mut()) {
-        message.settle_interrupted();
+    for file in &mut files {
+        // A file from before versions: each message follows the one before.
+        file.messages.sort_by_key(|m| m.id);
+        link_unlinked(&mut file.messages, |m| (&mut m.parent, m.id));
+        file.messages.iter_mut().for_each(Message::settle_interrupted);
     }
     Ok(files)
 }
@@ -78,17 +82,30 @@ pub fn file_name(meta: &SessionMeta, ext: &str) -> String {
     format!("wellness0-session-{}-{hhmm}.{ext}", &started[..10])
 }
 
-/// A session as a Markdown document to read: title, dates, and each message under who said it.
+/// A session as a Markdown document to read: title, dates, and each message of the branch shown
+/// under who said it (the other versions are in the JSON export).
 pub fn export_markdown(file: &SessionFile) -> String {
     let meta = &file.session;
+    let mut messages = file.messages.clone();
+    messages.sort_by_key(|m| m.id);
+    link_unlinked(&mut messages, |m| (&mut m.parent, m.id));
+    let tree = Tree::new(messages.iter().map(|m| (m.id, m.parent)));
+    let shown = tree.shown_path(meta.shown);
+    let others = messages.len() - shown.len();
     let mut out = format!("# {}\n\n", meta.shown_title());
     out.push_str(&format!(
-        "_wellness0 session, {} – {} (UTC), {} messages._\n",
+        "_wellness0 session, {} – {} (UTC), {} messages{}._\n",
         utc_time(meta.created_ms),
         utc_time(meta.updated_ms),
-        file.messages.len()
+        shown.len(),
+        match others {
+            0 => String::new(),
+            1 => "; 1 other version is in the JSON export".to_owned(),
+            n => format!("; {n} other versions are in the JSON export"),
+        }
     ));
-    for m in &file.messages {
+    let by_id = |id: &u64| messages.binary_search_by_key(id, |m| m.id).ok().map(|i| &messages[i]);
+    for m in shown.iter().filter_map(by_id) {
         let who = match m.role {
             Role::User => "You",
             Role::Model => "wellness0",
@@ -163,6 +180,42 @@ mod tests {
         assert_eq!(back[0].messages[1].state, MessageState::Failed { problem: ReplyProblem::Interrupted, cut: true });
         let all = export_all_json(vec![file(), file()]);
         assert_eq!(parse_import(&all).unwrap().len(), 2);
+    }
+
+    /// `file()` with its reply asked again (3) and, under that, a second turn (4, 5).
+    fn with_versions() -> SessionFile {
+        use crate::chat::tree::Parent;
+        let mut f = file();
+        f.messages = vec![
+            msg(1, Role::User, "Hi, I am a war veteran.", MessageState::Done).after(Parent::Root),
+            msg(2, Role::Model, "First answer.", MessageState::Done).after(Parent::Of(1)),
+            msg(3, Role::Model, "Second answer.", MessageState::Done).after(Parent::Of(1)),
+            msg(4, Role::User, "Thanks.", MessageState::Done).after(Parent::Of(3)),
+            msg(5, Role::Model, "Any time.", MessageState::Done).after(Parent::Of(4)),
+        ];
+        f
+    }
+
+    #[test]
+    fn markdown_writes_the_branch_shown_and_json_every_version() {
+        let mut f = with_versions();
+        let md = export_markdown(&f);
+        assert!(md.contains("4 messages; 1 other version is in the JSON export._"), "{md}");
+        assert!(md.contains("Second answer.") && md.contains("Any time.") && !md.contains("First answer."), "{md}");
+        f.session.shown = Some(2);
+        let md = export_markdown(&f);
+        assert!(md.contains("2 messages; 3 other versions") && md.contains("First answer.") && !md.contains("Thanks."));
+        let back = parse_import(&export_json(&f)).unwrap().remove(0);
+        assert_eq!(back.messages, f.messages, "every version, with its parent");
+        assert_eq!(back.session.shown, Some(2));
+    }
+
+    #[test]
+    fn a_file_from_before_versions_reads_as_one_conversation() {
+        use crate::chat::tree::Parent;
+        let back = parse_import(&export_json(&file())).unwrap().remove(0);
+        assert_eq!(back.messages[0].parent, Parent::Root);
+        assert_eq!(back.messages[1].parent, Parent::Of(1));
     }
 
     #[test]
