@@ -118,6 +118,11 @@ pub fn MessageBubble(
                 }
             })}
             <SavedLine row=row />
+            {(row.role == Role::Model).then(|| move || {
+                let replaced = chat.tree.with(|t| t.replaced_by(row.id));
+                replaced.into_iter().filter_map(|id| chat.find(id))
+                    .map(|old| view! { <SavedLine row=old replaced=true /> }).collect_view()
+            })}
             <VersionBar row=row />
         </article>
     }

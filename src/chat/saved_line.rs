@@ -1,5 +1,7 @@
 //! Under a reply, once its memory write settled: what it saved ("Saved: *Was deployed in
 //! Afghanistan* · *Has PTSD*"), or that it saved nothing; each saved memory can be forgotten.
+//! Under a new version of a reply, the same for the versions it replaced: what they saved stays
+//! in memory unless the person forgets it here.
 
 use super::state::{use_chat, MessageRow};
 use crate::mem0::Memory;
@@ -14,6 +16,9 @@ use std::sync::Arc;
 pub fn SavedLine(
     /// The reply.
     row: MessageRow,
+    /// `row` is a version the reply shown replaced (shown only if it saved something).
+    #[prop(optional)]
+    replaced: bool,
 ) -> impl IntoView {
     let chat = use_chat();
     let memory = use_memory();
@@ -38,15 +43,23 @@ pub fn SavedLine(
         memory.forget(Memory { id, memory: text, ..Memory::default() }, Some(on_back));
     };
     move || {
-        let settled = row.memory.get().filter(|m| m.write == WriteState::Saved)?;
+        let settled = row.memory.try_get().flatten().filter(|m| m.write == WriteState::Saved)?;
         let kept: Vec<(String, String)> = settled.kept().map(|s| (s.id.clone(), s.text.clone())).collect();
+        if replaced && kept.is_empty() {
+            return None;
+        }
+        let (lead, testid) = if replaced {
+            ("Saved by the version this replaces: ", "saved-line-replaced")
+        } else {
+            ("Saved: ", "saved-line")
+        };
         Some(if kept.is_empty() {
             view! { <p class="saved-line" data-testid="saved-line">"Nothing was saved to memory from this turn."</p> }
                 .into_any()
         } else {
             view! {
-                <p class="saved-line" data-testid="saved-line">
-                    "Saved: "
+                <p class="saved-line" data-testid=testid>
+                    {lead}
                     {kept.into_iter().enumerate().map(|(i, (id, text))| {
                         let shown = text.clone();
                         view! {

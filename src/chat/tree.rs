@@ -121,6 +121,19 @@ impl Tree {
         Some(self.newest_leaf_under(siblings[to]))
     }
 
+    /// The replies that reply `reply` replaced: its earlier versions, and the replies to earlier
+    /// versions of the message it answers (what they saved to memory is offered to forget).
+    pub fn replaced_by(&self, reply: u64) -> Vec<u64> {
+        let before = |id: u64| self.siblings(id).iter().copied().take_while(move |&s| s != id);
+        let mut out: Vec<u64> = before(reply).collect();
+        if let Some(Parent::Of(asked)) = self.parent.get(&reply) {
+            for earlier in before(*asked) {
+                out.extend(self.children(Parent::Of(earlier)));
+            }
+        }
+        out
+    }
+
     /// `id` and every message below it (what deleting that version deletes).
     pub fn branch(&self, id: u64) -> Vec<u64> {
         let mut out = Vec::new();
@@ -186,6 +199,16 @@ mod tests {
         assert_eq!(tree.step(3, 1), Some(8));
         assert_eq!(tree.step(7, -1), Some(4));
         assert_eq!(tree.version_of(42), (0, 0));
+    }
+
+    #[test]
+    fn a_new_version_replaces_the_earlier_replies_to_its_turn() {
+        // 1 asked; 2 and 5 answer it. 3 is answered by 4; 7, its edit, by 8.
+        let tree = sample();
+        assert_eq!(tree.replaced_by(5), vec![2]);
+        assert_eq!(tree.replaced_by(2), Vec::<u64>::new());
+        assert_eq!(tree.replaced_by(8), vec![4], "an edit replaces the replies to the earlier wording");
+        assert_eq!(tree.replaced_by(4), Vec::<u64>::new());
     }
 
     #[test]

@@ -105,7 +105,8 @@ class ChatPage:
         return self.by_testid("message-model")
 
     def user_messages(self):
-        return [m.text for m in self.by_testid("message-user")]
+        # The words only, not the actions under them (Edit, Copy).
+        return [t.text for m in self.by_testid("message-user") for t in self.by_testid("message-text", m)]
 
     def reply(self, index):
         self.wait(lambda: len(self.replies()) > index, message=f"no reply #{index}")
