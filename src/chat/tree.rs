@@ -4,10 +4,9 @@
 //! stepper on a message moves between its siblings, each showing its own continuation.
 
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// Where a message sits in its session's tree.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Parent {
     /// Stored before versions existed: it follows the message stored before it
@@ -34,36 +33,49 @@ pub fn link_unlinked<T>(messages: &mut [T], parent_of: impl Fn(&mut T) -> (&mut 
 }
 
 /// The shape of a session's messages: who follows whom. Built from `(id, parent)` pairs in any
-/// order; siblings are kept in id order (oldest version first).
+/// order; siblings are kept in id order (oldest version first). Sorted lists searched by halves,
+/// not hash maps: as fast for a session's few thousand messages, and much smaller in the wasm.
 #[derive(Debug, Default, PartialEq)]
 pub struct Tree {
-    parent: HashMap<u64, Parent>,
-    children: HashMap<Parent, Vec<u64>>,
+    /// Every `(id, parent)`, by id.
+    links: Vec<(u64, Parent)>,
+    /// The same pairs by parent, then id: a parent's children are one run of `child_ids`.
+    child_parents: Vec<Parent>,
+    child_ids: Vec<u64>,
 }
 
 impl Tree {
     pub fn new(links: impl IntoIterator<Item = (u64, Parent)>) -> Self {
-        let mut tree = Tree::default();
-        for (id, parent) in links {
-            tree.parent.insert(id, parent);
-            tree.children.entry(parent).or_default().push(id);
-        }
-        tree.children.values_mut().for_each(|c| c.sort_unstable());
-        tree
+        let mut links: Vec<(u64, Parent)> = links.into_iter().collect();
+        links.sort_unstable_by_key(|l| l.0);
+        let mut by_parent: Vec<(Parent, u64)> = links.iter().map(|&(id, parent)| (parent, id)).collect();
+        by_parent.sort_unstable();
+        let (child_parents, child_ids) = by_parent.into_iter().unzip();
+        Tree { links, child_parents, child_ids }
+    }
+
+    fn parent_of(&self, id: u64) -> Option<Parent> {
+        self.links.binary_search_by_key(&id, |l| l.0).ok().map(|i| self.links[i].1)
+    }
+
+    fn len(&self) -> usize {
+        self.links.len()
     }
 
     pub fn contains(&self, id: u64) -> bool {
-        self.parent.contains_key(&id)
+        self.parent_of(id).is_some()
     }
 
     /// The messages that follow `parent`, oldest first.
     pub fn children(&self, parent: Parent) -> &[u64] {
-        self.children.get(&parent).map_or(&[], Vec::as_slice)
+        let from = self.child_parents.partition_point(|p| *p < parent);
+        let to = self.child_parents.partition_point(|p| *p <= parent);
+        &self.child_ids[from..to]
     }
 
     /// `id` and the other versions beside it (the same parent), oldest first.
     pub fn siblings(&self, id: u64) -> &[u64] {
-        self.parent.get(&id).map_or(&[], |p| self.children(*p))
+        self.parent_of(id).map_or(&[], |p| self.children(p))
     }
 
     /// Which version `id` is (from 1) and how many there are.
@@ -78,7 +90,7 @@ impl Tree {
         let mut at = id;
         // Each step goes to a child, which was stored after its parent: a stored cycle (never
         // written by us) cannot loop forever because the walk is bounded by the size.
-        for _ in 0..self.parent.len() {
+        for _ in 0..self.len() {
             match self.children(Parent::Of(at)).last() {
                 Some(&child) => at = child,
                 None => break,
@@ -92,13 +104,13 @@ impl Tree {
         let mut path = Vec::new();
         let mut at = Some(leaf);
         while let Some(id) = at.filter(|id| self.contains(*id)) {
-            if path.len() > self.parent.len() {
+            if path.len() > self.len() {
                 break; // a stored cycle: show what was walked
             }
             path.push(id);
-            at = match self.parent[&id] {
-                Parent::Of(parent) => Some(parent),
-                Parent::Root | Parent::Unlinked => None,
+            at = match self.parent_of(id) {
+                Some(Parent::Of(parent)) => Some(parent),
+                _ => None,
             };
         }
         path.reverse();
@@ -126,8 +138,8 @@ impl Tree {
     pub fn replaced_by(&self, reply: u64) -> Vec<u64> {
         let before = |id: u64| self.siblings(id).iter().copied().take_while(move |&s| s != id);
         let mut out: Vec<u64> = before(reply).collect();
-        if let Some(Parent::Of(asked)) = self.parent.get(&reply) {
-            for earlier in before(*asked) {
+        if let Some(Parent::Of(asked)) = self.parent_of(reply) {
+            for earlier in before(asked) {
                 out.extend(self.children(Parent::Of(earlier)));
             }
         }
@@ -139,7 +151,7 @@ impl Tree {
         let mut out = Vec::new();
         let mut todo = vec![id];
         while let Some(at) = todo.pop() {
-            if out.len() > self.parent.len() {
+            if out.len() > self.len() {
                 break;
             }
             out.push(at);

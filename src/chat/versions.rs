@@ -23,11 +23,10 @@ pub fn VersionBar(
     };
     // `try_`: leaving the session frees the rows' signals before their bubbles go.
     let finished = move || row.state.try_with(|s| !s.is_active()).unwrap_or(false);
-    let wait_title = move || busy.get().then_some("Wait for the current reply to finish");
     let action = move || match row.role {
         Role::Model => view! {
             <button type="button" class="link" data-testid="regenerate" disabled=move || busy.get()
-                title=wait_title aria-label="Ask again: another version of this reply"
+                aria-label="Ask again: another version of this reply"
                 on:click=move |_| {
                     if let Err(err) = chat.regenerate(row.id) {
                         chat.notice.set(Some(err.to_string()));
@@ -36,7 +35,7 @@ pub fn VersionBar(
         }
         .into_any(),
         Role::User => view! {
-            <button type="button" class="link" data-testid="edit" disabled=move || busy.get() title=wait_title
+            <button type="button" class="link" data-testid="edit" disabled=move || busy.get()
                 aria-label="Edit this message and send it again" on:click=move |_| chat.editing.set(Some(row.id))>
                 "Edit"
             </button>
