@@ -103,7 +103,7 @@ function openDb() {
 (async () => {
   const db = await openDb();
   const t0 = performance.now();
-  const stats = {messages: 0, user: 0, reply: 0, userChars: 0, replyChars: 0, hits: 0, recordChars: 0,
+  const stats = {branches: 0, messages: 0, user: 0, reply: 0, userChars: 0, replyChars: 0, hits: 0, recordChars: 0,
                  minUser: Infinity, maxUser: 0, minReply: Infinity, maxReply: 0};
   const sessions = [];
   for (let i = 0; i < spec.sessions.length; i += spec.perTx) {
@@ -115,7 +115,7 @@ function openDb() {
     });
     for (const [j, s] of spec.sessions.slice(i, i + spec.perTx).entries()) {
       const index = i + j;
-      let first = null, last = null, created = s.startMs;
+      let first = null, last = null, created = s.startMs, previous = null;
       for (let k = 0; k < s.count; k++) {
         const user = k % 2 === 0;
         const created_ms = s.startMs + k * s.gapMs;
@@ -124,7 +124,20 @@ function openDb() {
         if (user && k === 0 && spec.tokens[index]) extra = spec.tokens[index];
         if (user && spec.hit && random() < spec.hit[1]) { extra = (extra ? extra + " " : "") + spec.hit[0]; stats.hits++; }
         const body = user ? text(USER, spec.userChars, extra, false) : text(REPLY, spec.replyChars, "", true);
-        const data = JSON.stringify({id, role: user ? "user" : "model", text: body, state: "done", created_ms});
+        const record = {id, role: user ? "user" : "model", text: body, state: "done", created_ms};
+        if (spec.branchEvery) {
+          // Linked as the app links them; every branchEvery-th reply also has an earlier version
+          // (asked again: same parent, older id), so the newest version, with what follows, shows.
+          record.parent = previous === null ? "root" : {of: previous};
+          if (!user && (k - 1) / 2 % spec.branchEvery === 0) {
+            const older = {...record, id: id - 2048, text: body.split("").reverse().join("")};
+            tx.objectStore("messages").put({session: s.id, id: older.id, text: older.text, data: JSON.stringify(older)});
+            stats.messages++;
+            stats.branches++;
+          }
+          previous = id;
+        }
+        const data = JSON.stringify(record);
         tx.objectStore("messages").put({session: s.id, id, text: body, data});
         stats.messages++;
         stats.recordChars += data.length + body.length;

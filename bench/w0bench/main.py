@@ -63,6 +63,7 @@ def parse_args(description, argv=None):
     cfg.bytes_turns = cfg.bytes_turns or (3 if q else 5)
     cfg.bytes_sizes = tuple(int(x) for x in (cfg.bytes_sizes or ("10,1000" if q else "10,1000,5000")).split(","))
     cfg.big_conversation = 2000
+    cfg.big_branches = 200
     cfg.memories = 1000
     cfg.render_reps = 1 if q else 3
     cfg.load_reps = 1 if q else 3

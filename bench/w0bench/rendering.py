@@ -67,6 +67,39 @@ def stream_replies(d, page, fakes, reps, words, label, profile=False):
             "longtasks": len(lts), "longtask_ms": sum(t[1] for t in lts), "longtask_max": max([t[1] for t in lts] or [0])}
 
 
+# Clicks a version stepper: `work` = click → the app's reaction done (its effects run in microtasks;
+# a MessageChannel message comes after them), `frame` = click → the next frame starts (the new
+# branch is then laid out and painted in that frame).
+SWITCH = """
+const [testid, done] = [arguments[0], arguments[arguments.length - 1]];
+const buttons = [...document.querySelectorAll(`[data-testid=${testid}]:not([disabled])`)];
+const button = buttons[buttons.length - 1];
+if (!button) { done({error: `no enabled ${testid}`}); return; }
+const t0 = performance.now();
+const channel = new MessageChannel();
+let work = null;
+channel.port1.onmessage = () => { work = performance.now() - t0; };
+button.click();
+channel.port2.postMessage(0);
+requestAnimationFrame(() => {
+  const frame = performance.now() - t0;
+  setTimeout(() => done({work: work ?? frame, frame}), 0);
+});
+"""
+
+
+def switch_versions(d, page, reps):
+    """Steps the newest reply that has versions back and forth: {work, frame} ms per click (SWITCH)."""
+    times = []
+    for i in range(reps):
+        got = d.execute_async_script(SWITCH, "version-previous" if i % 2 == 0 else "version-next")
+        if "error" in got:
+            raise RuntimeError(got["error"])
+        times.append(got)
+        time.sleep(0.2)
+    return times
+
+
 def rendering_stream(site, fakes, cfg):
     """(a) per-chunk append cost in an empty session and in one of cfg.big_conversation messages,
     and loading the page with that session open; (c) memory."""
@@ -80,7 +113,10 @@ def rendering_stream(site, fakes, cfg):
         out["heap_0"] = heap(d)
         out["empty"] = stream_replies(d, page, fakes, cfg.render_reps, cfg.reply_words, "0 messages")
 
-        seeded = seed_sessions(d, plan(1, cfg.big_conversation, days_ago=30), seed=3)
+        # 200 of its replies were asked again (an earlier version beside each): the session the
+        # versions issue measures.
+        every = max(1, cfg.big_conversation // 2 // cfg.big_branches)
+        seeded = seed_sessions(d, plan(1, cfg.big_conversation, days_ago=30), seed=3, branch_every=every)
         big = seeded["sessions"][0]
         out["seed"] = {"ms": seeded["ms"], "stats": seeded["stats"]}
         # The app opens the session this tab showed last: the long one.
@@ -89,6 +125,7 @@ def rendering_stream(site, fakes, cfg):
         out["load"] = [load_usable(d, site, expect) for _ in range(cfg.load_reps)]
         time.sleep(0.5)
         out["heap_big"] = heap(d)
+        out["switch"] = switch_versions(d, page, cfg.render_reps * 5)
         out["big"] = stream_replies(d, page, fakes, cfg.render_reps, cfg.reply_words, f"{cfg.big_conversation} messages",
                                     profile=True)
     return out

@@ -2,7 +2,7 @@
 
 import statistics
 
-from .common import LIST_PAGE_SIZE, MESSAGE_WINDOW, SECTIONS, SIDEBAR_ROWS, kb, ms, ms1
+from .common import LIST_PAGE_SIZE, MESSAGE_WINDOW, SECTIONS, SIDEBAR_ROWS, kb, ms, ms1, pct
 from .report_mem0 import mem0_section
 from .report_privacy import privacy_section
 from .report_scale import scale_section
@@ -135,7 +135,8 @@ def rendering_section(rs, rd, cfg):
                                    for name, t in prof["top"][:6]) + ".")
         L += ["## 4. Rendering", "",
               f"### (a) Streaming into a session of {n:,} messages", "",
-              f"The session ({n:,} messages; {rs['seed']['stats']['recordChars']:,} characters of records) is "
+              f"The session ({n:,} messages, {rs['seed']['stats']['branches']:,} of its replies asked again "
+              f"(an earlier version beside each); {rs['seed']['stats']['recordChars']:,} characters of records) is "
               "written straight into the app's IndexedDB (`bench/probes/seed-sessions.js`, the records the app "
               "writes) and the page loaded with it open. The app reads all its messages and shows the newest "
               f"{MESSAGE_WINDOW}: page usable (storage read, composer there, those messages in the DOM) "
@@ -143,6 +144,11 @@ def rendering_section(rs, rd, cfg):
               f"{ms(statistics.median(load_frame))} (medians of {len(load_ms)}); longest long task during the load "
               f"{ms(load_lt)} (the main thread is blocked that long). Section 5 compares loads with many sessions "
               "stored against an empty store.", "",
+              f"Stepping between the versions of the newest reply that has them (‹ / ›, {len(rs['switch'])} times): "
+              "the app's work for the click (to a message posted after it, past its effects) median "
+              f"{ms1(statistics.median([x['work'] for x in rs['switch']]))}, p95 "
+              f"{ms1(pct([x['work'] for x in rs['switch']], 95))}; click → the next frame starts, median "
+              f"{ms1(statistics.median([x['frame'] for x in rs['switch']]))} (target: within one frame, 16 ms).", "",
               f"Then {big['reps']} {'reply' if big['reps'] == 1 else 'replies'} of {big['chunks'][0]} chunks are streamed (Gemini only, no memory lookup) "
               "and compared with the same replies in an empty session. Each reply is traced (Chromium's `Tracing` "
               "over CDP): per chunk, the `w0:chunk` mark → the end of the task it ran in on the main thread is the "

@@ -22,14 +22,15 @@ def plan(count, per_session, days_ago, gap_ms=GAP_MS):
             for i, start in enumerate(starts)]
 
 
-def seed_sessions(d, sessions, seed=1, hit=None, tokens=None, per_tx=10):
+def seed_sessions(d, sessions, seed=1, hit=None, tokens=None, per_tx=10, branch_every=0):
     """Stores `sessions` (from `plan`) in the page's origin; the app must have started there once
     (it creates the database). `hit` = (sentence, share of user messages it is added to); `tokens` =
-    {index in `sessions`: sentence added to that session's first user message}. Returns the probe's
+    {index in `sessions`: sentence added to that session's first user message}; `branch_every` = N: every
+    N-th reply also has an earlier version (the app's parent links, see seed-sessions.js). Returns the probe's
     answer: time taken, each session's id, count and newest message id, and text statistics."""
     spec = {"sessions": sessions, "seed": seed, "userChars": USER_CHARS, "replyChars": REPLY_CHARS,
             "hit": list(hit) if hit else None, "tokens": {str(k): v for k, v in (tokens or {}).items()},
-            "perTx": per_tx}
+            "perTx": per_tx, "branchEvery": branch_every}
     res = d.execute_async_script(probe("seed-sessions"), spec)
     if "error" in res:
         raise RuntimeError(f"seeding failed: {res['error']}")
