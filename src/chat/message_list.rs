@@ -41,8 +41,10 @@ pub fn MessageList() -> impl IntoView {
         }
     };
     // Another session (or a search hit): show its newest messages, or enough to include the hit.
+    // The session's id, not its record: stepping to another version changes the record only.
+    let session_id = Memo::new(move |_| chat.session.with(|s| s.id));
     Effect::new(move |_| {
-        chat.session.with(|s| s.id);
+        session_id.track();
         let highlighted = chat.highlighted.get();
         let back_to = highlighted.and_then(|id| chat.position(id)).map(|i| i.saturating_sub(CONTEXT));
         let len = chat.rows.with_untracked(Vec::len);

@@ -101,6 +101,9 @@ pub struct ChatStore {
     pub tree: Memo<Tree>,
     /// What the transcript shows: the path to the session's shown branch.
     pub rows: Memo<Vec<MessageRow>>,
+    /// Whether a reply is streaming or waiting to retry: one memo for every bubble that asks
+    /// (each asking on its own would subscribe it to every row's state).
+    busy: Memo<bool>,
     /// The composer's text for this session.
     pub draft: RwSignal<String>,
     /// A message to bring into view and mark (a search hit, a memory's source).
@@ -144,6 +147,10 @@ impl ChatStore {
             let path = tree.with(|t| t.shown_path(shown.get()));
             all.with(|all| path.iter().filter_map(|id| row_in(all, *id)).collect())
         });
+        let busy = Memo::new(move |_| {
+            // `try_`: a session being left frees its rows just before the new ones come.
+            all.with(|rows| rows.iter().any(|r| r.state.try_with(MessageState::is_active).unwrap_or(false)))
+        });
         let chat = Self {
             settings,
             memory,
@@ -152,6 +159,7 @@ impl ChatStore {
             all,
             tree,
             rows,
+            busy,
             draft: RwSignal::new(String::new()),
             highlighted: RwSignal::new(None),
             editing: RwSignal::new(None),
@@ -364,7 +372,7 @@ impl ChatStore {
 
     /// Whether a reply is streaming or waiting to retry (tracked).
     pub fn is_busy(&self) -> bool {
-        self.all.with(|rows| rows.iter().any(|r| r.state.with(MessageState::is_active)))
+        self.busy.get()
     }
 
     /// Like [`ChatStore::is_busy`], without tracking.
