@@ -118,7 +118,7 @@ pub fn MessageBubble(
                 }
             })}
             <SavedLine row=row />
-            {(row.role == Role::Model).then(|| move || {
+            {(row.role == Role::Model).then_some(move || {
                 let replaced = chat.tree.with(|t| t.replaced_by(row.id));
                 replaced.into_iter().filter_map(|id| chat.find(id))
                     .map(|old| view! { <SavedLine row=old replaced=true /> }).collect_view()
