@@ -1,7 +1,6 @@
 """Memory end to end: mem0 in the send pipeline, the outbox, and the live sidebar."""
 
 import json
-import os
 import time
 from collections import Counter
 
@@ -260,10 +259,7 @@ def test_sidebar_search_edit_history_feedback_delete_export_import(page, fakes, 
 
     # Export, then re-import: nothing new.
     page.one("memory-export").click()
-    downloads = page.d._w0_downloads
-    page.wait(lambda: [f for f in os.listdir(downloads) if f.endswith(".json")])
-    exported_file = os.path.join(downloads, [f for f in os.listdir(downloads) if f.endswith(".json")][0])
-    page.wait(lambda: os.path.getsize(exported_file) > 0)
+    exported_file = page.downloaded(".json")
     exported = json.load(open(exported_file))
     assert exported["format"] == "wellness0.memories" and exported["user_id"] == "sidebar-e2e"
     assert sorted(m["memory"] for m in exported["memories"]) == sorted(memory_texts(page))

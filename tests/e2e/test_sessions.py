@@ -3,7 +3,6 @@ across sessions, memory that spans them, export/import, drafts, moving the previ
 in, two tabs at once, and a browser that refuses to store."""
 
 import json
-import os
 from collections import Counter
 
 import pytest
@@ -123,17 +122,9 @@ def test_export_markdown_and_json_then_import(page, fakes):
     page.one("session-export-md", row).click()
     page.one("session-menu", row).click()
     page.one("session-export-json", row).click()
-    downloads = page.d._w0_downloads
-
-    def downloaded(ext):
-        page.wait(lambda: [f for f in os.listdir(downloads) if f.endswith(ext)])
-        path = os.path.join(downloads, [f for f in os.listdir(downloads) if f.endswith(ext)][0])
-        page.wait(lambda: os.path.getsize(path) > 0)
-        return path
-
-    markdown = open(downloaded(".md")).read()
+    markdown = open(page.downloaded(".md")).read()
     assert markdown.startswith(f"# {title}\n") and "## You · " in markdown and "## wellness0 · " in markdown
-    exported = downloaded(".json")
+    exported = page.downloaded(".json")
     doc = json.load(open(exported))
     assert doc["format"] == "wellness0.session" and len(doc["messages"]) == 2
     # Import it back: a second session with the same messages, opened.

@@ -3,7 +3,6 @@ with its own continuation), and the prompt carrying only the branch shown; every
 back after a reload, and goes out and back in through export and import."""
 
 import json
-import os
 
 import pytest
 from harness import MEM0_KEY
@@ -131,18 +130,10 @@ def test_every_version_goes_out_and_back_in(page, fakes):
     page.one("session-export-md", row).click()
     page.one("session-menu", row).click()
     page.one("session-export-json", row).click()
-    downloads = page.d._w0_downloads
-
-    def downloaded(ext):
-        page.wait(lambda: [f for f in os.listdir(downloads) if f.endswith(ext)])
-        path = os.path.join(downloads, [f for f in os.listdir(downloads) if f.endswith(ext)][0])
-        page.wait(lambda: os.path.getsize(path) > 0)
-        return path
-
-    markdown = open(downloaded(".md")).read()
+    markdown = open(page.downloaded(".md")).read()
     assert "Answer two." in markdown and "Answer one." not in markdown, "Markdown: the branch shown"
     assert "1 other version is in the JSON export" in markdown
-    exported = downloaded(".json")
+    exported = page.downloaded(".json")
     doc = json.load(open(exported))
     assert sorted(m["text"] for m in doc["messages"]) == ["Answer one.", "Answer two.", "Export my versions"]
 

@@ -1,6 +1,7 @@
 """`ChatPage`: the app as a person uses it (Settings, composer, replies), driven over WebDriver."""
 
 import json
+import os
 
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
@@ -143,6 +144,14 @@ class ChatPage:
 
     def no_sideways_scroll(self):
         return self.d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+
+    def downloaded(self, ext):
+        """The path of the file ending in `ext` that the page downloaded, once it has content."""
+        folder = self.d._w0_downloads
+        self.wait(lambda: [f for f in os.listdir(folder) if f.endswith(ext)], message=f"no {ext} downloaded")
+        path = os.path.join(folder, [f for f in os.listdir(folder) if f.endswith(ext)][0])
+        self.wait(lambda: os.path.getsize(path) > 0)
+        return path
 
     def screenshot(self, name):
         self.artifacts.mkdir(parents=True, exist_ok=True)
