@@ -98,8 +98,7 @@ fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
     provide_context(vault);
     // Not while a reply arrives, nor while someone reads the help lines.
     vault::lock_when_idle(vault, move || {
-        chat.rows.with_untracked(|rows| rows.iter().any(|r| r.state.with_untracked(|s| s.is_active())))
-            || crate::care::help_state::help_open().get_untracked()
+        chat.is_busy_untracked() || crate::care::help_state::help_open().get_untracked()
     });
 
     spawn_local(async move {
@@ -161,9 +160,7 @@ fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
     // whatever a streaming reply has received so far.
     let _pagehide = window_event_listener(leptos::ev::pagehide, move |_| {
         chat.save_draft_now();
-        let streaming =
-            chat.rows.with_untracked(|rows| rows.iter().copied().find(|r| r.state.with_untracked(|s| s.is_active())));
-        if let Some(row) = streaming {
+        if let Some(row) = chat.active_row() {
             chat.save_row_now(row);
         }
     });

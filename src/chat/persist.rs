@@ -169,9 +169,7 @@ impl ChatStore {
         let draft = self.draft.get_untracked();
         let draft = if draft.len() > MAX_STORED_DRAFT_CHARS { String::new() } else { draft };
         self.storage.report(save_draft(&db, self.session_id(), &draft).await);
-        let streaming =
-            self.rows.with_untracked(|rows| rows.iter().copied().find(|r| r.state.with_untracked(|s| s.is_active())));
-        if let Some(row) = streaming {
+        if let Some(row) = self.active_row() {
             let record = message_record(self.session_id(), &row.to_message());
             self.storage.report(db.write(Batch::default().put(db::MESSAGES, record)).await);
         }
@@ -266,6 +264,8 @@ impl ChatStore {
             return;
         }
         self.session.update(|s| s.shown = Some(id));
+        // The list keeps the record the session opens with next time.
+        self.notify_session_changed();
         let (Some(db), session) = (self.storage.db(), self.session_id()) else { return };
         let (storage, key) = (self.storage, JsValue::from(session as f64));
         let fields = Record::new("").field("id", key.clone());

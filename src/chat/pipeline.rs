@@ -74,9 +74,6 @@ impl ChatStore {
         let text = validate(text)?;
         self.ready_to_ask()?;
         let Some(old) = self.find(user_id).filter(|r| r.role == Role::User) else { return Ok(()) };
-        if let Some(reply) = self.shown_reply_to(user_id) {
-            self.withdraw_memory_write(reply);
-        }
         self.start_turn(old.parent, text);
         Ok(())
     }
@@ -85,11 +82,21 @@ impl ChatStore {
     pub fn regenerate(&self, reply_id: u64) -> Result<(), ComposeError> {
         self.ready_to_ask()?;
         let Some(old) = self.find(reply_id).filter(|r| r.role == Role::Model) else { return Ok(()) };
-        self.withdraw_memory_write(old);
         let rows = self.push(old.parent, vec![(Role::Model, String::new(), MessageState::Streaming)]);
+        self.withdraw_replaced(rows[0].id);
         let (chat, reply_id) = (*self, rows[0].id);
         spawn_local(async move { chat.run_reply(reply_id).await });
         Ok(())
+    }
+
+    /// Every earlier version the new reply replaces gives up a write still waiting (the one
+    /// clicked is not the only one: asking again from version 1 replaces version 2 too).
+    fn withdraw_replaced(&self, new_reply: u64) {
+        for id in self.tree.with_untracked(|t| t.replaced_by(new_reply)) {
+            if let Some(row) = self.find(id) {
+                self.withdraw_memory_write(row);
+            }
+        }
     }
 
     /// Whether a reply may be asked for now.
@@ -115,14 +122,9 @@ impl ChatStore {
                 (Role::Model, String::new(), MessageState::Streaming),
             ],
         );
+        self.withdraw_replaced(rows[1].id);
         let (chat, reply_id) = (*self, rows[1].id);
         spawn_local(async move { chat.run_reply(reply_id).await });
-    }
-
-    /// The reply shown after the person's message `user_id`, if any.
-    fn shown_reply_to(&self, user_id: u64) -> Option<MessageRow> {
-        let at = self.position(user_id)?;
-        self.rows.with_untracked(|rows| rows.get(at + 1).copied()).filter(|r| r.parent == Parent::Of(user_id))
     }
 
     /// A reply is being replaced: its turn is not written to memory if the write has not gone

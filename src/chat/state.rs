@@ -194,7 +194,9 @@ impl ChatStore {
 
     /// The open session as another tab stored it: rows that changed take the stored state (in
     /// place, so only they redraw); messages this tab has not seen are appended.
-    pub fn merge_stored(&self, meta: SessionMeta, messages: Vec<Message>) {
+    pub fn merge_stored(&self, mut meta: SessionMeta, messages: Vec<Message>) {
+        // The version this tab shows stays (what the other tab added below it still shows).
+        meta.shown = self.session.with_untracked(|s| s.shown).or(meta.shown);
         self.session.set(meta);
         let mut new = Vec::new();
         for m in messages {
@@ -223,8 +225,10 @@ impl ChatStore {
 
     /// Brings message `id` into view and marks it (a search hit, a memory's source), showing
     /// its branch if another one is shown.
+    /// (Not while a reply arrives: it would stream out of sight.)
     pub fn highlight(&self, id: Option<u64>) {
-        if let Some(id) = id.filter(|id| self.find(*id).is_some() && self.position(*id).is_none()) {
+        let elsewhere = |id: &u64| self.find(*id).is_some() && self.position(*id).is_none();
+        if let Some(id) = id.filter(elsewhere).filter(|_| !self.is_busy_untracked()) {
             self.show_branch(id);
         }
         self.highlighted.set(id);

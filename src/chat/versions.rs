@@ -14,7 +14,7 @@ pub fn VersionBar(
     row: MessageRow,
 ) -> impl IntoView {
     let chat = use_chat();
-    let busy = Memo::new(move |_| chat.is_busy());
+    let busy = move || chat.is_busy();
     let version = Memo::new(move |_| chat.tree.with(|t| t.version_of(row.id)));
     let step = move |delta: isize| {
         if let Some(leaf) = chat.tree.with_untracked(|t| t.step(row.id, delta)) {
@@ -25,7 +25,7 @@ pub fn VersionBar(
     let finished = move || row.state.try_with(|s| !s.is_active()).unwrap_or(false);
     let action = move || match row.role {
         Role::Model => view! {
-            <button type="button" class="link" data-testid="regenerate" disabled=move || busy.get()
+            <button type="button" class="link" data-testid="regenerate" disabled=busy
                 aria-label="Ask again: another version of this reply"
                 on:click=move |_| {
                     if let Err(err) = chat.regenerate(row.id) {
@@ -35,7 +35,7 @@ pub fn VersionBar(
         }
         .into_any(),
         Role::User => view! {
-            <button type="button" class="link" data-testid="edit" disabled=move || busy.get()
+            <button type="button" class="link" data-testid="edit" disabled=busy
                 aria-label="Edit this message and send it again" on:click=move |_| chat.editing.set(Some(row.id))>
                 "Edit"
             </button>
@@ -46,14 +46,14 @@ pub fn VersionBar(
         <Show when=move || finished() && chat.editing.get() != Some(row.id)>
             <div class="versions" data-testid="versions">
                 <Show when=move || { version.get().1 > 1 }>
-                    <span class="stepper" role="group" aria-label="Versions">
+                    <span class="stepper" role="group" aria-label=match row.role { Role::Model => "Versions of this reply", Role::User => "Versions of this message" }>
                         <button type="button" class="step" data-testid="version-previous" aria-label="Previous version"
-                            disabled=move || busy.get() || version.get().0 <= 1 on:click=move |_| step(-1)>"‹"</button>
+                            disabled=move || busy() || version.get().0 <= 1 on:click=move |_| step(-1)>"‹"</button>
                         <span data-testid="version" aria-live="polite">
                             {move || { let (at, of) = version.get(); format!("{at} / {of}") }}
                         </span>
                         <button type="button" class="step" data-testid="version-next" aria-label="Next version"
-                            disabled=move || busy.get() || { let (at, of) = version.get(); at >= of }
+                            disabled=move || busy() || { let (at, of) = version.get(); at >= of }
                             on:click=move |_| step(1)>"›"</button>
                     </span>
                 </Show>
@@ -111,7 +111,9 @@ pub fn EditBox(
                 }
                 on:keydown=move |ev| match ev.key().as_str() {
                     "Escape" => {
+                        // Not also a drawer's Esc, nor a press towards the double-Esc quick exit.
                         ev.prevent_default();
+                        ev.stop_propagation();
                         cancel();
                     }
                     "Enter" if !ev.shift_key() && !ev.is_composing() => {
@@ -124,7 +126,7 @@ pub fn EditBox(
             <p class="notice" role="status" data-testid="edit-notice">{move || problem.get()}</p>
             <div class="edit-actions">
                 <button type="button" class="link" data-testid="edit-cancel" on:click=move |_| cancel()>"Cancel"</button>
-                <button type="submit" class="send" data-testid="edit-send">"Send"</button>
+                <button type="submit" class="send" data-testid="edit-send" aria-label="Send edited message">"Send"</button>
             </div>
         </form>
     }

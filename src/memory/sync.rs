@@ -104,7 +104,8 @@ impl MemoryStore {
     }
 
     /// The turn of a reply that was replaced leaves the outbox, unless it went out already;
-    /// returns whether it left (if it was on its way, its result still reaches the reply).
+    /// returns whether it left. (A write already on its way may still land: if mem0 answers it at
+    /// once, the reply learns what it saved; if mem0 only queued it, the reply is not told.)
     pub fn withdraw_turn(&self, session_id: u64, reply_id: u64) -> bool {
         self.update_outbox(move |o| o.withdraw(session_id, reply_id))
     }

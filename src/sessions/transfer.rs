@@ -91,7 +91,7 @@ pub fn export_markdown(file: &SessionFile) -> String {
     link_unlinked(&mut messages, |m| (&mut m.parent, m.id));
     let tree = Tree::new(messages.iter().map(|m| (m.id, m.parent)));
     let shown = tree.shown_path(meta.shown);
-    let others = messages.len() - shown.len();
+    let others = messages.len().saturating_sub(shown.len());
     let mut out = format!("# {}\n\n", meta.shown_title());
     out.push_str(&format!(
         "_wellness0 session, {} – {} (UTC), {} messages{}._\n",
@@ -213,7 +213,10 @@ mod tests {
     #[test]
     fn a_file_from_before_versions_reads_as_one_conversation() {
         use crate::chat::tree::Parent;
-        let back = parse_import(&export_json(&file())).unwrap().remove(0);
+        // As an earlier version wrote it: no `parent` at all.
+        let old = export_json(&file()).replace(r#""parent": "unlinked","#, "");
+        assert!(!old.contains("parent"), "{old}");
+        let back = parse_import(&old).unwrap().remove(0);
         assert_eq!(back.messages[0].parent, Parent::Root);
         assert_eq!(back.messages[1].parent, Parent::Of(1));
     }

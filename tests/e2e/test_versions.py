@@ -200,3 +200,18 @@ def test_what_a_replaced_version_saved_is_offered_to_forget(page, fakes):
     page.wait(lambda: not page.by_testid("saved-line-replaced", page.reply(0)),
               message="the forgotten memory is still offered")
     page.wait(lambda: len(page.by_testid("memory-item")) < items_before, message="the sidebar still lists it")
+
+
+def test_the_version_chosen_is_the_one_a_session_reopens_with(page, fakes):
+    page.configure()
+    fakes.script(reply("Version one."), reply("Version two."))
+    page.send("Which one?")
+    page.wait_reply_state(0, "done")
+    page.one("regenerate", article(page, "message-model", 0)).click()
+    settle(page, [("you", "Which one?"), ("bot", "Version two.")])
+    page.one("version-previous", article(page, "message-model", 0)).click()
+    settle(page, [("you", "Which one?"), ("bot", "Version one.")])
+    page.new_session()
+    page.one("session-open", page.session("Which one?")).click()
+    settle(page, [("you", "Which one?"), ("bot", "Version one.")])
+    assert version(page, article(page, "message-model", 0)) == "1 / 2"
