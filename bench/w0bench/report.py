@@ -116,6 +116,17 @@ def latency_section(lt, cfg):
     return L
 
 
+def switch_line(switch):
+    times = switch["times"]
+    if "error" in switch or not times:
+        return f"Stepping between versions: **not measured** ({switch.get('error', 'no clicks')})."
+    work, frame = [x["work"] for x in times], [x["frame"] for x in times]
+    return (f"Stepping between the versions of the newest reply that has them (‹ / ›, {len(times)} times): "
+            f"the app's work for the click (to a message posted after it, past its effects) median "
+            f"{ms1(statistics.median(work))}, p95 {ms1(pct(work, 95))}; click → the next frame starts, median "
+            f"{ms1(statistics.median(frame))} (target: within one frame, 16 ms).")
+
+
 def rendering_section(rs, rd, cfg):
     """4. Rendering: (a) streaming, (b) the memory drawer, (c) page memory."""
     L = []
@@ -144,11 +155,7 @@ def rendering_section(rs, rd, cfg):
               f"{ms(statistics.median(load_frame))} (medians of {len(load_ms)}); longest long task during the load "
               f"{ms(load_lt)} (the main thread is blocked that long). Section 5 compares loads with many sessions "
               "stored against an empty store.", "",
-              f"Stepping between the versions of the newest reply that has them (‹ / ›, {len(rs['switch'])} times): "
-              "the app's work for the click (to a message posted after it, past its effects) median "
-              f"{ms1(statistics.median([x['work'] for x in rs['switch']]))}, p95 "
-              f"{ms1(pct([x['work'] for x in rs['switch']], 95))}; click → the next frame starts, median "
-              f"{ms1(statistics.median([x['frame'] for x in rs['switch']]))} (target: within one frame, 16 ms).", "",
+              switch_line(rs["switch"]), "",
               f"Then {big['reps']} {'reply' if big['reps'] == 1 else 'replies'} of {big['chunks'][0]} chunks are streamed (Gemini only, no memory lookup) "
               "and compared with the same replies in an empty session. Each reply is traced (Chromium's `Tracing` "
               "over CDP): per chunk, the `w0:chunk` mark → the end of the task it ran in on the main thread is the "
