@@ -1,7 +1,7 @@
 //! The conversation as plain data: what is stored in the browser and what the prompt is built
 //! from. No signals here, so all of it is tested natively.
 
-use super::tree::Parent;
+use super::tree::{link_unlinked, Parent};
 use crate::gemini::wire::{Content, Part};
 use crate::gemini::ReplyProblem;
 use crate::memory::usage::MemoryUse;
@@ -137,6 +137,13 @@ impl Message {
             self.state = MessageState::Failed { problem: ReplyProblem::Interrupted, cut: true };
         }
     }
+}
+
+/// Puts a session's messages in id order (the order written) with every one linked to its
+/// parent: records from before versions follow the message stored before them.
+pub fn link_in_order(messages: &mut [Message]) {
+    messages.sort_by_key(|m| m.id);
+    link_unlinked(messages, |m| (&mut m.parent, m.id));
 }
 
 /// The stored form of a conversation (before sessions: one, in `localStorage`).

@@ -2,10 +2,9 @@
 //! when the message is added or changes (a streamed reply: its own record, at most once a
 //! second), a session record when messages are added or it is renamed. Other tabs are told.
 
-use super::conversation::Message;
+use super::conversation::{link_in_order, Message};
 use super::session::SessionMeta;
 use super::state::{ChatStore, MessageRow};
-use super::tree::link_unlinked;
 use crate::db::{self, data_of, field_of, Batch, Change, Db, Record, StorageError};
 use crate::memory::WriteSettled;
 use crate::vault::storage::{self as private, Private};
@@ -37,13 +36,13 @@ pub async fn load_sessions(db: &Db) -> Result<Vec<SessionMeta>, StorageError> {
     Ok(db.get_all(db::SESSIONS, None).await?.iter().filter_map(|r| parse(&r)).collect())
 }
 
-/// A session's messages (every version) in id order, each linked to its parent, replies that were streaming when the page went away marked
+/// A session's messages (every version) in id order, each linked to its parent, replies that
+/// were streaming when the page went away marked
 /// as interrupted.
 pub async fn load_messages(db: &Db, session: u64) -> Result<Vec<Message>, StorageError> {
     let records = db.get_all(db::MESSAGES, Some(db::session_messages(session))).await?;
     let mut messages: Vec<Message> = records.iter().filter_map(|r| parse(&r)).collect();
-    messages.sort_by_key(|m| m.id);
-    link_unlinked(&mut messages, |m| (&mut m.parent, m.id));
+    link_in_order(&mut messages);
     messages.iter_mut().for_each(Message::settle_interrupted);
     Ok(messages)
 }

@@ -82,10 +82,7 @@ impl ChatStore {
     pub fn regenerate(&self, reply_id: u64) -> Result<(), ComposeError> {
         self.ready_to_ask()?;
         let Some(old) = self.find(reply_id).filter(|r| r.role == Role::Model) else { return Ok(()) };
-        let rows = self.push(old.parent, vec![(Role::Model, String::new(), MessageState::Streaming)]);
-        self.withdraw_replaced(rows[0].id);
-        let (chat, reply_id) = (*self, rows[0].id);
-        spawn_local(async move { chat.run_reply(reply_id).await });
+        self.ask(old.parent, vec![]);
         Ok(())
     }
 
@@ -115,15 +112,16 @@ impl ChatStore {
     }
 
     fn start_turn(&self, parent: Parent, text: &str) {
-        let rows = self.push(
-            parent,
-            vec![
-                (Role::User, text.to_owned(), MessageState::Done),
-                (Role::Model, String::new(), MessageState::Streaming),
-            ],
-        );
-        self.withdraw_replaced(rows[1].id);
-        let (chat, reply_id) = (*self, rows[1].id);
+        self.ask(parent, vec![(Role::User, text.to_owned(), MessageState::Done)]);
+    }
+
+    /// Adds `before` after `parent`, then an empty reply after them, and streams the reply (what
+    /// it replaces gives up a memory write still waiting).
+    fn ask(&self, parent: Parent, mut before: Vec<(Role, String, MessageState)>) {
+        before.push((Role::Model, String::new(), MessageState::Streaming));
+        let reply_id = self.push(parent, before).last().expect("the reply was added").id;
+        self.withdraw_replaced(reply_id);
+        let chat = *self;
         spawn_local(async move { chat.run_reply(reply_id).await });
     }
 
@@ -177,8 +175,9 @@ impl ChatStore {
 
         let mut attempt = 1;
         loop {
-            let Some(row) = self.find(reply_id) else { return }; // session ended
-                                                                 // The reply's own branch: the messages above it, not the versions beside them.
+            // Gone if the session ended. The history is the reply's own branch: the messages above
+            // it, not the versions beside them.
+            let Some(row) = self.find(reply_id) else { return };
             let branch = self.path_messages(user_id);
             let Some(user_index) = branch.len().checked_sub(1) else { return };
             let history = history_for(&branch, user_index, settings.history_budget_chars);

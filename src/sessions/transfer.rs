@@ -1,9 +1,9 @@
 //! Sessions as files (pure): Markdown to read (the shown branch), JSON to keep and import again
 //! (every version). One session, or every session at once ("export everything" in Settings).
 
-use crate::chat::conversation::{Message, Role};
+use crate::chat::conversation::{link_in_order, Message, Role};
 use crate::chat::session::SessionMeta;
-use crate::chat::tree::{link_unlinked, Tree};
+use crate::chat::tree::Tree;
 use serde::{Deserialize, Serialize};
 
 pub const FORMAT: &str = "wellness0.session";
@@ -67,8 +67,7 @@ pub fn parse_import(text: &str) -> Result<Vec<SessionFile>, ImportError> {
     };
     for file in &mut files {
         // A file from before versions: each message follows the one before.
-        file.messages.sort_by_key(|m| m.id);
-        link_unlinked(&mut file.messages, |m| (&mut m.parent, m.id));
+        link_in_order(&mut file.messages);
         file.messages.iter_mut().for_each(Message::settle_interrupted);
     }
     Ok(files)
@@ -87,8 +86,7 @@ pub fn file_name(meta: &SessionMeta, ext: &str) -> String {
 pub fn export_markdown(file: &SessionFile) -> String {
     let meta = &file.session;
     let mut messages = file.messages.clone();
-    messages.sort_by_key(|m| m.id);
-    link_unlinked(&mut messages, |m| (&mut m.parent, m.id));
+    link_in_order(&mut messages);
     let tree = Tree::new(messages.iter().map(|m| (m.id, m.parent)));
     let shown = tree.shown_path(meta.shown);
     let others = messages.len().saturating_sub(shown.len());
