@@ -53,6 +53,16 @@ def settle(page, pairs):
         message=f"the transcript never became {pairs}: {shown(page)}")
 
 
+def asked_twice(page, fakes, message, first, second):
+    """Sends `message`, gets `first`, asks again and waits until `second` shows in its place."""
+    page.configure()
+    fakes.script(reply(first), reply(second))
+    page.send(message)
+    page.wait_reply_state(0, "done")
+    page.one("regenerate", article(page, "message-model", 0)).click()
+    settle(page, [("you", message), ("bot", second)])
+
+
 def test_ask_again_edit_step_reload(page, fakes):
     page.configure()
     fakes.script(reply("First answer."), reply("Second answer."))
@@ -118,12 +128,7 @@ def test_ask_again_edit_step_reload(page, fakes):
 
 
 def test_every_version_goes_out_and_back_in(page, fakes):
-    page.configure()
-    fakes.script(reply("Answer one."), reply("Answer two."))
-    page.send("Export my versions")
-    page.wait_reply_state(0, "done")
-    page.one("regenerate", article(page, "message-model", 0)).click()
-    settle(page, [("you", "Export my versions"), ("bot", "Answer two.")])
+    asked_twice(page, fakes, "Export my versions", "Answer one.", "Answer two.")
 
     row = page.session("Export my versions")
     page.one("session-menu", row).click()
@@ -146,12 +151,7 @@ def test_every_version_goes_out_and_back_in(page, fakes):
 
 
 def test_a_search_hit_in_another_version_opens_that_version(page, fakes):
-    page.configure()
-    fakes.script(reply("The old wording about lighthouses."), reply("The new wording."))
-    page.send("Tell me something")
-    page.wait_reply_state(0, "done")
-    page.one("regenerate", article(page, "message-model", 0)).click()
-    settle(page, [("you", "Tell me something"), ("bot", "The new wording.")])
+    asked_twice(page, fakes, "Tell me something", "The old wording about lighthouses.", "The new wording.")
     page.new_session()
     page.replace_text("session-search", "lighthouses")
     page.wait(lambda: page.by_testid("session-hit"))
@@ -203,12 +203,7 @@ def test_what_a_replaced_version_saved_is_offered_to_forget(page, fakes):
 
 
 def test_the_version_chosen_is_the_one_a_session_reopens_with(page, fakes):
-    page.configure()
-    fakes.script(reply("Version one."), reply("Version two."))
-    page.send("Which one?")
-    page.wait_reply_state(0, "done")
-    page.one("regenerate", article(page, "message-model", 0)).click()
-    settle(page, [("you", "Which one?"), ("bot", "Version two.")])
+    asked_twice(page, fakes, "Which one?", "Version one.", "Version two.")
     page.one("version-previous", article(page, "message-model", 0)).click()
     settle(page, [("you", "Which one?"), ("bot", "Version one.")])
     page.new_session()
