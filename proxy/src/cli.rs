@@ -13,6 +13,7 @@ use crate::auth::password::{self, PasswordError};
 use crate::auth::AuthError;
 use crate::config::commands::UsersAction;
 use crate::db::Db;
+use crate::kdf::Kdf;
 use crate::Config;
 
 /// Why a `users` command failed.
@@ -83,7 +84,11 @@ async fn act(
             writeln!(out, "added {name}; their memories live under mem0 user id {}", account.user_id)?;
             match password {
                 Some(p) => {
-                    accounts::set_password(db, name, &password::hash(&p)?, now).await?;
+                    // The device derives the same secret from the password and this salt at sign-in.
+                    let verifier = tokio::task::spawn_blocking(move || password::verifier(&p, Kdf::fresh()))
+                        .await
+                        .map_err(|_| PasswordError::Hash)??;
+                    accounts::set_password(db, name, &verifier, now).await?;
                     writeln!(out, "password set")?;
                 }
                 None => {

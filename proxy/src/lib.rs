@@ -31,6 +31,7 @@ pub mod error;
 pub mod forward;
 pub mod guard;
 pub mod http;
+pub mod kdf;
 pub mod mem0;
 pub mod ratelimit;
 pub mod server;

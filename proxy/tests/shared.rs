@@ -78,12 +78,18 @@ async fn the_sign_in_page_is_plain_accessible_html_under_the_csp() {
         "<label for=\"name\">",
         "<label for=\"password\">",
         "autocomplete=\"current-password\"",
-        "<form method=\"post\" action=\"signin\">",
+        "<form method=\"post\" action=\"signin\" data-derive>",
         "href=\"style.css\"",
+        "<script src=\"signin.js\" defer></script>",
+        "<noscript>",
     ] {
         assert!(html.contains(part), "{part} missing:\n{html}");
     }
-    assert!(!html.contains("<script") && !html.contains("style="), "{html}");
+    // The password field has no name: a browser never sends it, even where the script cannot run.
+    assert!(!html.contains("name=\"password\"") && !html.contains("style="), "{html}");
+    let js = c.get(format!("{proxy}/auth/signin.js")).send().await.unwrap();
+    assert_eq!(js.headers()["content-type"], "text/javascript; charset=utf-8");
+    assert!(js.text().await.unwrap().contains("PBKDF2"));
     let css = c.get(format!("{proxy}/auth/style.css")).send().await.unwrap();
     assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
     assert!(css.text().await.unwrap().contains("prefers-color-scheme: dark"));
@@ -153,7 +159,7 @@ async fn no_cacheable_response_carries_a_cookie() {
 async fn cross_site_and_non_form_sign_in_posts_are_refused() {
     let proxy = spawn_proxy(&shared(config()).await).await;
     let c = no_redirects();
-    let form = [("name", ALICE), ("password", PASSWORD)];
+    let form = sign_in_form(&proxy, ALICE, PASSWORD).await;
     let resp = c.post(format!("{proxy}/auth/signin")).header("origin", "http://evil.example").form(&form).send().await;
     let resp = resp.unwrap();
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
@@ -187,7 +193,7 @@ async fn cross_site_and_non_form_sign_in_posts_are_refused() {
         .post(format!("{proxy}/auth/signin"))
         .header("origin", &proxy)
         .header("content-type", "text/plain")
-        .body(format!("name={ALICE}&password={PASSWORD}"))
+        .body(url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&form).finish())
         .send()
         .await
         .unwrap();
@@ -203,12 +209,13 @@ async fn sign_in_attempts_are_paced_per_address_and_a_stranger_locks_out_only_th
     let from = |ip: &'static str, name: &'static str, pw: &'static str| {
         let proxy = proxy.clone();
         async move {
+            let form = sign_in_form(&proxy, name, pw).await;
             no_redirects()
                 .post(format!("{proxy}/auth/signin"))
                 .header("origin", &proxy)
                 .header("sec-fetch-site", "same-origin")
                 .header("x-forwarded-for", ip)
-                .form(&[("name", name), ("password", pw)])
+                .form(&form)
                 .send()
                 .await
                 .unwrap()
@@ -274,7 +281,7 @@ async fn tampered_unknown_expired_and_revoked_sessions_are_refused_at_once() {
     let (fresh, _) = sessions::start(&db, &alice, "new", now, 3600).await.unwrap().unwrap();
     assert_eq!(health(format!("{COOKIE_NAME}={fresh}")).await["name"], ALICE);
     // A new password (e.g. a used invite) signs every session out at once; so does removal.
-    accounts::set_password(&db, ALICE, &password::hash("another long password").unwrap(), now).await.unwrap();
+    accounts::set_password(&db, ALICE, &verifier("another long password"), now).await.unwrap();
     assert_eq!(health(pair.clone()).await, Value::Null);
     // A sign-in whose password check began before the change gets no session after it.
     let stale = sessions::start(&db, &alice, "raced", now, 3600).await.unwrap();
@@ -317,11 +324,12 @@ async fn the_device_list_names_each_browser_and_signs_any_of_them_out() {
     let sign_in_with = |ua: &'static str| {
         let proxy = proxy.clone();
         async move {
+            let form = sign_in_form(&proxy, ALICE, PASSWORD).await;
             let resp = no_redirects()
                 .post(format!("{proxy}/auth/signin"))
                 .header("origin", &proxy)
                 .header("user-agent", ua)
-                .form(&[("name", ALICE), ("password", PASSWORD)])
+                .form(&form)
                 .send()
                 .await
                 .unwrap();
@@ -394,26 +402,31 @@ async fn an_invite_sets_a_password_once() {
         }
         req.send()
     };
-    let fields =
-        |pw: &str, confirm: &str| vec![("token", token.clone()), ("password", pw.into()), ("confirm", confirm.into())];
-    let resp = post(fields("a new long password", "a new long password"), Some("http://evil.example")).await.unwrap();
+    // The page sends the secret it derived with the salt the server gives carol, never the
+    // password (its length and repetition are the page's to check).
+    let secret = |pw: &'static str| {
+        let proxy = proxy.clone();
+        async move { sign_in_form(&proxy, "carol", pw).await.into_iter().find(|(k, _)| *k == "secret").unwrap().1 }
+    };
+    let fields = |secret: &str| vec![("token", token.clone()), ("secret", secret.to_owned())];
+    let chosen = secret("a new long password").await;
+    let resp = post(fields(&chosen), Some("http://evil.example")).await.unwrap();
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-    let resp = post(fields("a new long password", "another long password"), Some(&proxy)).await.unwrap();
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    assert!(resp.text().await.unwrap().contains("differ"));
-    let resp = post(fields("short", "short"), Some(&proxy)).await.unwrap();
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    assert!(resp.text().await.unwrap().contains("at least 10"));
-    let resp = post(fields("a new long password", "a new long password"), Some(&proxy)).await.unwrap();
+    let resp = post(vec![("token", token.clone()), ("password", "a new long password".into())], Some(&proxy));
+    let resp = resp.await.unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "a password, not a secret: refused");
+    assert!(resp.text().await.unwrap().contains("needs JavaScript"));
+    let resp = post(fields(&chosen), Some(&proxy)).await.unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let carol = with_cookie(&session_pair(&resp).unwrap());
     let v: Value = carol.get(format!("{proxy}/api/health")).send().await.unwrap().json().await.unwrap();
     assert_eq!(v["auth"]["user"]["name"], "carol");
     let carol_entry = accounts::find(&db, "carol").await.unwrap().unwrap();
     assert!(carol_entry.password_hash.as_deref().unwrap().starts_with("$argon2id$"));
+    assert!(carol_entry.kdf.is_some(), "the salt the page derived with is kept");
     assert_eq!(invites::expiry(&db, carol_entry.id).await.unwrap(), None, "the invite is used up");
     // Used once: the link and a second post with it are dead.
-    let resp = post(fields("yet another password", "yet another password"), Some(&proxy)).await.unwrap();
+    let resp = post(fields(&secret("yet another password").await), Some(&proxy)).await.unwrap();
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     assert_eq!(
         c.get(format!("{proxy}/auth/invite?token={token}")).send().await.unwrap().status(),
@@ -499,13 +512,24 @@ async fn the_users_file_of_earlier_versions_is_imported_once_and_left_alone() {
         let mode = std::fs::metadata(dir.join("wellness0.db")).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "owner only, also in a folder that was already there");
     }
+    // The hash came along; it is of the password itself, so this first sign-in sends the
+    // password once more and moves the account over to a derived secret.
+    let db = wellness0_proxy::db::Db::open(&cfg.database().unwrap()).await.unwrap();
+    assert_eq!(accounts::find(&db, ALICE).await.unwrap().unwrap().kdf, None);
+    let form = sign_in_form(&proxy, ALICE, PASSWORD).await;
+    assert!(form.iter().any(|(k, _)| *k == "password"), "{form:?}");
     assert_eq!(sign_in_raw(&proxy, ALICE, PASSWORD).await.status(), StatusCode::SEE_OTHER, "the hash came along");
+    let moved = accounts::find(&db, ALICE).await.unwrap().unwrap();
+    assert!(moved.kdf.is_some() && moved.password_hash.as_deref() != Some(hash.as_str()), "moved over");
+    let form = sign_in_form(&proxy, ALICE, PASSWORD).await;
+    assert!(!form.iter().any(|(k, _)| *k == "password"), "never again: {form:?}");
+    let wrong = sign_in_raw(&proxy, ALICE, "not the password").await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     let c = no_redirects();
     let page = c.get(format!("{proxy}/auth/invite?token=erins-link")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK, "the open invite came along");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), text, "the file is left as it was");
     // Once: a person removed afterwards does not come back on the next start.
-    let db = wellness0_proxy::db::Db::open(&cfg.database().unwrap()).await.unwrap();
     accounts::remove(&db, "erin").await.unwrap();
     let again = spawn_proxy(&cfg).await;
     assert_eq!(accounts::list(&db).await.unwrap().len(), 1);

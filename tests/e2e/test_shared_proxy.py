@@ -174,3 +174,71 @@ def test_a_person_signs_another_device_out_from_settings(fakes, tmp_path):
         finally:
             quit_driver(laptop)
             quit_driver(phone)
+
+
+# Computed apart with Python's hashlib and hmac (PBKDF2-SHA256, 600,000 rounds; HKDF by RFC 5869);
+# the proxy's native twin (proxy/src/auth/kdf.rs) is pinned to the same vector.
+VECTOR = {"password": "correct horse battery staple", "salt": "AAECAwQFBgcICQoLDA0ODw",
+          "secret": "D7OuVyxd-R5R6zhLXnQP3BZkJdGeUdHmGzaPGjU5yjE",
+          "wrap": "oTCsb5UCpArKPXros4XEXkmw7monBhB8vTvzUzxF6uQ"}
+
+
+def posted_bodies(driver, entries, path_end):
+    """The bodies of the page's POSTs whose URL ends with `path_end`, from the DevTools log's
+    `entries` (read once: reading the log empties it)."""
+    bodies = []
+    for entry in entries:
+        event = json.loads(entry["message"])["message"]
+        if event["method"] != "Network.requestWillBeSent":
+            continue
+        request = event["params"]["request"]
+        if request["method"] == "POST" and request["url"].endswith(path_end):
+            body = request.get("postData")
+            if body is None and request.get("hasPostData"):
+                body = driver.execute_cdp_cmd("Network.getRequestPostData",
+                                              {"requestId": event["params"]["requestId"]})["postData"]
+            bodies.append(body or "")
+    return bodies
+
+
+@pytest.mark.timeout(180)
+def test_the_password_never_leaves_the_browser(fakes, tmp_path):
+    """The sign-in page turns the password into a secret on the device (the same derivation as the
+    proxy's, pinned to one vector); only that secret is posted, a wrong password is refused with
+    the usual words, and the app receives the wrapping key in the tab for the data key."""
+    fakes.reset()
+    data = tmp_path / "state"
+    add_user(data, "ann", PEOPLE["ann"])
+    with launch_proxy(fakes.gemini_url, fakes.mem0_url, gemini_key=GEMINI_KEY, mem0_key=MEM0_KEY,
+                      env={"WELLNESS0_DATA_DIR": str(data)}, binary=proxy_binary()) as proxy:
+        driver = new_driver(width=390, height=844, performance_log=True)
+        try:
+            driver.get(proxy.url)
+            page = ChatPage(driver, proxy.url, fakes)
+            page.wait(lambda: driver.find_elements("id", "password"), message="the sign-in page")
+            derived = driver.execute_async_script(
+                "const done = arguments[arguments.length - 1];"
+                "derive(arguments[0], arguments[1], 600000).then(done, e => done(String(e)))",
+                VECTOR["password"], VECTOR["salt"])
+            assert derived == {"secret": VECTOR["secret"], "wrap": VECTOR["wrap"]}, derived
+            sign_in(driver, proxy.url, "ann", "not ann's password at all")
+            page.wait(lambda: "do not match" in driver.find_element("css selector", "[role=alert]").text,
+                      message="a wrong password is refused")
+            assert driver.execute_script("return sessionStorage.length") == 0, "no key of a refused password stays"
+            page.screenshot("sign-in-refused-phone")
+            driver.find_element("id", "password").send_keys(PEOPLE["ann"])
+            driver.find_element("css selector", "button[type=submit]").click()
+            page.one("transcript")
+            page.wait_settled()
+            entries = driver.get_log("performance")
+            bodies = posted_bodies(driver, entries, "/auth/signin")
+            assert len(bodies) == 2, bodies
+            for body in bodies:
+                assert "secret=" in body and "password" not in body, body
+                assert PEOPLE["ann"] not in body and "not+ann" not in body, body
+            params = posted_bodies(driver, entries, "/auth/params")
+            assert params == ["name=ann", "name=ann"], params
+            handoff = json.loads(driver.execute_script("return sessionStorage.getItem('wellness0.signin-wrap')"))
+            assert handoff["name"] == "ann" and len(handoff["key"]) == 43, handoff
+        finally:
+            quit_driver(driver)

@@ -3,8 +3,9 @@
 //! instance at once).
 
 use super::tokens::{random_token, token_hash};
-use super::{account, columns, name_key, Account, AccountError};
+use super::{account_of, columns, name_key, Account, AccountError};
 use crate::db::Db;
+use crate::kdf::Verifier;
 
 /// When an account's open invite ends (Unix seconds), if it has one.
 pub async fn expiry(db: &Db, account: i64) -> Result<Option<i64>, AccountError> {
@@ -46,12 +47,18 @@ pub async fn invited(db: &Db, token: &str, now: i64) -> Result<Option<Account>, 
          WHERE id = (SELECT account_id FROM invites WHERE token_sha256 = $1 AND expires_at > $2)"
     );
     let row = sqlx::query(sql).bind(token_hash(token)).bind(now).fetch_optional(db.pool()).await?;
-    Ok(row.as_ref().map(account).transpose()?)
+    Ok(row.as_ref().map(account_of).transpose()?)
 }
 
-/// Uses `token` to set `name`'s password hash: `None` when the link is no longer valid (used,
+/// Uses `token` to set `name`'s verifier: `None` when the link is no longer valid (used,
 /// replaced, expired) or is someone else's. Signs every device of theirs out.
-pub async fn redeem(db: &Db, token: &str, name: &str, hash: &str, now: i64) -> Result<Option<Account>, AccountError> {
+pub async fn redeem(
+    db: &Db,
+    token: &str,
+    name: &str,
+    verifier: &Verifier,
+    now: i64,
+) -> Result<Option<Account>, AccountError> {
     let mut tx = db.pool().begin().await?;
     let used: Option<i64> = sqlx::query_scalar(
         "DELETE FROM invites WHERE token_sha256 = $1 AND expires_at > $2 \
@@ -65,7 +72,7 @@ pub async fn redeem(db: &Db, token: &str, name: &str, hash: &str, now: i64) -> R
     let Some(id) = used else {
         return Ok(None);
     };
-    let account = super::store_password(&mut tx, id, hash, now).await?;
+    let account = super::store_password(&mut tx, id, verifier, now).await?;
     tx.commit().await?;
     Ok(Some(account))
 }

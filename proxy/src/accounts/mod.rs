@@ -19,6 +19,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::db::{Db, DbError};
+use crate::kdf::{Kdf, Verifier};
 
 /// Longest name.
 pub const MAX_NAME: usize = 64;
@@ -45,8 +46,11 @@ pub struct Account {
     pub name: String,
     /// The mem0 user id their memories live under.
     pub user_id: String,
-    /// PHC string of their password's hash; `None` until an invite is used.
+    /// PHC string of their authentication secret's hash (of the password itself for an account
+    /// from before, whose `kdf` is `None`); `None` until an invite is used.
     pub password_hash: Option<String>,
+    /// How their device derives the secret; `None` for an account from before.
+    pub kdf: Option<Kdf>,
     /// When they were added (Unix seconds).
     pub created_at: i64,
     /// Sessions started before this (Unix seconds) are refused.
@@ -109,12 +113,12 @@ pub fn name_key(name: &str) -> String {
 /// The columns [`account`] reads, in its order (a macro, so queries stay literal strings).
 macro_rules! columns {
     () => {
-        "id, name, user_id, password_hash, created_at, sessions_valid_after"
+        "id, name, user_id, password_hash, created_at, sessions_valid_after, kdf_salt, kdf_iterations"
     };
 }
 pub(crate) use columns;
 
-fn account(row: &AnyRow) -> Result<Account, sqlx::Error> {
+fn account_of(row: &AnyRow) -> Result<Account, sqlx::Error> {
     Ok(Account {
         id: row.try_get(0)?,
         name: row.try_get(1)?,
@@ -122,6 +126,10 @@ fn account(row: &AnyRow) -> Result<Account, sqlx::Error> {
         password_hash: row.try_get(3)?,
         created_at: row.try_get(4)?,
         sessions_valid_after: row.try_get(5)?,
+        kdf: match (row.try_get::<Option<String>, _>(6)?, row.try_get::<Option<i64>, _>(7)?) {
+            (Some(salt), Some(n)) => Some(Kdf { salt, iterations: u32::try_from(n).unwrap_or(u32::MAX) }),
+            _ => None,
+        },
     })
 }
 
@@ -129,14 +137,14 @@ fn account(row: &AnyRow) -> Result<Account, sqlx::Error> {
 pub async fn find(db: &Db, name: &str) -> Result<Option<Account>, AccountError> {
     let sql = concat!("SELECT ", columns!(), " FROM accounts WHERE name_key = $1");
     let row = sqlx::query(sql).bind(name_key(name)).fetch_optional(db.pool()).await?;
-    Ok(row.as_ref().map(account).transpose()?)
+    Ok(row.as_ref().map(account_of).transpose()?)
 }
 
 /// Everyone, by name.
 pub async fn list(db: &Db) -> Result<Vec<Account>, AccountError> {
     let sql = concat!("SELECT ", columns!(), " FROM accounts ORDER BY name_key");
     let rows = sqlx::query(sql).fetch_all(db.pool()).await?;
-    Ok(rows.iter().map(account).collect::<Result<_, _>>()?)
+    Ok(rows.iter().map(account_of).collect::<Result<_, _>>()?)
 }
 
 /// What [`add`] stores.
@@ -209,42 +217,96 @@ where
         .bind(new.sessions_valid_after)
         .fetch_optional(conn)
         .await?;
-    Ok(row.as_ref().map(account).transpose()?)
+    Ok(row.as_ref().map(account_of).transpose()?)
 }
 
 /// Removes a person (their invite and sessions go with them).
 pub async fn remove(db: &Db, name: &str) -> Result<Account, AccountError> {
     let sql = concat!("DELETE FROM accounts WHERE name_key = $1 RETURNING ", columns!());
     let row = sqlx::query(sql).bind(name_key(name)).fetch_optional(db.pool()).await?;
-    row.as_ref().map(account).transpose()?.ok_or_else(|| AccountError::NoSuchUser(name.into()))
+    row.as_ref().map(account_of).transpose()?.ok_or_else(|| AccountError::NoSuchUser(name.into()))
 }
 
-/// Sets a password hash: any invite is used up, and every device is signed out.
-pub async fn set_password(db: &Db, name: &str, hash: &str, now: i64) -> Result<Account, AccountError> {
+/// Sets a password's verifier: any invite is used up, and every device is signed out.
+pub async fn set_password(db: &Db, name: &str, verifier: &Verifier, now: i64) -> Result<Account, AccountError> {
     let mut tx = db.pool().begin().await?;
     let id: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE name_key = $1")
         .bind(name_key(name))
         .fetch_optional(&mut *tx)
         .await?;
     let id = id.ok_or_else(|| AccountError::NoSuchUser(name.into()))?;
-    let account = store_password(&mut tx, id, hash, now).await?;
+    let account = store_password(&mut tx, id, verifier, now).await?;
     tx.commit().await?;
     Ok(account)
 }
 
-/// Stores account `id`'s new password hash, uses up its invite and ends its sessions.
+/// Stores account `id`'s new verifier, uses up its invite and ends its sessions.
 pub(crate) async fn store_password(
     conn: &mut sqlx::AnyConnection,
     id: i64,
-    hash: &str,
+    verifier: &Verifier,
     now: i64,
 ) -> Result<Account, AccountError> {
     let sql = concat!(
-        "UPDATE accounts SET password_hash = $1, sessions_valid_after = $2 WHERE id = $3 RETURNING ",
+        "UPDATE accounts SET password_hash = $1, sessions_valid_after = $2, kdf_salt = $3, kdf_iterations = $4 \
+         WHERE id = $5 RETURNING ",
         columns!()
     );
-    let row = sqlx::query(sql).bind(hash).bind(now).bind(id).fetch_one(&mut *conn).await?;
+    let row = sqlx::query(sql)
+        .bind(&verifier.hash)
+        .bind(now)
+        .bind(&verifier.kdf.salt)
+        .bind(i64::from(verifier.kdf.iterations))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
     sqlx::query("DELETE FROM invites WHERE account_id = $1").bind(id).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM signin_sessions WHERE account_id = $1").bind(id).execute(&mut *conn).await?;
-    Ok(account(&row)?)
+    Ok(account_of(&row)?)
+}
+
+/// Moves an account from before (its hash of the password itself, just checked) to its
+/// verifier, keeping its sessions: the one sign-in at which the server sees that password.
+/// `None` when the account changed since the check.
+pub async fn upgrade(db: &Db, account: &Account, verifier: &Verifier) -> Result<Option<Account>, AccountError> {
+    let sql = concat!(
+        "UPDATE accounts SET password_hash = $1, kdf_salt = $2, kdf_iterations = $3 \
+         WHERE id = $4 AND password_hash = $5 AND kdf_salt IS NULL RETURNING ",
+        columns!()
+    );
+    let row = sqlx::query(sql)
+        .bind(&verifier.hash)
+        .bind(&verifier.kdf.salt)
+        .bind(i64::from(verifier.kdf.iterations))
+        .bind(account.id)
+        .bind(account.password_hash.as_deref())
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.as_ref().map(account_of).transpose()?)
+}
+
+/// The `meta` key of the secret that salts for names without one are derived from.
+const SALT_SECRET: &str = "salt_secret";
+
+/// The server's secret for [`Kdf::for_name`], made by whichever instance needs it first.
+pub async fn salt_secret(db: &Db) -> Result<Vec<u8>, DbError> {
+    let fresh = tokens::random_token();
+    sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        .bind(SALT_SECRET)
+        .bind(&fresh)
+        .execute(db.pool())
+        .await
+        .map_err(DbError::Sql)?;
+    let stored = db.meta(SALT_SECRET).await?.unwrap_or(fresh);
+    Ok(stored.into_bytes())
+}
+
+/// How the device of the person called `name` derives its keys, and whether the account is
+/// from before (then the page sends the password once more, to move it over). A name without a
+/// stored salt (nobody, or an invite not yet used) gets one derived from `server_secret`.
+pub async fn kdf_of(db: &Db, server_secret: &[u8], name: &str) -> Result<(Kdf, bool), AccountError> {
+    let account = find(db, name).await?;
+    let upgrade = account.as_ref().is_some_and(|a| a.kdf.is_none() && a.password_hash.is_some());
+    let kdf = account.and_then(|a| a.kdf).unwrap_or_else(|| Kdf::for_name(server_secret, &name_key(name)));
+    Ok((kdf, upgrade))
 }

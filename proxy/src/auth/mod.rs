@@ -1,7 +1,8 @@
 //! Who is calling: [`Auth`], built once at start. In personal mode (the default, on loopback)
 //! the one person at the keyboard owns everything and nobody signs in. In shared mode (a database
 //! is configured) people sign in (the routes are [`crate::http::signin`], the pages [`pages`])
-//! with a password hashed by Argon2id ([`password`]) to an account in the database
+//! with a secret their device derives from their password ([`crate::kdf`]: the password never leaves
+//! the device), hashed by Argon2id ([`password`]), to an account in the database
 //! ([`crate::accounts`], managed by [`crate::cli`]); the sign-in cookie ([`session`]) names a
 //! session the database keeps, which tells the proxy who each request is from
 //! ([`crate::http::auth::identify`]), and every memory call is bound to that [`Person`].
@@ -39,6 +40,9 @@ pub struct Shared {
     pub sync_hub: Arc<SyncHub>,
     /// Bytes of sync records each person may store.
     pub sync_quota_bytes: i64,
+    /// What salts for names without one are derived from ([`kdf::Kdf::for_name`]), the same on
+    /// every instance.
+    pub salt_secret: Vec<u8>,
 }
 
 /// The sign-in configuration.
@@ -102,7 +106,9 @@ impl Auth {
         }
         let sync_quota_bytes = i64::try_from(settings.sync_quota_bytes).unwrap_or(i64::MAX);
         let hasher = Hasher::default();
-        Ok(Self { shared: Some(Shared { db, idle_secs, hasher, attempts, sync_hub, sync_quota_bytes }) })
+        let salt_secret = crate::accounts::salt_secret(&db).await?;
+        let shared = Shared { db, idle_secs, hasher, attempts, sync_hub, sync_quota_bytes, salt_secret };
+        Ok(Self { shared: Some(shared) })
     }
 
     /// Whether people must sign in.

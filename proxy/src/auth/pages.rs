@@ -1,5 +1,7 @@
 //! The proxy's own pages for shared mode: sign in, set a password from an invite, and a few
-//! short notices. Plain HTML forms (no script, so the strict CSP needs no exception), labels
+//! short notices. Plain HTML forms whose password fields have no name (the browser never sends
+//! them) and one script of our own ([`SCRIPT`], allowed by the CSP's `script-src 'self'`) that
+//! turns the password into the secret the form sends ([`crate::kdf`]); labels
 //! tied to their fields, errors announced (`role="alert"`) and linked with
 //! `aria-describedby`, and a stylesheet ([`STYLESHEET`]) that follows the light/dark setting and
 //! fits a phone. Links are relative, so the pages also work under a path prefix.
@@ -11,6 +13,12 @@ use super::password::MIN_PASSWORD_CHARS;
 
 /// The pages' stylesheet, served at `auth/style.css`.
 pub const STYLESHEET: &str = include_str!("signin.css");
+/// The pages' script, served at `auth/signin.js`.
+pub const SCRIPT: &str = include_str!("signin.js");
+
+/// Said where the script cannot run.
+const NEEDS_SCRIPT: &str = "<noscript><p class=\"error\">Signing in needs JavaScript: your password is turned into a \
+    key on this device and never sent.</p></noscript>\n";
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -62,13 +70,13 @@ fn described_by(error: Option<&str>) -> &'static str {
 pub fn sign_in(status: StatusCode, name: &str, error: Option<&str>) -> Response {
     let body = format!(
         "<h1>Sign in</h1>\n<p>This wellness0 is shared. Sign in to reach your own conversations and memories.</p>\n\
-         {error_block}<form method=\"post\" action=\"signin\">\n\
+         {NEEDS_SCRIPT}{error_block}<form method=\"post\" action=\"signin\" data-derive>\n\
          <label for=\"name\">Name</label>\n\
          <input type=\"text\" id=\"name\" name=\"name\" value=\"{name}\" autocomplete=\"username\" \
          autocapitalize=\"none\" spellcheck=\"false\" required maxlength=\"64\"{aria}>\n\
          <label for=\"password\">Password</label>\n\
-         <input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required{aria}>\n\
-         <button type=\"submit\">Sign in</button>\n</form>",
+         <input type=\"password\" id=\"password\" autocomplete=\"current-password\" required{aria}>\n\
+         <button type=\"submit\">Sign in</button>\n</form>\n<script src=\"signin.js\" defer></script>",
         error_block = error_block(error),
         name = escape(name),
         aria = described_by(error),
@@ -80,17 +88,17 @@ pub fn sign_in(status: StatusCode, name: &str, error: Option<&str>) -> Response 
 pub fn invite(status: StatusCode, name: &str, token: &str, error: Option<&str>) -> Response {
     let body = format!(
         "<h1>Welcome, {name}</h1>\n<p>Choose a password for signing in to this wellness0.</p>\n\
-         {error_block}<form method=\"post\" action=\"invite\">\n\
+         {NEEDS_SCRIPT}{error_block}<form method=\"post\" action=\"invite\" data-derive>\n\
          <input type=\"hidden\" name=\"token\" value=\"{token}\">\n\
          <input type=\"text\" name=\"name\" value=\"{name}\" autocomplete=\"username\" hidden>\n\
          <label for=\"password\">New password</label>\n\
-         <input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"new-password\" required \
+         <input type=\"password\" id=\"password\" autocomplete=\"new-password\" required \
          minlength=\"{min}\" aria-describedby=\"password-hint{err_id}\">\n\
          <p class=\"hint\" id=\"password-hint\">At least {min} characters.</p>\n\
          <label for=\"confirm\">Repeat the password</label>\n\
-         <input type=\"password\" id=\"confirm\" name=\"confirm\" autocomplete=\"new-password\" required \
+         <input type=\"password\" id=\"confirm\" autocomplete=\"new-password\" required \
          minlength=\"{min}\"{aria}>\n\
-         <button type=\"submit\">Set password and sign in</button>\n</form>",
+         <button type=\"submit\">Set password and sign in</button>\n</form>\n<script src=\"signin.js\" defer></script>",
         name = escape(name),
         token = escape(token),
         error_block = error_block(error),

@@ -10,6 +10,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use tokio::sync::Semaphore;
 
+use crate::kdf::{derive, Kdf, Verifier};
+
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// Longest password accepted (bytes), so hashing time stays bounded.
@@ -43,6 +45,13 @@ pub fn check_new(password: &str) -> Result<(), PasswordError> {
 /// The PHC string of `password`'s Argon2id hash with a fresh salt (blocking; see [`Hasher`]).
 pub fn hash(password: &str) -> Result<String, PasswordError> {
     check_new(password)?;
+    hash_secret(password)
+}
+
+/// The PHC string of an authentication secret's Argon2id hash (blocking): what is stored since
+/// the password stays on the device ([`crate::kdf`]). The rules for passwords are the device's
+/// to check then; the secret is always 43 characters.
+pub fn hash_secret(password: &str) -> Result<String, PasswordError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|_| PasswordError::Hash)
 }
@@ -61,6 +70,14 @@ pub fn verify(phc: Option<&str>, password: &str) -> bool {
 }
 
 /// Runs hashing and verification on the blocking pool, at most two at a time.
+/// The verifier for a new `password` under `kdf` (blocking: the derivation and Argon2id), after
+/// the password rules — for the operator's `users` command, which is given the password.
+pub fn verifier(password: &str, kdf: Kdf) -> Result<Verifier, PasswordError> {
+    check_new(password)?;
+    let derived = derive(password, &kdf).ok_or(PasswordError::Hash)?;
+    Ok(Verifier { hash: hash_secret(&derived.auth_secret)?, kdf })
+}
+
 #[derive(Debug, Clone)]
 pub struct Hasher {
     slots: Arc<Semaphore>,
@@ -81,12 +98,12 @@ impl Hasher {
         tokio::task::spawn_blocking(move || verify(phc.as_deref(), &password)).await.unwrap_or(false)
     }
 
-    /// [`hash`] off the async threads.
-    pub async fn hash(&self, password: String) -> Result<String, PasswordError> {
+    /// [`hash_secret`] off the async threads.
+    pub async fn hash_secret(&self, secret: String) -> Result<String, PasswordError> {
         let Ok(_slot) = self.slots.acquire().await else {
             return Err(PasswordError::Hash);
         };
-        tokio::task::spawn_blocking(move || hash(&password)).await.unwrap_or(Err(PasswordError::Hash))
+        tokio::task::spawn_blocking(move || hash_secret(&secret)).await.unwrap_or(Err(PasswordError::Hash))
     }
 }
 

@@ -1,6 +1,8 @@
 //! The sign-in routes (shared mode only): `GET`/`POST auth/signin`, `POST auth/signout`,
-//! `GET`/`POST auth/invite`, `GET auth/style.css` (the pages and the sign-in state they use are
-//! [`crate::auth`]). Posts are accepted only from this site's own
+//! `GET`/`POST auth/invite`, `POST auth/params` (a name's salt, for the page's key derivation),
+//! `GET auth/style.css` and `auth/signin.js` (the pages and the sign-in state they use are
+//! [`crate::auth`]). The forms send the secret the page derived, never the password
+//! ([`crate::kdf`]). Posts are accepted only from this site's own
 //! pages (the same `Origin` / `Sec-Fetch-Site` rule as `/api/`), attempts are paced per client
 //! address and per name from one address (so a stranger hammering a name locks out only
 //! themselves: the right password from another address gets in at once), and a wrong name and a
@@ -22,7 +24,8 @@ use crate::accounts::tokens::now_secs;
 use crate::accounts::{self, invites, Account};
 use crate::auth::{pages, session, Person, Shared};
 use crate::guard::origin;
-use crate::ratelimit::request_ip;
+use crate::kdf;
+use crate::ratelimit::{request_ip, ClientKey};
 use crate::AppState;
 
 /// Largest sign-in form accepted.
@@ -35,18 +38,55 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/auth/signout", axum::routing::post(sign_out))
         .route("/auth/invite", get(invite_page).post(use_invite))
         .route("/auth/style.css", get(stylesheet))
+        .route("/auth/signin.js", get(script))
+        .route("/auth/params", axum::routing::post(params))
 }
 
 fn shared(state: &AppState) -> &Shared {
     state.auth.shared_parts().expect("sign-in routes are mounted only in shared mode")
 }
 
-async fn stylesheet() -> Response {
-    let mut resp = pages::STYLESHEET.into_response();
+/// One of the pages' own files.
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut resp = body.into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     resp
+}
+
+async fn stylesheet() -> Response {
+    asset(pages::STYLESHEET, "text/css; charset=utf-8")
+}
+
+async fn script() -> Response {
+    asset(pages::SCRIPT, "text/javascript; charset=utf-8")
+}
+
+/// How the device of a name derives its keys: `{"salt", "iterations", "upgrade"}` (JSON). Every
+/// name gets an answer (a made-up but stable salt for nobody). It costs one lookup and an HMAC,
+/// so it is paced by the API's rate limit per address, not by the sign-in attempts.
+async fn params(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let shared = shared(&state);
+    let form = match read_form(&state, req).await {
+        Ok(f) => f,
+        Err(resp) => return resp,
+    };
+    let name = form.get("name").trim();
+    if let Some(limiter) = &state.limiter {
+        if let Err(wait) = limiter.check(ClientKey::Ip(form.ip), Instant::now()) {
+            return too_many(StatusCode::TOO_MANY_REQUESTS.into_response(), wait.as_secs().max(1));
+        }
+    }
+    match accounts::kdf_of(&shared.db, &shared.salt_secret, name).await {
+        Ok((kdf, upgrade)) => {
+            let body = serde_json::json!({ "salt": kdf.salt, "iterations": kdf.iterations, "upgrade": upgrade });
+            let mut resp = axum::Json(body).into_response();
+            resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            resp
+        }
+        Err(e) => database_down(&e),
+    }
 }
 
 /// A redirect to `to`, relative to the current URL (so a path prefix in front is kept).
@@ -147,6 +187,12 @@ fn too_many(mut page: Response, secs: u64) -> Response {
     page
 }
 
+/// The page to send when a form came without a derived secret (the script did not run).
+fn needs_script(name: &str) -> Response {
+    let msg = "Signing in needs JavaScript: your password is turned into a key on this device and never sent.";
+    pages::sign_in(StatusCode::BAD_REQUEST, name, Some(msg))
+}
+
 async fn sign_in(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let shared = shared(&state);
     let form = match read_form(&state, req).await {
@@ -158,23 +204,50 @@ async fn sign_in(State(state): State<Arc<AppState>>, req: Request) -> Response {
         let page = pages::sign_in(StatusCode::OK, &name, Some("Too many attempts. Wait a minute, then try again."));
         return too_many(page, secs);
     }
+    let secret = form.get("secret").to_owned();
+    if !kdf::well_formed_secret(&secret) {
+        return needs_script(&name);
+    }
     let account = match accounts::find(&shared.db, &name).await {
         Ok(a) => a,
         Err(e) => return database_down(&e),
     };
     let hash = account.as_ref().and_then(|a| a.password_hash.clone());
+    // An account from before checks the password (sent this once), then moves to the secret.
+    let legacy = account.as_ref().is_some_and(|a| a.kdf.is_none());
+    let proof = if legacy { form.get("password").to_owned() } else { secret.clone() };
     // Always spend the same work, known name or not.
-    let ok = shared.hasher.verify(hash, form.get("password").to_owned()).await;
-    match account.filter(|_| ok) {
-        Some(account) => {
-            tracing::info!("signed in");
-            signed_in(shared, &account, &form).await
-        }
+    let ok = shared.hasher.verify(hash, proof).await;
+    let account = match account.filter(|_| ok) {
+        Some(account) if legacy => match upgrade(shared, &account, secret).await {
+            Ok(Some(upgraded)) => upgraded,
+            Ok(None) => return mismatch(&name),
+            Err(resp) => return resp,
+        },
+        Some(account) => account,
         None => {
             tracing::warn!("a sign-in attempt failed");
-            pages::sign_in(StatusCode::UNAUTHORIZED, &name, Some("That name and password do not match."))
+            return mismatch(&name);
         }
+    };
+    tracing::info!("signed in");
+    signed_in(shared, &account, &form).await
+}
+
+fn mismatch(name: &str) -> Response {
+    pages::sign_in(StatusCode::UNAUTHORIZED, name, Some("That name and password do not match."))
+}
+
+/// Moves an account from before to `secret`, derived with the salt [`params`] answered for it.
+async fn upgrade(shared: &Shared, account: &Account, secret: String) -> Result<Option<Account>, Response> {
+    let kdf = kdf::Kdf::for_name(&shared.salt_secret, &accounts::name_key(&account.name));
+    let hash = shared.hasher.hash_secret(secret).await.map_err(|e| database_down(&e))?;
+    let moved = accounts::upgrade(&shared.db, account, &kdf::Verifier { hash, kdf }).await;
+    let moved = moved.map_err(|e| database_down(&e))?;
+    if moved.is_some() {
+        tracing::info!("an account from before now signs in with a derived secret");
     }
+    Ok(moved)
 }
 
 async fn sign_out(State(state): State<Arc<AppState>>, req: Request) -> Response {
@@ -232,19 +305,22 @@ async fn use_invite(State(state): State<Arc<AppState>>, req: Request) -> Respons
             secs,
         );
     }
-    let (password, confirm) = (form.get("password"), form.get("confirm"));
-    if password != confirm {
-        return pages::invite(StatusCode::BAD_REQUEST, &user.name, &token, Some("The two passwords differ."));
+    // The page checked the password's length and its repetition; only the secret comes here.
+    let secret = form.get("secret").to_owned();
+    if !kdf::well_formed_secret(&secret) {
+        let msg = "Setting a password needs JavaScript: it is turned into a key on this device and never sent.";
+        return pages::invite(StatusCode::BAD_REQUEST, &user.name, &token, Some(msg));
     }
-    let hash = match shared.hasher.hash(password.to_owned()).await {
-        Ok(h) => h,
-        Err(e) => {
-            let msg = format!("Choose another password: {e}.");
-            return pages::invite(StatusCode::BAD_REQUEST, &user.name, &token, Some(&msg));
-        }
+    let kdf = match accounts::kdf_of(&shared.db, &shared.salt_secret, &user.name).await {
+        Ok((kdf, _)) => kdf,
+        Err(e) => return database_down(&e),
+    };
+    let verifier = match shared.hasher.hash_secret(secret).await {
+        Ok(hash) => kdf::Verifier { hash, kdf },
+        Err(e) => return database_down(&e),
     };
     // Checked again as the link is used: each link works once, on every instance.
-    match invites::redeem(&shared.db, &token, &user.name, &hash, now_secs()).await {
+    match invites::redeem(&shared.db, &token, &user.name, &verifier, now_secs()).await {
         Ok(Some(account)) => {
             tracing::info!("an invite was used to set a password");
             signed_in(shared, &account, &form).await

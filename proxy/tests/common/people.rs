@@ -9,9 +9,9 @@ use reqwest::header::{HeaderMap, HeaderValue, COOKIE};
 use sqlx::Connection;
 use wellness0_proxy::accounts::tokens::now_secs;
 use wellness0_proxy::accounts::{self, NewAccount};
-use wellness0_proxy::auth::password;
 use wellness0_proxy::auth::session::COOKIE_NAME;
 use wellness0_proxy::db::{sqlite_url, Db};
+use wellness0_proxy::kdf::{self, Kdf, Verifier};
 use wellness0_proxy::Config;
 
 pub const ALICE: &str = "alice";
@@ -47,10 +47,12 @@ pub async fn fresh_database() -> String {
 pub async fn shared(mut cfg: Config) -> Config {
     let url = fresh_database().await;
     let db = Db::open(&url).await.unwrap();
-    let hash = password::hash(PASSWORD).unwrap();
+    static VERIFIER: std::sync::OnceLock<Verifier> = std::sync::OnceLock::new();
+    // One salt for every test's alice and bob, so the sign-ins' derivations are remembered.
+    let verifier = VERIFIER.get_or_init(|| verifier(PASSWORD));
     for (name, id) in [(ALICE, ALICE_ID), (BOB, BOB_ID)] {
         accounts::add(&db, NewAccount::now(name, Some(id), now_secs() - 10)).await.unwrap();
-        accounts::set_password(&db, name, &hash, now_secs() - 10).await.unwrap();
+        accounts::set_password(&db, name, verifier, now_secs() - 10).await.unwrap();
     }
     db.close().await;
     cfg.database_url = Some(url);
@@ -67,13 +69,26 @@ pub fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
-/// Signs `name` in with `password` through the form; returns the response.
+/// What the server stores for `password` (a fresh salt each call, as the `users` command makes).
+pub fn verifier(password: &str) -> Verifier {
+    wellness0_proxy::auth::password::verifier(password, Kdf::fresh()).unwrap()
+}
+
+/// The sign-in form's fields for `name` and `password`, as the sign-in page sends them (the
+/// proxy at `proxy` is asked for the name's salt; the password goes along only to move an
+/// account from before over).
+pub async fn sign_in_form(proxy: &str, name: &str, password: &str) -> Vec<(&'static str, String)> {
+    kdf::sign_in_fields(&no_redirects(), proxy, name, password).await.unwrap()
+}
+
+/// Signs `name` in with `password` through the form, as the page does; returns the response.
 pub async fn sign_in_raw(proxy: &str, name: &str, password: &str) -> reqwest::Response {
+    let form = sign_in_form(proxy, name, password).await;
     no_redirects()
         .post(format!("{proxy}/auth/signin"))
         .header("origin", proxy)
         .header("sec-fetch-site", "same-origin")
-        .form(&[("name", name), ("password", password)])
+        .form(&form)
         .send()
         .await
         .unwrap()

@@ -214,10 +214,10 @@ pub async fn sign_in(
     password: &str,
     forwarded_for: Option<&str>,
 ) -> Result<(u16, Option<String>), RunError> {
-    let form = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("name", name)
-        .append_pair("password", password)
-        .finish();
+    // As the sign-in page does: the secret derived from the password, never the password.
+    let fields = wellness0_proxy::kdf::sign_in_fields(&plain_client()?, base, name, password).await;
+    let fields = fields.map_err(|e| RunError::Setup(format!("sign-in parameters: {e}")))?;
+    let form = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&fields).finish();
     let mut req = plain_client()?
         .post(format!("{base}/auth/signin"))
         .header("origin", base)

@@ -14,7 +14,10 @@ use crate::{ensure_loopback, row, Args, LoadError, MODEL};
 
 /// Signs in; returns the `cookie` header value and the bound mem0 user id.
 async fn sign_in(client: &reqwest::Client, base: &str, user: &str, password: &str) -> Result<String, LoadError> {
-    let form = format!("name={}&password={}", urlencode(user), urlencode(password));
+    // As the sign-in page does: the secret derived from the password (remembered after the first).
+    let fields = wellness0_proxy::kdf::sign_in_fields(client, base, user, password).await;
+    let fields = fields.map_err(|e| LoadError::Failed(format!("signing in as {user}: {e}")))?;
+    let form = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&fields).finish();
     let resp = client
         .post(format!("{base}/auth/signin"))
         .header("origin", base)
@@ -29,10 +32,6 @@ async fn sign_in(client: &reqwest::Client, base: &str, user: &str, password: &st
         .find(|v| v.starts_with(&format!("{}=", wellness0_proxy::auth::session::COOKIE_NAME)))
         .map(|v| v.split(';').next().unwrap_or("").to_owned())
         .ok_or_else(|| LoadError::Failed(format!("signing in as {user} failed: {}", resp.status())))
-}
-
-fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// Prints the comparison table.

@@ -1,0 +1,111 @@
+// The sign-in and set-a-password pages' one script: the password never leaves this device.
+// It derives a master key from the password (PBKDF2-SHA256 with the account's salt, asked of
+// the server), and from that by HKDF-SHA256 the authentication secret the form sends instead of
+// the password and the wrapping key the app unwraps the person's data key with. The wrapping key
+// is handed to the app through this tab's sessionStorage (the app takes it at once and keeps it
+// as it keeps its other secrets). WebCrypto only; the same derivation as proxy/src/kdf.rs,
+// which pins it to test vectors.
+"use strict";
+
+// The fewest iterations accepted: a tampered server must not talk the page into a cheap key.
+const MIN_ITERATIONS = 600000;
+const WRAP_HANDOFF = "wellness0.signin-wrap";
+const enc = new TextEncoder();
+
+function base64url(bytes) {
+  let s = "";
+  for (const b of new Uint8Array(bytes)) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromBase64url(text) {
+  const s = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}
+
+// { secret, wrap } (both base64url) for a password, salt (base64url) and iteration count.
+async function derive(password, salt, iterations) {
+  const subtle = crypto.subtle;
+  // Composed form (NFC), so "é" typed as one character or as two gives the same keys.
+  const pw = await subtle.importKey("raw", enc.encode(password.normalize("NFC")), "PBKDF2", false, ["deriveBits"]);
+  const pbkdf2 = { name: "PBKDF2", hash: "SHA-256", salt: fromBase64url(salt), iterations };
+  const master = await subtle.deriveBits(pbkdf2, pw, 256);
+  const hkdfKey = await subtle.importKey("raw", master, "HKDF", false, ["deriveBits"]);
+  const expand = (info) =>
+    subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt: new Uint8Array(), info: enc.encode(info) }, hkdfKey, 256);
+  return { secret: base64url(await expand("wellness0 auth v1")), wrap: base64url(await expand("wellness0 wrap v1")) };
+}
+
+function showError(form, text) {
+  let box = document.getElementById("form-error");
+  if (!box) {
+    box = document.createElement("p");
+    box.id = "form-error";
+    box.className = "error";
+    box.setAttribute("role", "alert");
+    form.before(box);
+  }
+  box.textContent = text;
+  for (const input of form.querySelectorAll("input:not([type=hidden])")) {
+    input.setAttribute("aria-describedby", "form-error");
+  }
+}
+
+function hidden(form, name, value) {
+  const input = document.createElement("input");
+  input.type = "hidden";
+  input.name = name;
+  input.value = value;
+  form.append(input);
+}
+
+async function params(name) {
+  const resp = await fetch("params", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ name }),
+    credentials: "same-origin",
+  });
+  if (resp.status === 429) throw new Error("Too many attempts. Wait a minute, then try again.");
+  if (!resp.ok) throw new Error("The server did not answer. Try again in a minute.");
+  const p = await resp.json();
+  if (typeof p.salt !== "string" || !(p.iterations >= MIN_ITERATIONS)) {
+    throw new Error("The server sent sign-in settings this page does not accept.");
+  }
+  return p;
+}
+
+async function submit(form) {
+  if (!globalThis.crypto?.subtle) throw new Error("Signing in needs a secure connection (an https:// address).");
+  const name = form.elements.namedItem("name").value.trim();
+  // The password fields have no name, so the browser never sends them, even without this script.
+  const password = form.querySelector("#password");
+  const confirm = form.querySelector("#confirm");
+  const min = Number(password.getAttribute("minlength") || 0);
+  if (confirm && password.value !== confirm.value) throw new Error("The two passwords differ.");
+  if (password.value.length < min) throw new Error(`Use at least ${min} characters.`);
+  const p = await params(name);
+  const keys = await derive(password.value, p.salt, p.iterations);
+  hidden(form, "secret", keys.secret);
+  // An account from before sends its password this once, so the server can move it over.
+  if (p.upgrade) hidden(form, "password", password.value);
+  sessionStorage.setItem(WRAP_HANDOFF, JSON.stringify({ name, key: keys.wrap }));
+  form.submit();
+}
+
+// A key left by an attempt the server refused (this page again) is of a wrong password.
+sessionStorage.removeItem(WRAP_HANDOFF);
+
+for (const form of document.querySelectorAll("form[data-derive]")) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    submit(form).catch((e) => {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+      showError(form, e instanceof Error && e.message ? e.message : "Signing in failed. Try again.");
+    });
+  });
+}
