@@ -301,12 +301,12 @@ pub async fn salt_secret(db: &Db) -> Result<Vec<u8>, DbError> {
     Ok(stored.into_bytes())
 }
 
-/// How the device of the person called `name` derives its keys, and whether the account is
-/// from before (then the page sends the password once more, to move it over). A name without a
-/// stored salt (nobody, or an invite not yet used) gets one derived from `server_secret`.
-pub async fn kdf_of(db: &Db, server_secret: &[u8], name: &str) -> Result<(Kdf, bool), AccountError> {
-    let account = find(db, name).await?;
-    let upgrade = account.as_ref().is_some_and(|a| a.kdf.is_none() && a.password_hash.is_some());
-    let kdf = account.and_then(|a| a.kdf).unwrap_or_else(|| Kdf::for_name(server_secret, &name_key(name)));
-    Ok((kdf, upgrade))
+/// How the device of `account` (the one called `name`, if anyone is) derives its keys, and
+/// whether the account is from before (then the page sends the password once more, to move it
+/// over). A name without a stored salt (nobody, an invite not yet used, an account from before)
+/// gets one derived from `server_secret` — the one an account from before moves over with.
+pub fn kdf_of(account: Option<&Account>, server_secret: &[u8], name: &str) -> (Kdf, bool) {
+    let upgrade = account.is_some_and(|a| a.kdf.is_none() && a.password_hash.is_some());
+    let kdf = account.and_then(|a| a.kdf.clone()).unwrap_or_else(|| Kdf::for_name(server_secret, &name_key(name)));
+    (kdf, upgrade)
 }

@@ -78,12 +78,11 @@ async fn params(State(state): State<Arc<AppState>>, req: Request) -> Response {
             return too_many(StatusCode::TOO_MANY_REQUESTS.into_response(), wait.as_secs().max(1));
         }
     }
-    match accounts::kdf_of(&shared.db, &shared.salt_secret, name).await {
-        Ok((kdf, upgrade)) => {
+    match accounts::find(&shared.db, name).await {
+        Ok(account) => {
+            let (kdf, upgrade) = accounts::kdf_of(account.as_ref(), &shared.salt_secret, name);
             let body = serde_json::json!({ "salt": kdf.salt, "iterations": kdf.iterations, "upgrade": upgrade });
-            let mut resp = axum::Json(body).into_response();
-            resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            resp
+            super::no_store(axum::Json(body).into_response())
         }
         Err(e) => database_down(&e),
     }
@@ -240,7 +239,7 @@ fn mismatch(name: &str) -> Response {
 
 /// Moves an account from before to `secret`, derived with the salt [`params`] answered for it.
 async fn upgrade(shared: &Shared, account: &Account, secret: String) -> Result<Option<Account>, Response> {
-    let kdf = kdf::Kdf::for_name(&shared.salt_secret, &accounts::name_key(&account.name));
+    let (kdf, _) = accounts::kdf_of(Some(account), &shared.salt_secret, &account.name);
     let hash = shared.hasher.hash_secret(secret).await.map_err(|e| database_down(&e))?;
     let moved = accounts::upgrade(&shared.db, account, &kdf::Verifier { hash, kdf }).await;
     let moved = moved.map_err(|e| database_down(&e))?;
@@ -311,10 +310,7 @@ async fn use_invite(State(state): State<Arc<AppState>>, req: Request) -> Respons
         let msg = "Setting a password needs JavaScript: it is turned into a key on this device and never sent.";
         return pages::invite(StatusCode::BAD_REQUEST, &user.name, &token, Some(msg));
     }
-    let kdf = match accounts::kdf_of(&shared.db, &shared.salt_secret, &user.name).await {
-        Ok((kdf, _)) => kdf,
-        Err(e) => return database_down(&e),
-    };
+    let (kdf, _) = accounts::kdf_of(Some(&user), &shared.salt_secret, &user.name);
     let verifier = match shared.hasher.hash_secret(secret).await {
         Ok(hash) => kdf::Verifier { hash, kdf },
         Err(e) => return database_down(&e),
