@@ -14,6 +14,7 @@ use crate::sessions::transfer::utc_time;
 use crate::sessions::{migrate, SessionList, SessionsStore, StorageSection};
 use crate::settings::routing::{ProxyAuth, ProxyInfo};
 use crate::settings::{proxy_detect, Mode, SettingsPanel, SettingsStore};
+use crate::sync::{RecoveryCodeNotice, SyncSection, SyncStore};
 use crate::vault::{self, LockScreen, PasscodeSection, Vault};
 use crate::web;
 use leptos::prelude::*;
@@ -63,6 +64,8 @@ fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
     let memory = MemoryStore::new(settings, storage);
     let chat = ChatStore::new(settings, memory, storage);
     let sessions = SessionsStore::new(chat, storage);
+    let sync = SyncStore::new(storage, sessions);
+    provide_context(sync);
     provide_context(storage);
     provide_context(settings);
     provide_context(memory);
@@ -136,6 +139,8 @@ fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
             settings.settings.update(|s| s.user_id = person.user_id.clone());
             let base = proxy_detect::page_base();
             web::fetch::redirect_on_401(&format!("{base}/api/"), &format!("{base}/auth/signin"));
+            let name = person.name.clone();
+            spawn_local(async move { sync.start(&base, &name).await });
         }
         settings.mode.set(mode);
         // First visit without any way to reach Gemini: open Settings so the way forward is obvious.
@@ -216,6 +221,7 @@ fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
                 </div>
             </header>
             <PwaNotices />
+            <RecoveryCodeNotice />
             {move || storage.problem.get().map(|problem| view! {
                 <p class="confirm" role="alert" data-testid="save-failed">
                     {format!("This browser refused to store your conversation ({problem}). wellness0 keeps working in this tab, \
@@ -233,6 +239,7 @@ fn Workspace(db: Result<Db, StorageError>, protected: bool) -> impl IntoView {
             </div>
             <ForgetNotes />
             <SettingsPanel open=settings_open on_saved=move |()| memory.settings_changed()>
+                <SyncSection on_sign_in_again=move |()| spawn_local(crate::settings::panel::sign_out()) />
                 <StorageSection open=settings_open />
                 <PasscodeSection on_export=move |()| spawn_local(async move { sessions.download_all().await })
                     user_id=Signal::derive(move || settings.settings.with(|s| s.user_id.clone())) />

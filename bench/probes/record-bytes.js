@@ -3,7 +3,7 @@
 // bytes of their `data` (sealed: the IV, ciphertext and tag; in the clear: its UTF-8 JSON) and of the
 // `text` kept beside a message in the clear for search.
 const [done] = arguments;
-const open = indexedDB.open("wellness0", 1);
+const open = indexedDB.open("wellness0", 2);
 open.onerror = () => done({error: String(open.error)});
 open.onsuccess = () => {
   const db = open.result;

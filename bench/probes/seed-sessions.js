@@ -93,7 +93,7 @@ function title(first) {
 
 function openDb() {
   return new Promise((resolve, reject) => {
-    const request = indexedDB.open("wellness0", 1);
+    const request = indexedDB.open("wellness0", 2);
     request.onupgradeneeded = () => reject(new Error("the app has not created its database yet"));
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);

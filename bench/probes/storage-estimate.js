@@ -7,7 +7,7 @@ const estimate = () => navigator.storage.estimate().then(
   (e) => done({usage: e.usage, quota: e.quota, details: e.usageDetails || null}), (e) => done({error: String(e)}));
 if (!recount) estimate();
 else {
-  const open = indexedDB.open("wellness0", 1);
+  const open = indexedDB.open("wellness0", 2);
   open.onerror = () => done({error: String(open.error)});
   open.onsuccess = () => {
     const db = open.result;

@@ -8,7 +8,8 @@
 // CryptoKey that lives only in this module, only while the app is unlocked.
 
 const NAME = "wellness0";
-const VERSION = 1;
+// 2: the sync ledger (what this device sent and took in, and what waits to be sent).
+const VERSION = 2;
 
 function done(request) {
   return new Promise((resolve, reject) => {
@@ -28,12 +29,15 @@ function finished(tx) {
 export function open() {
   if (!globalThis.indexedDB) return Promise.reject(new DOMException("no IndexedDB", "UnknownError"));
   const request = indexedDB.open(NAME, VERSION);
-  request.onupgradeneeded = () => {
+  request.onupgradeneeded = (event) => {
     const db = request.result;
-    db.createObjectStore("sessions", { keyPath: "id" });
-    db.createObjectStore("messages", { keyPath: ["session", "id"] });
-    db.createObjectStore("drafts", { keyPath: "session" });
-    db.createObjectStore("meta", { keyPath: "key" });
+    if (event.oldVersion < 1) {
+      db.createObjectStore("sessions", { keyPath: "id" });
+      db.createObjectStore("messages", { keyPath: ["session", "id"] });
+      db.createObjectStore("drafts", { keyPath: "session" });
+      db.createObjectStore("meta", { keyPath: "key" });
+    }
+    if (event.oldVersion < 2) db.createObjectStore("sync", { keyPath: "key" });
   };
   // Another tab still holds an older version open: it is told to close (see onversionchange).
   request.onblocked = () => {};
@@ -168,7 +172,7 @@ function guardVault(tx) {
 
 // ---- Encryption at rest ----
 
-const STORES = ["sessions", "messages", "drafts", "meta"];
+const STORES = ["sessions", "messages", "drafts", "meta", "sync"];
 // The record holding the passcode's salt, KDF settings and check value (never sealed itself).
 const VAULT_KEY = "vault";
 const CHECK = "wellness0 vault check";

@@ -241,9 +241,22 @@ pub async fn estimate() -> Option<(f64, f64)> {
     Some((pair.get(0).as_f64()?, pair.get(1).as_f64()?))
 }
 
-/// Tells the other tabs of this site something changed (a JSON message).
+thread_local! {
+    /// Who in this tab hears what it announces (sync: a change to send). A plain callback rather
+    /// than context: announcements are made from tasks, outside any reactive owner.
+    static HERE: std::cell::RefCell<Option<Box<dyn Fn(&str)>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Tells the other tabs of this site something changed (a JSON message), and this tab's
+/// listener set by [`announced_here`].
 pub fn announce(message: &str) {
     js_announce(message);
+    HERE.with_borrow(|here| here.as_ref().map(|hear| hear(message)));
+}
+
+/// Calls `hear` with what this tab announces, for the life of the page.
+pub fn announced_here(hear: impl Fn(&str) + 'static) {
+    HERE.with_borrow_mut(|here| *here = Some(Box::new(hear)));
 }
 
 /// Calls `on_message` with what other tabs announce, for the life of the page.

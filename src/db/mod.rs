@@ -7,8 +7,8 @@ pub mod idb;
 pub mod storage;
 
 pub use idb::{
-    announce, data_of, estimate, field_of, is_sealing, listen, open_text, persist, seal_text, with_lock, Batch, Db,
-    Record, StorageError,
+    announce, announced_here, data_of, estimate, field_of, is_sealing, listen, open_text, persist, seal_text,
+    with_lock, Batch, Db, Record, StorageError,
 };
 pub use storage::{use_storage, Storage};
 
@@ -22,6 +22,9 @@ pub const MESSAGES: &str = "messages";
 pub const DRAFTS: &str = "drafts";
 /// Single records by name (`key`): the memory outbox, the migration mark.
 pub const META: &str = "meta";
+/// The sync ledger (`key`): per record key, what this device holds of it; the records waiting
+/// to be sent; the last sequence number taken in (see `crate::sync::engine`).
+pub const SYNC: &str = "sync";
 
 /// The key of a message record.
 pub fn message_key(session: u64, id: u64) -> JsValue {

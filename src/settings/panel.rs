@@ -215,9 +215,12 @@ pub fn SettingsPanel(
     }
 }
 
-/// Signs out of a shared proxy: it clears the sign-in, then the page goes to its sign-in page. A
-/// call rather than a posted form: the CSP lets no form submit anywhere (`form-action 'none'`).
-async fn sign_out() {
+/// Signs out of a shared proxy: it clears the sign-in and this device's sync key, then the page
+/// goes to its sign-in page. A call rather than a posted form: the CSP lets no form submit
+/// anywhere (`form-action 'none'`).
+pub async fn sign_out() {
+    use crate::vault::storage::{remove, Private};
+    remove(crate::web::storage::Scope::Device, Private::SyncKey);
     let base = proxy_detect::page_base();
     let _ = crate::web::fetch::send("POST", &format!("{base}/auth/signout"), &[], None, None).await;
     let _ = window().location().assign(&format!("{base}/auth/signin"));

@@ -4,4 +4,11 @@
 //! tested natively; the records travel encrypted on the device (docs/sync.md).
 
 pub mod clock;
+pub mod engine;
+pub mod keys;
+pub mod ledger;
 pub mod merge;
+pub mod section;
+
+pub use engine::{use_sync, SyncStore};
+pub use section::{RecoveryCodeNotice, SyncSection};

@@ -22,6 +22,8 @@ pub enum Private {
     UnsavedReply,
     /// The draft being typed as the page went away.
     UnsavedDraft,
+    /// The sync data key, with whose it is (`crate::sync::engine`).
+    SyncKey,
 }
 
 impl Private {
@@ -31,17 +33,19 @@ impl Private {
             Private::Keys => "wellness0.keys",
             Private::UnsavedReply => "wellness0.unsaved",
             Private::UnsavedDraft => "wellness0.unsaved-draft",
+            Private::SyncKey => "wellness0.sync-key",
         }
     }
 }
 
 /// Where each private value can be.
-const ALL: [(Scope, Private); 5] = [
+const ALL: [(Scope, Private); 6] = [
     (Scope::Device, Private::Settings),
     (Scope::Device, Private::Keys),
     (Scope::Tab, Private::Keys),
     (Scope::Device, Private::UnsavedReply),
     (Scope::Device, Private::UnsavedDraft),
+    (Scope::Device, Private::SyncKey),
 ];
 
 #[derive(Default)]
