@@ -241,10 +241,13 @@ pub async fn estimate() -> Option<(f64, f64)> {
     Some((pair.get(0).as_f64()?, pair.get(1).as_f64()?))
 }
 
+/// What hears this tab's announcements.
+type Hearer = Box<dyn Fn(&str)>;
+
 thread_local! {
     /// Who in this tab hears what it announces (sync: a change to send). A plain callback rather
     /// than context: announcements are made from tasks, outside any reactive owner.
-    static HERE: std::cell::RefCell<Option<Box<dyn Fn(&str)>>> = const { std::cell::RefCell::new(None) };
+    static HERE: std::cell::RefCell<Option<Hearer>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Tells the other tabs of this site something changed (a JSON message), and this tab's
