@@ -159,6 +159,14 @@ fn synced_details(data: &str) -> Option<String> {
     Some(value.to_string())
 }
 
+/// What the ledger holds for `key`: as this page left it, else as stored.
+async fn held_now(db: &Db, page: &HashMap<String, Option<Held>>, key: &str) -> Result<Option<Held>, StorageError> {
+    match page.get(key) {
+        Some(held) => Ok(held.clone()),
+        None => Ok(db.get(db::SYNC, &key.into()).await?.and_then(|r| serde_json::from_str(&data_of(&r)?).ok())),
+    }
+}
+
 fn ledger_record(key: &str, data: &str) -> Record {
     Record::new(data).field("key", key.into())
 }
@@ -582,20 +590,8 @@ impl SyncStore {
         for (key, clock, value) in changes {
             let Ok(session) = key.session().parse::<u64>() else { continue };
             let name = key.to_string();
-            let held = match ledger.get(&name) {
-                Some(h) => h.clone(),
-                None => {
-                    db.get(db::SYNC, &name.clone().into()).await?.and_then(|r| serde_json::from_str(&data_of(&r)?).ok())
-                }
-            };
-            let deletion_key = format!("x/{}", key.session());
-            let deletion = match ledger.get(&deletion_key) {
-                Some(h) => h.clone(),
-                None => db
-                    .get(db::SYNC, &deletion_key.clone().into())
-                    .await?
-                    .and_then(|r| serde_json::from_str(&data_of(&r)?).ok()),
-            };
+            let held = held_now(db, &ledger, &name).await?;
+            let deletion = held_now(db, &ledger, &format!("x/{}", key.session())).await?;
             let deleted_at = deletion.filter(|h: &Held| h.digest.is_some()).and_then(|h| Clock::parse(&h.clock));
             let verdict = ledger::verdict(key, clock, value.is_some(), held.as_ref(), deleted_at.as_ref());
             if verdict == Verdict::Ignore {
