@@ -2,6 +2,7 @@
 # A throwaway PostgreSQL cluster for the tests (shared mode on several proxy instances):
 #
 #   eval "$(bash scripts/postgres.sh start DIR)"   # prints `export W0_TEST_POSTGRES_URL=…`
+#   bash scripts/postgres.sh restart DIR                  # as a database restart in production
 #   bash scripts/postgres.sh stop DIR
 #
 # PostgreSQL refuses to run as root, and CI runs as root: the cluster belongs to the `postgres`
@@ -9,7 +10,7 @@
 # socket in DIR only, trusts local connections (nothing but this machine can reach it), and is
 # gone with DIR. Installed by scripts/setup.sh.
 set -euo pipefail
-cmd=${1:?start or stop}
+cmd=${1:?start, restart or stop}
 dir=${2:?a directory for the cluster}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$bin/initdb" ] || { echo "postgres.sh: PostgreSQL is not installed (scripts/setup.sh installs it)" >&2; exit 1; }
@@ -29,9 +30,12 @@ case "$cmd" in
       start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     echo "export W0_TEST_POSTGRES_URL=postgres://w0@127.0.0.1:$port/postgres"
     ;;
+  restart)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null
+    ;;
   stop)
     [ -d "$dir/data" ] && as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
     rm -rf "$dir"
     ;;
-  *) echo "postgres.sh: start or stop" >&2; exit 2 ;;
+  *) echo "postgres.sh: start, restart or stop" >&2; exit 2 ;;
 esac

@@ -249,6 +249,31 @@ async fn messages_round_trip_through_the_database() {
 }
 
 #[wasm_bindgen_test]
+async fn a_batch_applies_its_writes_in_order() {
+    use wellness0::db::{data_of, Batch, Db, Record, SYNC};
+    clear_storage().await;
+    let db = Db::open().await.unwrap();
+    let key = |k: &str| wasm_bindgen::JsValue::from_str(k);
+    let record = |k: &str, data: &str| Record::new(data).field("key", key(k));
+    db.write(Batch::default().put(SYNC, record("a", "first")).put(SYNC, record("b", "kept"))).await.unwrap();
+    // A deletion and then a newer write of the same key in one batch (a pulled page can hold
+    // both): the write stays. And a write then a deletion: gone.
+    let batch = Batch::default()
+        .delete(SYNC, key("a"))
+        .put(SYNC, record("a", "second"))
+        .put(SYNC, record("c", "short-lived"))
+        .delete_range(SYNC, key("c"), key("c~"));
+    db.write(batch).await.unwrap();
+    let read = |k: &'static str| {
+        let db = db.clone();
+        async move { db.get(SYNC, &key(k)).await.unwrap().and_then(|r| data_of(&r)) }
+    };
+    assert_eq!(read("a").await.as_deref(), Some("second"));
+    assert_eq!(read("b").await.as_deref(), Some("kept"));
+    assert_eq!(read("c").await, None);
+}
+
+#[wasm_bindgen_test]
 async fn keys_live_in_the_tab_unless_remembered() {
     clear_storage().await;
     let window = web_sys::window().unwrap();

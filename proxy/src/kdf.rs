@@ -103,6 +103,11 @@ pub fn well_formed_secret(secret: &str) -> bool {
     secret.len() == SECRET_CHARS && URL_SAFE_NO_PAD.decode(secret).is_ok_and(|b| b.len() == 32)
 }
 
+/// Whether `salt` is a salt as the server hands them out (16 bytes, base64url).
+pub fn well_formed_salt(salt: &str) -> bool {
+    URL_SAFE_NO_PAD.decode(salt).is_ok_and(|b| b.len() == SALT_BYTES)
+}
+
 /// How the proxy at `base` says `name`'s device derives its keys, and whether the account is
 /// from before (`upgrade`), as the sign-in page asks it. For the proxy's test and load clients.
 pub async fn ask_params(client: &reqwest::Client, base: &str, name: &str) -> Result<(Kdf, bool), String> {

@@ -537,3 +537,93 @@ async fn a_push_through_one_instance_reaches_a_browser_connected_to_another() {
     assert_eq!(on_b.next_changed(Duration::from_secs(2)).await, Some(4), "listening again");
     db.close().await;
 }
+
+/// The `value` of the hidden field `name` in a page.
+fn hidden_field(page: &str, name: &str) -> String {
+    let at = page.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("no {name} field in {page}"));
+    let rest = &page[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn a_password_change_rewraps_the_key_in_the_same_step_and_signs_every_other_device_out() {
+    use wellness0_proxy::kdf::{self, Kdf};
+    let proxy = spawn_proxy(&shared(config()).await).await;
+    let (laptop, phone) = (signed_in(&proxy, ALICE).await, signed_in(&proxy, ALICE).await);
+    let key_url = format!("{proxy}/api/sync/key");
+    let old_body = json!({"v": 1, "wrapped": "old-wrapping", "recovery": "by-the-code"});
+    let put = json!({"body": old_body, "expected_version": 0});
+    assert_eq!(laptop.put(&key_url).json(&put).send().await.unwrap().status(), StatusCode::OK);
+
+    // The page carries a fresh salt for the new password, made by the server.
+    let page = laptop.get(format!("{proxy}/auth/password")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("Change your password") && page.contains("data-derive=\"change\""), "{page}");
+    let salt = hidden_field(&page, "salt");
+    assert!(kdf::well_formed_salt(&salt), "{salt}");
+    let (old_kdf, _) = kdf::ask_params(&no_redirects(), &proxy, ALICE).await.unwrap();
+    let new_password = "a new and longer password";
+    let (old, new) = tokio::task::spawn_blocking(move || {
+        let new_kdf = Kdf { salt, iterations: kdf::ITERATIONS };
+        (kdf::derive(PASSWORD, &old_kdf).unwrap(), (kdf::derive(new_password, &new_kdf).unwrap(), new_kdf))
+    })
+    .await
+    .unwrap();
+    let (new, new_kdf) = new;
+    let change = |current: &str, version: &str, key: Option<&str>| {
+        let mut form = vec![
+            ("name", ALICE.to_owned()),
+            ("salt", new_kdf.salt.clone()),
+            ("current", current.to_owned()),
+            ("secret", new.auth_secret.clone()),
+            ("key_version", version.to_owned()),
+        ];
+        if let Some(key) = key {
+            form.push(("key", key.to_owned()));
+        }
+        laptop.post(format!("{proxy}/auth/password")).header("origin", &proxy).form(&form).send()
+    };
+    let new_body = json!({"v": 1, "wrapped": "new-wrapping", "recovery": "by-the-code"}).to_string();
+
+    // A wrong current password, or a key read before another device replaced it: nothing changes.
+    let resp = change(&new.auth_secret, "1", Some(&new_body)).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert!(resp.text().await.unwrap().contains("not your current password"));
+    let resp = change(&old.auth_secret, "0", None).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert!(resp.text().await.unwrap().contains("changed on another device"));
+    let resp = change(&old.auth_secret, "1", Some("not json")).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let v: Value = phone.get(&key_url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(v, json!({"body": old_body, "version": 1}), "the key as it was, the phone still signed in");
+
+    let resp = change(&old.auth_secret, "1", Some(&new_body)).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let cookie = session_pair(&resp).expect("this browser signed in anew");
+    assert!(resp.text().await.unwrap().contains("Your password is changed"));
+    let laptop = with_cookie(&cookie);
+    let v: Value = laptop.get(&key_url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(v["body"], serde_json::from_str::<Value>(&new_body).unwrap());
+    assert_eq!(v["version"], 2);
+    assert_eq!(phone.get(&key_url).send().await.unwrap().status(), StatusCode::UNAUTHORIZED, "signed out");
+    assert_eq!(sign_in_raw(&proxy, ALICE, PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(sign_in_raw(&proxy, ALICE, new_password).await.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_password_page_is_for_the_signed_in_only() {
+    let proxy = spawn_proxy(&shared(config()).await).await;
+    let resp = no_redirects().get(format!("{proxy}/auth/password")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let form = [("current", "x".repeat(43)), ("secret", "y".repeat(43)), ("key_version", "0".into())];
+    let resp = no_redirects()
+        .post(format!("{proxy}/auth/password"))
+        .header("origin", &proxy)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(resp.headers()["location"].to_str().unwrap().ends_with("signin"));
+}

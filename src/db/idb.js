@@ -80,19 +80,23 @@ export async function getAll(db, store, lower, upper) {
   return readable;
 }
 
-// Writes `puts` (records) and deletes `deletes` ([store, key] or [store, lower, upper]) in one
-// transaction: all or nothing. Rejects with the browser's error (e.g. QuotaExceededError).
-export async function write(db, stores, puts, deletes) {
+// Applies `ops` in one transaction, in their order: [store, record] puts a record, [store, key]
+// or [store, lower, upper] deletes. All or nothing. Rejects with the browser's error (e.g.
+// QuotaExceededError).
+export async function write(db, stores, ops) {
   await gate;
   return asWrite(async () => {
     const key = sealKey;
     // Sealed before the transaction opens: it would commit while waiting on the cipher.
-    const sealed = await Promise.all(puts.map(async ([store, record]) => [store, await sealRecord(record, key)]));
+    const sealed = await Promise.all(
+      ops.map(async (op) => (op.length === 2 ? [op[0], await sealRecord(op[1], key)] : op)),
+    );
     const tx = db.transaction([...new Set([...stores, "meta"])], "readwrite");
     guardVault(tx);
-    for (const [store, record] of sealed) tx.objectStore(store).put(record);
-    for (const [store, lower, upper] of deletes) {
-      tx.objectStore(store).delete(upper === undefined ? lower : IDBKeyRange.bound(lower, upper));
+    for (const op of sealed) {
+      const objects = tx.objectStore(op[0]);
+      if (op.length === 2) objects.put(op[1]);
+      else objects.delete(op[2] === undefined ? op[1] : IDBKeyRange.bound(op[1], op[2]));
     }
     return finished(tx);
   });

@@ -14,7 +14,7 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = getAll)]
     fn js_get_all(db: &JsValue, store: &str, lower: &JsValue, upper: &JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_name = write)]
-    fn js_write(db: &JsValue, stores: &Array, puts: &Array, deletes: &Array) -> Result<Promise, JsValue>;
+    fn js_write(db: &JsValue, stores: &Array, ops: &Array) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch, js_name = update)]
     fn js_update(
         db: &JsValue,
@@ -104,12 +104,18 @@ pub fn field_of(record: &JsValue, name: &str) -> JsValue {
     Reflect::get(record, &name.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Writes to one transaction: puts and deletes, all or nothing.
+/// Writes to one transaction, all or nothing, applied in the order they were added (a put
+/// after a delete of the same key stays).
 #[derive(Default)]
 pub struct Batch {
     stores: Vec<&'static str>,
-    puts: Vec<(&'static str, Record)>,
-    deletes: Vec<(&'static str, JsValue, JsValue)>,
+    ops: Vec<Op>,
+}
+
+enum Op {
+    Put(&'static str, Record),
+    /// Deletes a key, or every key between the two (both included).
+    Delete(&'static str, JsValue, JsValue),
 }
 
 impl Batch {
@@ -121,20 +127,20 @@ impl Batch {
 
     pub fn put(mut self, store: &'static str, record: Record) -> Self {
         self.touch(store);
-        self.puts.push((store, record));
+        self.ops.push(Op::Put(store, record));
         self
     }
 
     pub fn delete(mut self, store: &'static str, key: JsValue) -> Self {
         self.touch(store);
-        self.deletes.push((store, key, JsValue::UNDEFINED));
+        self.ops.push(Op::Delete(store, key, JsValue::UNDEFINED));
         self
     }
 
     /// Deletes every record whose key lies between `lower` and `upper` (both included).
     pub fn delete_range(mut self, store: &'static str, lower: JsValue, upper: JsValue) -> Self {
         self.touch(store);
-        self.deletes.push((store, lower, upper));
+        self.ops.push(Op::Delete(store, lower, upper));
         self
     }
 
@@ -168,9 +174,16 @@ impl Db {
             return Ok(());
         }
         let stores: Array = batch.stores.iter().map(|s| JsValue::from_str(s)).collect();
-        let puts: Array = batch.puts.into_iter().map(|(s, r)| Array::of2(&s.into(), &r.object)).collect();
-        let deletes: Array = batch.deletes.into_iter().map(|(s, l, u)| Array::of3(&s.into(), &l, &u)).collect();
-        wait(js_write(&self.0, &stores, &puts, &deletes)).await.map(drop)
+        // [store, record] puts and [store, key, upper] deletes, in order.
+        let ops: Array = batch
+            .ops
+            .into_iter()
+            .map(|op| match op {
+                Op::Put(s, r) => Array::of2(&s.into(), &r.object),
+                Op::Delete(s, l, u) => Array::of3(&s.into(), &l, &u),
+            })
+            .collect();
+        wait(js_write(&self.0, &stores, &ops)).await.map(drop)
     }
 
     /// Changes one record atomically (across tabs): `change` gets its data (if any) and returns

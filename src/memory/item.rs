@@ -4,7 +4,7 @@
 //! buttons and its error shows on the row.
 
 use super::history::{change_text, short_time};
-use super::marks::source;
+use super::marks::{missing_source, source, MissingSource};
 use super::sources::use_memory_sources;
 use super::store::use_memory;
 use crate::mem0::wire::HistoryEntry;
@@ -92,6 +92,10 @@ pub fn MemoryItem(
     };
 
     let sources = use_memory_sources();
+    let missing = match missing_source(&memory, &crate::web::storage::device_id()) {
+        MissingSource::OtherDevice => "from a session on your other device",
+        MissingSource::Deleted => "from a session that was deleted",
+    };
     let from = source(&memory).zip(sources).map(|((session, message), sources)| {
         let title = move || sources.title.run(session);
         view! {
@@ -102,7 +106,7 @@ pub fn MemoryItem(
                         <button type="button" class="link" data-testid="memory-source-open"
                             on:click=move |_| sources.open.run((session, message))>{title}</button>
                     }.into_any(),
-                    None => view! { "from a session that was deleted" }.into_any(),
+                    None => view! { {missing} }.into_any(),
                 }}
             </span>
         }

@@ -34,10 +34,11 @@ pub struct Turn<'a> {
 
 /// The metadata a turn's memories carry: where they came from (the session and messages, for
 /// the "from" link; not `session_id`, which is one of mem0's own entity ids and a proxy refuses
-/// it), and, in review mode, that they wait for the person's review.
-pub fn turn_metadata(turn: &Turn<'_>, review: bool) -> serde_json::Value {
+/// it; and the device, so another device can say "from your other device" until the session
+/// has synced), and, in review mode, that they wait for the person's review.
+pub fn turn_metadata(turn: &Turn<'_>, device: &str, review: bool) -> serde_json::Value {
     let mut metadata = json!({"app": "wellness0", "session": turn.session_id, "user_message_id": turn.user.0,
-        "reply_message_id": turn.reply.0});
+        "reply_message_id": turn.reply.0, "device": device});
     if review {
         metadata["review"] = json!(true);
     }
@@ -94,7 +95,11 @@ impl MemoryStore {
                 TurnMessage { role: "user".into(), content: turn.user.1.to_owned() },
                 TurnMessage { role: "assistant".into(), content: turn.reply.1.to_owned() },
             ],
-            metadata: turn_metadata(&turn, self.settings.settings.with_untracked(|s| s.review_memories)),
+            metadata: turn_metadata(
+                &turn,
+                &crate::web::storage::device_id(),
+                self.settings.settings.with_untracked(|s| s.review_memories),
+            ),
             infer: true,
         };
         let (id, reply, now) =

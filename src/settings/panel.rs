@@ -208,6 +208,7 @@ pub fn SettingsPanel(
             </form>
             <Show when=move || signed_in().is_some()>
                 <div class="sign-out">
+                    <a href=format!("{}/auth/password", proxy_detect::page_base()) data-testid="change-password">"Change password"</a>
                     <button type="button" data-testid="sign-out" on:click=move |_| spawn_local(sign_out())>"Sign out"</button>
                 </div>
             </Show>

@@ -37,7 +37,6 @@ use crate::web::time::{now_ms, sleep_ms};
 /// The ledger record holding the last sequence number taken in.
 const SEQ_KEY: &str = "#seq";
 /// This browser's device id in clocks (not secret: the server sees it in every clock).
-const DEVICE_KEY: &str = "wellness0.sync-device";
 /// Records in one push (the server's cap).
 const PUSH_BATCH: usize = 500;
 /// A change is sent this long after it was announced, so a burst of writes makes one round.
@@ -135,16 +134,6 @@ fn refusal(status: u16, body: &str) -> String {
     }
 }
 
-fn device_id() -> String {
-    if let Some(id) = web_storage::get(Scope::Device, DEVICE_KEY).filter(|id| super::clock::valid_device(id)) {
-        return id;
-    }
-    let id: String =
-        (0..12).map(|_| char::from_digit((js_sys::Math::random() * 16.0) as u32 % 16, 16).unwrap_or('0')).collect();
-    web_storage::set(Scope::Device, DEVICE_KEY, &id);
-    id
-}
-
 fn storage_problem(e: StorageError) -> String {
     format!("Sync could not use this browser's storage: {e}.")
 }
@@ -203,7 +192,13 @@ impl SyncStore {
             .and_then(|json| serde_json::from_str::<KeptKey>(&json).ok())
             .filter(|k| k.name == name);
         let data_key = match (kept, handoff) {
-            (Some(kept), _) => Some(kept.key),
+            (Some(kept), Some(handoff)) => {
+                // Just signed in: a key set up under another password (the operator set a new
+                // one) is wrapped for this one, so the next device needs no recovery code.
+                self.wrap_for_password(&kept.key, &handoff.key).await;
+                Some(kept.key)
+            }
+            (Some(kept), None) => Some(kept.key),
             (None, Some(handoff)) => self.key_from_server(&handoff.key).await,
             (None, None) => {
                 self.status.set(Status::NeedsSignIn);
@@ -280,16 +275,31 @@ impl SyncStore {
             return Some("That recovery code does not open your synced sessions. Check it and try again.".into());
         };
         if let Some(wrap_key) = self.inner.with_value(|i| i.wrap_key.clone()) {
-            if let Ok(body) = keys::rewrap(&data_key, &wrap_key, &body).await {
-                let put =
-                    format!(r#"{{"body": {body}, "expected_version": {}}}"#, answer["version"].as_i64().unwrap_or(0));
-                // Not fatal: this device has the key either way; the next sign-in tries again.
-                let _ = call("PUT", &self.api("key"), Some(&put)).await;
-            }
+            // Not fatal: this device has the key either way; the next sign-in tries again.
+            self.rewrap_stored(&data_key, &wrap_key, &answer).await;
         }
         self.inner.update_value(|i| i.wrap_key = None);
         self.turn_on(&data_key).await;
         None
+    }
+
+    /// Wraps `data_key` anew for the password's `wrap_key` when the stored body's wrapping is not
+    /// opened by it.
+    async fn wrap_for_password(&self, data_key: &str, wrap_key: &str) {
+        let Ok((200, answer)) = call("GET", &self.api("key"), None).await else { return };
+        let answer: Value = serde_json::from_str(&answer).unwrap_or_default();
+        if keys::unwrap_data_key(wrap_key, &answer["body"].to_string()).await.is_err() {
+            self.rewrap_stored(data_key, wrap_key, &answer).await;
+        }
+    }
+
+    /// Stores the key body of `answer` (a `GET key` answer) with `data_key` wrapped by
+    /// `wrap_key`, if it is still the version read.
+    async fn rewrap_stored(&self, data_key: &str, wrap_key: &str, answer: &Value) {
+        if let Ok(body) = keys::rewrap(data_key, wrap_key, &answer["body"].to_string()).await {
+            let put = format!(r#"{{"body": {body}, "expected_version": {}}}"#, answer["version"].as_i64().unwrap_or(0));
+            let _ = call("PUT", &self.api("key"), Some(&put)).await;
+        }
     }
 
     async fn turn_on(&self, data_key: &str) {
@@ -300,7 +310,7 @@ impl SyncStore {
         let kept = KeptKey { name: self.name.get_value(), key: data_key.to_owned() };
         private::set(Scope::Device, Private::SyncKey, &serde_json::to_string(&kept).unwrap_or_default());
         self.inner.update_value(|i| {
-            i.hlc = Some(Hlc::new(&device_id()));
+            i.hlc = Some(Hlc::new(&web_storage::device_id()));
             i.marked.all = true;
         });
         self.status.set(Status::On);
@@ -470,7 +480,7 @@ impl SyncStore {
         let mut batch = Batch::default();
         for (key, value) in changes {
             let clock = self.inner.try_update_value(|i| {
-                let hlc = i.hlc.get_or_insert_with(|| Hlc::new(&device_id()));
+                let hlc = i.hlc.get_or_insert_with(|| Hlc::new(&web_storage::device_id()));
                 // After everything held for the session, so a deletion comes after what it hides.
                 held.values().filter_map(|h| Clock::parse(&h.clock)).for_each(|c| hlc.observe(&c, now));
                 hlc.tick(now)
@@ -598,7 +608,7 @@ impl SyncStore {
                 continue;
             }
             self.inner.update_value(|i| {
-                i.hlc.get_or_insert_with(|| Hlc::new(&device_id())).observe(clock, now);
+                i.hlc.get_or_insert_with(|| Hlc::new(&web_storage::device_id())).observe(clock, now);
             });
             let keep = Held::of(clock, value.as_deref());
             match (verdict, key) {

@@ -34,3 +34,19 @@ pub fn remove(scope: Scope, key: &str) {
         let _ = s.remove_item(key);
     }
 }
+
+/// Where [`device_id`] keeps its id (the name is from when only sync used it).
+const DEVICE_KEY: &str = "wellness0.sync-device";
+
+/// This browser's device id: 12 random hex digits, made once and kept. It names the device in
+/// sync's clocks and in the memories it saves, so another device can tell they came from here.
+pub fn device_id() -> String {
+    let valid = |id: &String| (1..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric());
+    if let Some(id) = get(Scope::Device, DEVICE_KEY).filter(valid) {
+        return id;
+    }
+    let id: String =
+        (0..12).map(|_| char::from_digit((js_sys::Math::random() * 16.0) as u32 % 16, 16).unwrap_or('0')).collect();
+    set(Scope::Device, DEVICE_KEY, &id);
+    id
+}

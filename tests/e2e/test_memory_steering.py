@@ -3,6 +3,7 @@ a deleted memory back), where a memory came from, review mode, and tidying near-
 
 import json
 import time
+import urllib.request
 
 from selenium.webdriver.common.keys import Keys
 
@@ -86,6 +87,26 @@ def test_a_memory_links_to_the_session_and_message_it_came_from(page, fakes):
     page.one("session-delete", row).click()
     page.wait(lambda: "deleted" in page.one("memory-source", next(
         i for i in page.by_testid("memory-item") if "Rex" in i.text)).text)
+
+
+def test_a_memory_from_another_devices_session_says_so_instead_of_deleted(page, fakes):
+    remembering(page, "elsewhere-e2e")
+    page.turn(0, "I walk my dog Rex every evening.")
+    # What the person's phone saved from a session this browser does not have (yet).
+    body = {"messages": [{"role": "user", "content": "Sleeps better after yoga."}], "user_id": "elsewhere-e2e",
+            "infer": False, "metadata": {"app": "wellness0", "session": 4242, "user_message_id": 1,
+                                         "reply_message_id": 2, "device": "phone0000abcd"}}
+    req = urllib.request.Request(f"{fakes.mem0_url}{ADD}", data=json.dumps(body).encode(), method="POST",
+                                 headers={"authorization": f"Token {MEM0_KEY}", "content-type": "application/json"})
+    urllib.request.urlopen(req, timeout=10).close()
+    page.one("memory-refresh").click()
+    page.wait(lambda: any("yoga" in t for t in sidebar_texts(page)), message=f"{sidebar_texts(page)}")
+    yoga = next(i for i in page.by_testid("memory-item") if "yoga" in i.text)
+    assert page.one("memory-source", yoga).text == "from a session on your other device"
+    assert not page.by_testid("memory-source-open", yoga)
+    # This device's own memory still links to its session.
+    rex = next(i for i in page.by_testid("memory-item") if "Rex" in i.text)
+    assert page.one("memory-source", rex).text.startswith("from: I walk my dog Rex")
 
 
 def test_review_mode_keeps_new_memories_waiting_until_kept_or_forgotten(page, fakes):

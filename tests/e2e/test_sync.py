@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from harness import GEMINI_KEY, MEM0_KEY, ChatPage, launch_proxy, new_driver, proxy_binary, quit_driver
+from selenium.webdriver.support.ui import WebDriverWait
 from test_shared_proxy import sign_in
 
 PASSWORD = "ann-correct-horse-1"
@@ -144,3 +145,72 @@ def test_two_browsers_share_live_through_two_proxies_on_one_postgresql(fakes, tm
     dump = subprocess.run([pg_tool("pg_dump"), url], check=True, capture_output=True, timeout=60).stdout
     assert b"sync_records" in dump, "the dump holds the records table"
     assert_absent(dump, texts, "the PostgreSQL dump")
+
+
+def change_password(driver, current, new):
+    driver.find_element("id", "current").send_keys(current)
+    driver.find_element("id", "password").send_keys(new)
+    driver.find_element("id", "confirm").send_keys(new)
+    driver.find_element("css selector", "button[type=submit]").click()
+
+
+def heading(driver):
+    return driver.execute_script("return document.querySelector('h1')?.textContent || ''")
+
+
+@pytest.mark.timeout(240)
+def test_a_changed_password_rewraps_the_key_and_the_next_device_needs_no_recovery_code(fakes, tmp_path):
+    fakes.reset()
+    data = tmp_path / "state"
+    env = {"WELLNESS0_DATA_DIR": str(data)}
+    add_user(env, "ann", PASSWORD)
+    new_password = "ann-new-battery-staple-2"
+    with launch_proxy(fakes.gemini_url, fakes.mem0_url, gemini_key=GEMINI_KEY, mem0_key=MEM0_KEY, env=env,
+                      binary=proxy_binary()) as proxy:
+        laptop, phone = new_driver(), new_driver(width=390, height=844)
+        try:
+            first = signed_in_page(laptop, proxy.url, fakes)
+            first.one("recovery-noted").click()
+            first.send(FIRST)
+            first.wait_reply_state(0, "done")
+            sync_state(first)
+            first.wait(lambda: "Synced" in first.one("sync-state").text, message=first.one("sync-state").text)
+            first.d.execute_script("arguments[0].click()", first.one("change-password"))
+            first.wait(lambda: heading(laptop) == "Change your password", message=heading(laptop))
+
+            # A wrong current password changes nothing and says so.
+            change_password(laptop, "not-my-password", new_password)
+            first.wait(lambda: "not your current password" in laptop.page_source)
+            first.screenshot("sync-password-wrong-current")
+            assert heading(laptop) == "Change your password"
+            change_password(laptop, PASSWORD, new_password)
+            first.wait(lambda: heading(laptop) == "Your password is changed", message=heading(laptop))
+            first.screenshot("sync-password-changed")
+            key = laptop.execute_script("return sessionStorage.getItem('wellness0.signin-wrap')")
+            assert key and '"ann"' in key, "the new password's wrapping key waits for the app"
+            laptop.find_element("link text", "Back to wellness0").click()
+            back = ChatPage(laptop, proxy.url, fakes)
+            back.one("transcript")
+            back.wait_settled()
+            assert back.user_messages() == [FIRST], "this browser stays signed in, its sessions as they were"
+            assert laptop.execute_script("return sessionStorage.getItem('wellness0.signin-wrap')") is None
+
+            # The old password no longer signs in; the new one does, and opens the synced key.
+            sign_in(phone, proxy.url, "ann", PASSWORD)
+            WebDriverWait(phone, 20).until(lambda d: "do not match" in d.page_source)
+            sign_in(phone, proxy.url, "ann", new_password)
+            second = ChatPage(phone, proxy.url, fakes)
+            second.one("transcript")
+            second.wait_settled()
+            assert not second.by_testid("recovery-notice"), "the key is the same one: no new code"
+            second.one("open-sessions").click()
+            second.wait(lambda: FIRST in second.session_titles(), timeout=20,
+                        message=f"the session never reached the phone: {second.session_titles()}")
+            second.one("session-open", second.session(FIRST)).click()
+            second.wait(lambda: second.user_messages() == [FIRST], message=f"{second.user_messages()}")
+            sync_state(second)
+            second.wait(lambda: "Synced" in second.one("sync-state").text, message=second.one("sync-state").text)
+            assert not second.by_testid("sync-needs-recovery"), "the new password opens the key"
+        finally:
+            quit_driver(laptop)
+            quit_driver(phone)

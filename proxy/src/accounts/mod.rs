@@ -260,9 +260,73 @@ pub(crate) async fn store_password(
         .bind(id)
         .fetch_one(&mut *conn)
         .await?;
+    end_access(conn, id).await?;
+    Ok(account_of(&row)?)
+}
+
+/// Uses up account `id`'s invite and ends its sessions (its password just changed).
+async fn end_access(conn: &mut sqlx::AnyConnection, id: i64) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM invites WHERE account_id = $1").bind(id).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM signin_sessions WHERE account_id = $1").bind(id).execute(&mut *conn).await?;
-    Ok(account_of(&row)?)
+    Ok(())
+}
+
+/// What [`change_password`] did.
+#[derive(Debug)]
+pub enum PasswordChange {
+    /// Changed: the account as it is now (every session of it ended).
+    Changed(Account),
+    /// The password changed since it was checked: nothing was stored.
+    PasswordMoved,
+    /// The sync key is no longer the version the device read: nothing was stored.
+    KeyMoved,
+}
+
+/// Changes the password of `account` (as it was when its current password was checked) to
+/// `verifier`, with the sync data key wrapped anew for the new password: `key_version` is the
+/// version of the key the device read (0 for none) and `key` its re-wrapped body, when the old
+/// password's key opened it. One transaction, so the password and the key never disagree;
+/// every session ends (the caller starts one for the browser that changed it).
+pub async fn change_password(
+    db: &Db,
+    account: &Account,
+    verifier: &Verifier,
+    key_version: i64,
+    key: Option<&str>,
+    now: i64,
+) -> Result<PasswordChange, AccountError> {
+    let mut tx = db.pool().begin().await?;
+    let sql = concat!(
+        "UPDATE accounts SET password_hash = $1, sessions_valid_after = $2, kdf_salt = $3, kdf_iterations = $4 \
+         WHERE id = $5 AND password_hash = $6 RETURNING ",
+        columns!()
+    );
+    let row = sqlx::query(sql)
+        .bind(&verifier.hash)
+        .bind(now)
+        .bind(&verifier.kdf.salt)
+        .bind(i64::from(verifier.kdf.iterations))
+        .bind(account.id)
+        .bind(account.password_hash.as_deref())
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(row) = row else {
+        return Ok(PasswordChange::PasswordMoved);
+    };
+    let stored = sync::key_version(&mut tx, account.id).await?;
+    let key_kept = match key {
+        Some(body) if key_version > 0 => {
+            sync::replace_key(&mut tx, account.id, body, key_version, now).await?.is_some()
+        }
+        Some(_) => false,
+        None => stored == key_version,
+    };
+    if !key_kept {
+        return Ok(PasswordChange::KeyMoved);
+    }
+    end_access(&mut tx, account.id).await?;
+    tx.commit().await?;
+    Ok(PasswordChange::Changed(account_of(&row)?))
 }
 
 /// Moves an account from before (its hash of the password itself, just checked) to its

@@ -302,22 +302,44 @@ pub async fn put_key(db: &Db, account: i64, body: &str, expected_version: i64) -
         .fetch_optional(db.pool())
         .await?
     } else {
-        sqlx::query_scalar(
-            "UPDATE sync_keys SET body = $1, version = version + 1, updated_at = $2 \
-             WHERE account_id = $3 AND version = $4 RETURNING version",
-        )
-        .bind(body)
-        .bind(now)
-        .bind(account)
-        .bind(expected_version)
-        .fetch_optional(db.pool())
-        .await?
+        let mut conn = db.pool().acquire().await?;
+        replace_key(&mut conn, account, body, expected_version, now).await?
     };
     match version {
         Some(v) => Ok(v),
         // Versions only grow: the stored one is still not the one expected.
         None => Err(SyncError::Version { current: get_key(db, account).await?.map_or(0, |(_, v)| v) }),
     }
+}
+
+/// Replaces account `account`'s key body if it is still at `expected_version`: the new version,
+/// or `None`.
+pub(crate) async fn replace_key(
+    conn: &mut sqlx::AnyConnection,
+    account: i64,
+    body: &str,
+    expected_version: i64,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE sync_keys SET body = $1, version = version + 1, updated_at = $2 \
+         WHERE account_id = $3 AND version = $4 RETURNING version",
+    )
+    .bind(body)
+    .bind(now)
+    .bind(account)
+    .bind(expected_version)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// The version of account `account`'s key body (0 when it has none).
+pub(crate) async fn key_version(conn: &mut sqlx::AnyConnection, account: i64) -> Result<i64, sqlx::Error> {
+    let v: Option<i64> = sqlx::query_scalar("SELECT version FROM sync_keys WHERE account_id = $1")
+        .bind(account)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(v.unwrap_or(0))
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The proxy's own pages for shared mode: sign in, set a password from an invite, and a few
+//! The proxy's own pages for shared mode: sign in, set a password from an invite, change it, and a few
 //! short notices. Plain HTML forms whose password fields have no name (the browser never sends
 //! them) and one script of our own ([`SCRIPT`], allowed by the CSP's `script-src 'self'`) that
 //! turns the password into the secret the form sends ([`crate::kdf`]); labels
@@ -15,6 +15,9 @@ use super::password::MIN_PASSWORD_CHARS;
 pub const STYLESHEET: &str = include_str!("signin.css");
 /// The pages' script, served at `auth/signin.js`.
 pub const SCRIPT: &str = include_str!("signin.js");
+/// The app's own key module, served at `auth/keys.js` for the password page to wrap the sync
+/// data key anew with (one implementation of the key format, not two).
+pub const KEYS_SCRIPT: &str = include_str!("../../../src/sync/keys.js");
 
 /// Said where the script cannot run.
 const NEEDS_SCRIPT: &str = "<noscript><p class=\"error\">Signing in needs JavaScript: your password is turned into a \
@@ -111,9 +114,51 @@ pub fn invite(status: StatusCode, name: &str, token: &str, error: Option<&str>) 
 
 /// A short notice with a link back to the sign-in page.
 pub fn notice(status: StatusCode, title: &str, text: &str) -> Response {
-    let body =
-        format!("<h1>{}</h1>\n<p>{}</p>\n<p><a href=\"signin\">Go to sign in</a></p>", escape(title), escape(text));
+    notice_linking(status, title, text, "signin", "Go to sign in")
+}
+
+/// A short notice with one link (`href` relative to `auth/`).
+pub fn notice_linking(status: StatusCode, title: &str, text: &str, href: &str, link: &str) -> Response {
+    let body = format!(
+        "<h1>{}</h1>\n<p>{}</p>\n<p><a href=\"{}\">{}</a></p>",
+        escape(title),
+        escape(text),
+        escape(href),
+        escape(link)
+    );
     page(status, title, "style.css", &body)
+}
+
+/// The page that changes the signed-in person's password (served at `auth/password`). `salt`
+/// is the new password's, made by the server; the script wraps the sync data key anew.
+pub fn change_password(status: StatusCode, name: &str, salt: &str, iterations: u32, error: Option<&str>) -> Response {
+    let body = format!(
+        "<h1>Change your password</h1>\n<p>Signed in as {name}. Your other devices are signed out when it \
+         changes; sign in there with the new password. Your synced sessions stay as they are: their key \
+         is wrapped again for the new password, and your recovery code still opens them.</p>\n\
+         {NEEDS_SCRIPT}{error_block}<form method=\"post\" action=\"password\" data-derive=\"change\">\n\
+         <input type=\"hidden\" name=\"salt\" value=\"{salt}\">\n\
+         <input type=\"hidden\" name=\"iterations\" value=\"{iterations}\">\n\
+         <input type=\"text\" name=\"name\" value=\"{name}\" autocomplete=\"username\" hidden>\n\
+         <label for=\"current\">Current password</label>\n\
+         <input type=\"password\" id=\"current\" autocomplete=\"current-password\" required{aria}>\n\
+         <label for=\"password\">New password</label>\n\
+         <input type=\"password\" id=\"password\" autocomplete=\"new-password\" required \
+         minlength=\"{min}\" aria-describedby=\"password-hint{err_id}\">\n\
+         <p class=\"hint\" id=\"password-hint\">At least {min} characters.</p>\n\
+         <label for=\"confirm\">Repeat the new password</label>\n\
+         <input type=\"password\" id=\"confirm\" autocomplete=\"new-password\" required \
+         minlength=\"{min}\"{aria}>\n\
+         <button type=\"submit\">Change password</button>\n</form>\n\
+         <p><a href=\"../\">Back to wellness0</a></p>\n<script src=\"signin.js\" defer></script>",
+        name = escape(name),
+        salt = escape(salt),
+        error_block = error_block(error),
+        min = MIN_PASSWORD_CHARS,
+        err_id = if error.is_some() { " form-error" } else { "" },
+        aria = described_by(error),
+    );
+    page(status, "Change your password", "style.css", &body)
 }
 
 /// Served instead of a page when another site linked here: a `SameSite=Strict` cookie is not

@@ -1,4 +1,4 @@
-// The sign-in and set-a-password pages' one script: the password never leaves this device.
+// The sign-in, set-a-password and change-password pages' one script: the password never leaves this device.
 // It derives a master key from the password (PBKDF2-SHA256 with the account's salt, asked of
 // the server), and from that by HKDF-SHA256 the authentication secret the form sends instead of
 // the password and the wrapping key the app unwraps the person's data key with. The wrapping key
@@ -75,6 +75,46 @@ async function params(name) {
   return p;
 }
 
+// The sync key's body on the server with the data key wrapped anew for the new password:
+// {version, body} (body null when there is no key, or when the old password's key does not
+// open it — it was set up under another password; the recovery code still opens it).
+async function rewrapped(oldWrap, newWrap) {
+  const resp = await fetch("../api/sync/key", { credentials: "same-origin", headers: { accept: "application/json" } });
+  if (resp.status === 404) return { version: 0, body: null };
+  if (!resp.ok) throw new Error("The server did not answer. Try again in a minute.");
+  const { body, version } = await resp.json();
+  // The app's own key module: one implementation of the key format.
+  const keys = await import("./keys.js");
+  const text = JSON.stringify(body);
+  let dataKey;
+  try {
+    dataKey = await keys.unwrapDataKey(oldWrap, text);
+  } catch {
+    return { version, body: null };
+  }
+  return { version, body: await keys.rewrap(dataKey, newWrap, text) };
+}
+
+// A password change: the current password's secret proves it is the person, the new one's
+// replaces it, and the sync data key is wrapped anew (no record is encrypted again).
+async function change(form, name, password) {
+  const current = form.querySelector("#current").value;
+  const p = await params(name);
+  const before = await derive(current, p.salt, p.iterations);
+  const salt = form.elements.namedItem("salt").value;
+  const iterations = Number(form.elements.namedItem("iterations").value);
+  if (!(iterations >= MIN_ITERATIONS)) throw new Error("The server sent sign-in settings this page does not accept.");
+  const after = await derive(password, salt, iterations);
+  const key = await rewrapped(before.wrap, after.wrap);
+  hidden(form, "current", before.secret);
+  if (p.upgrade) hidden(form, "password", current);
+  hidden(form, "secret", after.secret);
+  hidden(form, "key_version", String(key.version));
+  if (key.body) hidden(form, "key", key.body);
+  sessionStorage.setItem(WRAP_HANDOFF, JSON.stringify({ name, key: after.wrap }));
+  form.submit();
+}
+
 async function submit(form) {
   if (!globalThis.crypto?.subtle) throw new Error("Signing in needs a secure connection (an https:// address).");
   const name = form.elements.namedItem("name").value.trim();
@@ -84,6 +124,7 @@ async function submit(form) {
   const min = Number(password.getAttribute("minlength") || 0);
   if (confirm && password.value !== confirm.value) throw new Error("The two passwords differ.");
   if (password.value.length < min) throw new Error(`Use at least ${min} characters.`);
+  if (form.dataset.derive === "change") return change(form, name, password.value);
   const p = await params(name);
   const keys = await derive(password.value, p.salt, p.iterations);
   hidden(form, "secret", keys.secret);

@@ -1,6 +1,7 @@
 //! The sign-in routes (shared mode only): `GET`/`POST auth/signin`, `POST auth/signout`,
-//! `GET`/`POST auth/invite`, `POST auth/params` (a name's salt, for the page's key derivation),
-//! `GET auth/style.css` and `auth/signin.js` (the pages and the sign-in state they use are
+//! `GET`/`POST auth/invite`, `GET`/`POST auth/password` (change it), `POST auth/params` (a
+//! name's salt, for the page's key derivation), `GET auth/style.css`, `auth/signin.js` and
+//! `auth/keys.js` (the pages and the sign-in state they use are
 //! [`crate::auth`]). The forms send the secret the page derived, never the password
 //! ([`crate::kdf`]). Posts are accepted only from this site's own
 //! pages (the same `Origin` / `Sec-Fetch-Site` rule as `/api/`), attempts are paced per client
@@ -21,10 +22,10 @@ use axum::Router;
 use super::guards::request_host;
 use crate::accounts::sessions::{self, Current};
 use crate::accounts::tokens::now_secs;
-use crate::accounts::{self, invites, Account};
+use crate::accounts::{self, invites, Account, PasswordChange};
 use crate::auth::{pages, session, Person, Shared};
 use crate::guard::origin;
-use crate::kdf;
+use crate::kdf::{self, Kdf};
 use crate::ratelimit::{request_ip, ClientKey};
 use crate::AppState;
 
@@ -40,6 +41,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/auth/style.css", get(stylesheet))
         .route("/auth/signin.js", get(script))
         .route("/auth/params", axum::routing::post(params))
+        .route("/auth/password", get(password_page).post(change_password))
+        .route("/auth/keys.js", get(keys_script))
 }
 
 fn shared(state: &AppState) -> &Shared {
@@ -61,6 +64,10 @@ async fn stylesheet() -> Response {
 
 async fn script() -> Response {
     asset(pages::SCRIPT, "text/javascript; charset=utf-8")
+}
+
+async fn keys_script() -> Response {
+    asset(pages::KEYS_SCRIPT, "text/javascript; charset=utf-8")
 }
 
 /// How the device of a name derives its keys: `{"salt", "iterations", "upgrade"}` (JSON). Every
@@ -159,6 +166,11 @@ fn database_down(e: &dyn std::fmt::Display) -> Response {
 /// cookie, and off to the app. The browser's earlier session, if it had one, ends (it would sit
 /// in the device list unused). A password changed since the check means no session.
 async fn signed_in(shared: &Shared, account: &Account, form: &Form) -> Response {
+    with_session(shared, account, form, see_other("../")).await
+}
+
+/// `resp` with the cookie of a new session of `account` on this browser (see [`signed_in`]).
+async fn with_session(shared: &Shared, account: &Account, form: &Form, mut resp: Response) -> Response {
     if let Some(previous) = &form.previous {
         if let Err(e) = sessions::end(&shared.db, previous.person.account, &previous.id).await {
             return database_down(&e);
@@ -167,7 +179,6 @@ async fn signed_in(shared: &Shared, account: &Account, form: &Form) -> Response 
     let device = sessions::describe(&form.user_agent);
     match sessions::start(&shared.db, account, &device, now_secs(), shared.idle_secs).await {
         Ok(Some((secret, _))) => {
-            let mut resp = see_other("../");
             resp.headers_mut().insert(header::SET_COOKIE, session::set(&secret));
             resp
         }
@@ -263,6 +274,82 @@ async fn sign_out(State(state): State<Arc<AppState>>, req: Request) -> Response 
     let mut resp = see_other("signin");
     resp.headers_mut().insert(header::SET_COOKIE, session::clear());
     resp
+}
+
+async fn password_page(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let _ = shared(&state);
+    match req.extensions().get::<Person>() {
+        Some(person) => pages::change_password(StatusCode::OK, &person.name, &Kdf::fresh().salt, kdf::ITERATIONS, None),
+        None => see_other("signin"),
+    }
+}
+
+/// A password change: the current password's secret checked (paced like a sign-in), then the
+/// new verifier and the re-wrapped sync key stored together, every other device signed out and
+/// this browser signed in anew.
+async fn change_password(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let shared = shared(&state);
+    let form = match read_form(&state, req).await {
+        Ok(f) => f,
+        Err(resp) => return resp,
+    };
+    let Some(person) = form.previous.as_ref().map(|c| c.person.clone()) else {
+        return see_other("signin");
+    };
+    let again = |status: StatusCode, msg: &str| {
+        pages::change_password(status, &person.name, &Kdf::fresh().salt, kdf::ITERATIONS, Some(msg))
+    };
+    if let Some(secs) = pace(shared, form.ip, &person.name) {
+        return too_many(again(StatusCode::OK, "Too many attempts. Wait a minute, then try again."), secs);
+    }
+    let account = match accounts::find(&shared.db, &person.name).await {
+        Ok(Some(account)) if account.id == person.account => account,
+        Ok(_) => return see_other("signin"),
+        Err(e) => return database_down(&e),
+    };
+    let (secret, salt) = (form.get("secret"), form.get("salt"));
+    let key_version = form.get("key_version").parse::<i64>().ok().filter(|v| *v >= 0);
+    // An account from before checks the password itself (sent this once), as at sign-in.
+    let legacy = account.kdf.is_none();
+    let proof = if legacy { form.get("password") } else { form.get("current") };
+    let (Some(key_version), true, true, true) = (
+        key_version,
+        kdf::well_formed_secret(secret),
+        kdf::well_formed_salt(salt),
+        legacy || kdf::well_formed_secret(proof),
+    ) else {
+        let msg = "Changing the password needs JavaScript: it is turned into a key on this device and never sent.";
+        return again(StatusCode::BAD_REQUEST, msg);
+    };
+    let key = match form.get("key") {
+        "" => None,
+        text => match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(body) if body.is_object() && text.len() <= super::sync::MAX_KEY_BODY => Some(body.to_string()),
+            _ => return again(StatusCode::BAD_REQUEST, "The page sent a sync key this server cannot read. Reload it."),
+        },
+    };
+    if !shared.hasher.verify(account.password_hash.clone(), proof.to_owned()).await {
+        tracing::warn!("a password change gave a wrong current password");
+        return again(StatusCode::UNAUTHORIZED, "That is not your current password.");
+    }
+    let verifier = match shared.hasher.hash_secret(secret.to_owned()).await {
+        Ok(hash) => kdf::Verifier { hash, kdf: Kdf { salt: salt.to_owned(), iterations: kdf::ITERATIONS } },
+        Err(e) => return database_down(&e),
+    };
+    match accounts::change_password(&shared.db, &account, &verifier, key_version, key.as_deref(), now_secs()).await {
+        Ok(PasswordChange::Changed(account)) => {
+            tracing::info!(rewrapped = key.is_some(), "a password was changed");
+            let text = "Your other devices are signed out: sign in on them with the new password.";
+            let done =
+                pages::notice_linking(StatusCode::OK, "Your password is changed", text, "../", "Back to wellness0");
+            with_session(shared, &account, &form, done).await
+        }
+        Ok(PasswordChange::PasswordMoved) => see_other("signin"),
+        Ok(PasswordChange::KeyMoved) => {
+            again(StatusCode::CONFLICT, "Your sync key changed on another device just now. Try again.")
+        }
+        Err(e) => database_down(&e),
+    }
 }
 
 fn invalid_invite() -> Response {
