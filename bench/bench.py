@@ -26,7 +26,13 @@ Sections (one module each in bench/w0bench/, in-page probes in bench/probes/*.js
                   app, opening a 2,000-message session and building the search index with the store
                   sealed vs in the clear (the same data on two origins), setting the passcode
                   (re-encrypting everything), storage; report_privacy writes its part
-  8. report       the report (with how to reproduce: command, machine, date, fake latencies);
+  8. sync         sync between devices (issue 22), the proxy on SQLite and on a throwaway
+                  PostgreSQL cluster: a new device's first sync of 200 x 200 messages (time, bytes on
+                  the wire against the plaintext), propagation between open devices (p50/p95, two
+                  instances on PostgreSQL), "changes since" over 10,000 accounts x 1,000 records
+                  timed at the database, and the fault suite (proxy killed mid-push, database
+                  restarted, a device switching instances); report_sync writes its part and verdicts
+  9. report       the report (with how to reproduce: command, machine, date, fake latencies);
                   charts: the SVG figures
 
 `--only` runs some sections (the bundle too only when named); the report then holds just those.

@@ -24,7 +24,7 @@ MODEL = "gemini-flash-latest"  # the app's default model (src/settings.rs DEFAUL
 
 
 # The bench's sections, in the report's order (`--only` picks some).
-SECTIONS = ("bundle", "latency", "mem0", "render", "scale", "steer", "privacy")
+SECTIONS = ("bundle", "latency", "mem0", "render", "scale", "steer", "privacy", "sync")
 
 
 def log(*args):

@@ -25,7 +25,9 @@ from .report import write_report
 from .report_scale import verdicts
 from .report_steering import steering_verdicts
 from .sessions_scale import sessions_scale
+from .report_sync import sync_verdicts
 from .steering import memory_steering
+from .sync_bench import sync
 
 
 def parse_args(description, argv=None):
@@ -84,6 +86,13 @@ def parse_args(description, argv=None):
     cfg.privacy_kdf_reps = 3 if q else 9
     cfg.privacy_unlocks = 2 if q else 7
     cfg.privacy_opens = 1 if q else 7
+    cfg.sync_sessions, cfg.sync_messages = (20, 50) if q else (200, 200)
+    cfg.sync_live_messages = 3 if q else 20
+    cfg.sync_kill_rounds = 2 if q else 8
+    cfg.sync_restart_batches = 6 if q else 30
+    cfg.sync_switch_batches = 4 if q else 20
+    cfg.sync_scale_accounts, cfg.sync_scale_records = (100, 200) if q else (10_000, 1_000)
+    cfg.sync_scale_queries = 40 if q else 400
     cfg.suffix = "-quick" if q else ""  # a quick run never overwrites the committed full report
     return cfg
 
@@ -117,7 +126,7 @@ def timed(name, run):
 def run_sections(cfg, dist, res):
     only = set(cfg.only.split(","))
     if "bundle" in only or cfg.enforce_budget or cfg.max_first_load is not None:
-        log("1/7 bundle")
+        log("1/8 bundle")
         res["bundle"] = bundle(dist)
         res["bundle"]["ceiling"] = cfg.max_first_load
         first_load = res["bundle"]["total"]["gzip"]
@@ -134,25 +143,28 @@ def run_sections(cfg, dist, res):
                                  capture_output=True, text=True).stdout.strip()
         res["machine"] = machine(browser)
         if "latency" in only:
-            log("2/7 time to first / last token")
+            log("2/8 time to first / last token")
             res["latency"] = latency(site, fakes, cfg)
         if "mem0" in only:
-            log("3/7 calls and bytes to mem0 per turn")
+            log("3/8 calls and bytes to mem0 per turn")
             fast = start_fakes(stack, cfg.fakes_bin, 0, 0, 0, services=("gemini", "mem0", "selfhosted"))
             res["mem0"] = mem0_bytes(site, fast, cfg)
         if "render" in only:
-            log("4/7 rendering")
+            log("4/8 rendering")
             res["render_stream"] = rendering_stream(site, fakes, cfg)
             res["render_drawer"] = rendering_drawer(site, fakes, cfg)
         if "scale" in only:
-            log("5/7 sessions at scale")
+            log("5/8 sessions at scale")
             res["scale"] = timed("sessions at scale", lambda: sessions_scale(site, dist, fakes, cfg))
         if "steer" in only:
-            log("6/7 memory steering")
+            log("6/8 memory steering")
             res["steering"] = timed("memory steering", lambda: memory_steering(site, fakes, cfg))
         if "privacy" in only:
-            log("7/7 privacy: the passcode lock")
+            log("7/8 privacy: the passcode lock")
             res["privacy"] = timed("privacy", lambda: privacy(site, dist, fakes, cfg))
+        if "sync" in only:
+            log("8/8 sync between devices")
+            res["sync"] = timed("sync", lambda: sync(dist, fakes, cfg))
 
 
 def main(description=__doc__):
@@ -189,6 +201,8 @@ def main(description=__doc__):
         print(f"sessions at scale: {name}: {measured}, target {target}: {'PASS' if ok else 'FAIL'}")
     for name, target, measured, ok in steering_verdicts(res["steering"]) if res.get("steering") else []:
         print(f"memory steering: {name}: {measured}, target {target}: {'PASS' if ok else 'FAIL'}")
+    for name, target, measured, ok in sync_verdicts(res["sync"]) if res.get("sync") else []:
+        print(f"sync: {name}: {measured}, target {target}: {'PASS' if ok else 'FAIL'}")
     print(f"report: {out} ({elapsed:.0f} s)")
     if cfg.enforce_budget and not b["pass"]:  # --enforce-budget always measures the bundle
         print("over the bundle budget (--enforce-budget): exit 1")

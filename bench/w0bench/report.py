@@ -7,6 +7,7 @@ from .report_mem0 import mem0_section
 from .report_privacy import privacy_section
 from .report_scale import scale_section
 from .report_steering import steering_section
+from .report_sync import sync_section
 
 
 def write_report(res, cfg, started, elapsed, out):
@@ -18,6 +19,7 @@ def write_report(res, cfg, started, elapsed, out):
     L += scale_section(res.get("scale"), cfg)
     L += steering_section(res.get("steering"), cfg)
     L += privacy_section(res.get("privacy"), cfg)
+    L += sync_section(res.get("sync"), cfg)
     L += reproduce_section(res["machine"], cfg, started)
     out.write_text("\n".join(L))
 

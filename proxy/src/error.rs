@@ -209,6 +209,9 @@ fn google_status(code: StatusCode) -> &'static str {
     }
 }
 
+/// The `WWW-Authenticate` challenge of the proxy's own 401s (nobody signed in).
+pub const SIGN_IN_CHALLENGE: &str = "wellness0-sign-in realm=\"wellness0\"";
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -232,9 +235,15 @@ impl IntoResponse for AppError {
             }
             Some(Api::Mem0) | None => json!({ "detail": message }),
         };
+        let signed_out = matches!(self, AppError::Unauthenticated { .. });
         let mut resp = (status, axum::Json(body)).into_response();
         let headers = resp.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if signed_out {
+            // Tells the app this 401 is the sign-in's, not an upstream's refusal of the server's
+            // key (relayed as it came): only this one sends it to the sign-in page.
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(SIGN_IN_CHALLENGE));
+        }
         if let Some(secs) = retry {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }

@@ -30,6 +30,7 @@ async fn nobody_signed_in_gets_the_sign_in_page_or_401_and_nothing_is_forwarded(
     }
     let resp = c.get(format!("{proxy}/{WASM}")).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(resp.headers()["www-authenticate"], wellness0_proxy::error::SIGN_IN_CHALLENGE);
     // Linked from another site: the Strict cookie was not sent, so the page reloads once.
     let resp = c
         .get(format!("{proxy}/"))
@@ -48,6 +49,7 @@ async fn nobody_signed_in_gets_the_sign_in_page_or_401_and_nothing_is_forwarded(
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(resp.headers()["www-authenticate"], wellness0_proxy::error::SIGN_IN_CHALLENGE, "the sign-in's own 401");
     assert!(resp.json::<Value>().await.unwrap()["detail"].as_str().unwrap().contains("sign in"));
     let resp = c
         .post(format!("{proxy}/api/gemini/v1beta/models/gemini-3.5-flash:generateContent"))
@@ -541,4 +543,22 @@ async fn the_users_file_of_earlier_versions_is_imported_once_and_left_alone() {
     cfg.users_file = Some(broken);
     let err = AppState::new(&cfg).await.unwrap_err().to_string();
     assert!(err.contains("not a valid users file") && !err.contains("secret-name"), "{err}");
+}
+
+#[tokio::test]
+async fn an_upstream_refusing_the_servers_key_is_not_taken_for_a_sign_out() {
+    let fakes = Fakes::start(0).await;
+    let mut cfg = shared(fakes.config()).await;
+    cfg.mem0_api_key = Some("a key mem0 refuses".into());
+    let proxy = spawn_proxy(&cfg).await;
+    let alice = signed_in(&proxy, ALICE).await;
+    let resp = alice
+        .post(format!("{proxy}/api/mem0/v3/memories/search/"))
+        .header("origin", &proxy)
+        .json(&json!({"query": "q", "filters": {"AND": [{"user_id": ALICE_ID}]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "mem0's answer, relayed");
+    assert!(resp.headers().get("www-authenticate").is_none(), "so the app does not send alice to sign in");
 }

@@ -45,8 +45,11 @@ thread_local! {
     static SIGN_IN: std::cell::RefCell<Option<(String, String)>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Behind a shared proxy: a 401 from any call below `api_base` means the sign-in ran out, and
-/// the page goes to `sign_in_page`.
+/// The scheme of the shared proxy's `WWW-Authenticate` on its own 401s (its `SIGN_IN_CHALLENGE`).
+const SIGN_IN_CHALLENGE: &str = "wellness0-sign-in";
+
+/// Behind a shared proxy: a 401 the proxy itself sent for any call below `api_base` means the
+/// sign-in ran out, and the page goes to `sign_in_page`.
 pub fn redirect_on_401(api_base: &str, sign_in_page: &str) {
     SIGN_IN.with(|s| *s.borrow_mut() = Some((api_base.to_owned(), sign_in_page.to_owned())));
 }
@@ -74,7 +77,10 @@ pub async fn send(
     let window = web_sys::window().ok_or_else(|| FetchError::Network("no window".into()))?;
     let response = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(fetch_error)?;
     let response: Response = response.dyn_into().map_err(|_| FetchError::Network("not a response".into()))?;
-    if response.status() == 401 {
+    // Only the proxy's own 401 names its sign-in: an upstream's refusal of the server's key is
+    // relayed as a 401 too, and must not send everyone round between the app and the sign-in.
+    let signed_out = response.headers().get("www-authenticate").ok().flatten().is_some_and(|c| c.starts_with(SIGN_IN_CHALLENGE));
+    if response.status() == 401 && signed_out {
         let sign_in = SIGN_IN.with(|s| s.borrow().clone()).filter(|(api, _)| url.starts_with(api.as_str()));
         if let Some((_, page)) = sign_in {
             let _ = window.location().assign(&page);

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use crate::accounts::sessions;
 use crate::accounts::tokens::now_secs;
 use crate::auth::{pages, session, Person};
-use crate::error::{Api, AppError};
+use crate::error::{Api, AppError, SIGN_IN_CHALLENGE};
 use crate::AppState;
 
 /// Middleware on every request (shared mode): a cookie naming a live session of a person who
@@ -68,6 +68,7 @@ pub async fn require_person_for_site(State(state): State<Arc<AppState>>, req: Re
     if !is_page {
         let mut resp = (StatusCode::UNAUTHORIZED, "sign in first\n").into_response();
         resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(SIGN_IN_CHALLENGE));
         return resp;
     }
     if matches!(fetch("sec-fetch-site"), "cross-site" | "same-site") {

@@ -33,6 +33,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use tower_http::compression::CompressionLayer;
 
 use super::{no_store, signed_in};
 use crate::accounts::hub::Subscription;
@@ -62,7 +63,12 @@ const MIB: i64 = 1024 * 1024;
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/sync/push", post(push))
-        .route("/api/sync/changes", get(changes))
+        // Records are base64 of ciphertext: gzip takes back most of base64's third, so a new
+        // device's first sync costs about what the plaintext would.
+        .route(
+            "/api/sync/changes",
+            get(changes).layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(5))),
+        )
         .route("/api/sync/key", get(get_key).put(put_key))
         .route("/api/sync/events", get(events))
 }
