@@ -578,6 +578,7 @@ async fn a_password_change_rewraps_the_key_in_the_same_step_and_signs_every_othe
             ("current", current.to_owned()),
             ("secret", new.auth_secret.clone()),
             ("key_version", version.to_owned()),
+            ("iterations", kdf::ITERATIONS.to_string()),
         ];
         if let Some(key) = key {
             form.push(("key", key.to_owned()));
@@ -593,6 +594,8 @@ async fn a_password_change_rewraps_the_key_in_the_same_step_and_signs_every_othe
     let resp = change(&old.auth_secret, "0", None).await.unwrap();
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     assert!(resp.text().await.unwrap().contains("changed on another device"));
+    let resp = change(&old.auth_secret, "7", Some(&new_body)).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::CONFLICT, "a body re-wrapped from a version no longer stored");
     let resp = change(&old.auth_secret, "1", Some("not json")).await.unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let v: Value = phone.get(&key_url).send().await.unwrap().json().await.unwrap();

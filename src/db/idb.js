@@ -80,8 +80,8 @@ export async function getAll(db, store, lower, upper) {
   return readable;
 }
 
-// Applies `ops` in one transaction, in their order: [store, record] puts a record, [store, key]
-// or [store, lower, upper] deletes. All or nothing. Rejects with the browser's error (e.g.
+// Applies `ops` in one transaction, in their order: [store, record] puts a record, [store, key,
+// upper] deletes the key (upper undefined) or every key from `key` to `upper`. All or nothing. Rejects with the browser's error (e.g.
 // QuotaExceededError).
 export async function write(db, stores, ops) {
   await gate;

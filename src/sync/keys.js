@@ -128,6 +128,17 @@ async function opaque(logical) {
   return b64(await crypto.subtle.sign("HMAC", namingKey, enc.encode(logical)));
 }
 
+// Whether this browser compresses raw DEFLATE (Chromium before 103 has CompressionStream, but
+// not this format).
+function canDeflate() {
+  try {
+    new CompressionStream("deflate-raw");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function through(bytes, transform) {
   return new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(transform)).arrayBuffer());
 }
@@ -138,7 +149,7 @@ async function through(bytes, transform) {
 // open; the version in it says whether to inflate).
 export async function sealRecords(json) {
   if (!recordKey) throw new DOMException("no data key", "InvalidStateError");
-  const deflates = typeof CompressionStream === "function";
+  const deflates = canDeflate();
   const out = [];
   for (const [logical, clock, value] of JSON.parse(json)) {
     const key = await opaque(logical);

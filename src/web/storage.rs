@@ -41,7 +41,10 @@ const DEVICE_KEY: &str = "wellness0.sync-device";
 /// This browser's device id: 12 random hex digits, made once and kept. It names the device in
 /// sync's clocks and in the memories it saves, so another device can tell they came from here.
 pub fn device_id() -> String {
-    let valid = |id: &String| (1..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric());
+    // The rule of a device in a sync clock (`sync::clock::valid_device`, above this layer).
+    let valid = |id: &String| {
+        (1..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
     if let Some(id) = get(Scope::Device, DEVICE_KEY).filter(valid) {
         return id;
     }

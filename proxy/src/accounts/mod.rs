@@ -313,13 +313,13 @@ pub async fn change_password(
     let Some(row) = row else {
         return Ok(PasswordChange::PasswordMoved);
     };
-    let stored = sync::key_version(&mut tx, account.id).await?;
-    let key_kept = match key {
-        Some(body) if key_version > 0 => {
-            sync::replace_key(&mut tx, account.id, body, key_version, now).await?.is_some()
-        }
-        Some(_) => false,
-        None => stored == key_version,
+    let key_kept = match (key, key_version) {
+        (Some(body), v) if v > 0 => sync::replace_key(&mut tx, account.id, body, v, now).await?.is_some(),
+        (Some(_), _) => false,
+        (None, 0) => sync::key_version(&mut tx, account.id).await? == 0,
+        // Not re-wrapped (this password's key does not open it): the version still counts up,
+        // so a replacement read before the change is refused after it.
+        (None, v) => sync::bump_key_version(&mut tx, account.id, v, now).await?.is_some(),
     };
     if !key_kept {
         return Ok(PasswordChange::KeyMoved);

@@ -333,6 +333,25 @@ pub(crate) async fn replace_key(
     .await
 }
 
+/// Counts account `account`'s key version up if it is still `expected_version`, the body as
+/// it is: the new version, or `None`.
+pub(crate) async fn bump_key_version(
+    conn: &mut sqlx::AnyConnection,
+    account: i64,
+    expected_version: i64,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE sync_keys SET version = version + 1, updated_at = $1 WHERE account_id = $2 AND version = $3 \
+         RETURNING version",
+    )
+    .bind(now)
+    .bind(account)
+    .bind(expected_version)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
 /// The version of account `account`'s key body (0 when it has none).
 pub(crate) async fn key_version(conn: &mut sqlx::AnyConnection, account: i64) -> Result<i64, sqlx::Error> {
     let v: Option<i64> = sqlx::query_scalar("SELECT version FROM sync_keys WHERE account_id = $1")

@@ -114,19 +114,18 @@ pub fn invite(status: StatusCode, name: &str, token: &str, error: Option<&str>) 
 
 /// A short notice with a link back to the sign-in page.
 pub fn notice(status: StatusCode, title: &str, text: &str) -> Response {
-    notice_linking(status, title, text, "signin", "Go to sign in")
+    let body =
+        format!("<h1>{}</h1>\n<p>{}</p>\n<p><a href=\"signin\">Go to sign in</a></p>", escape(title), escape(text));
+    page(status, title, "style.css", &body)
 }
 
-/// A short notice with one link (`href` relative to `auth/`).
-pub fn notice_linking(status: StatusCode, title: &str, text: &str, href: &str, link: &str) -> Response {
-    let body = format!(
-        "<h1>{}</h1>\n<p>{}</p>\n<p><a href=\"{}\">{}</a></p>",
-        escape(title),
-        escape(text),
-        escape(href),
-        escape(link)
-    );
-    page(status, title, "style.css", &body)
+/// Said once a password change went through; its script hands the new password's wrapping key
+/// (kept aside by the change page until now) to the app.
+pub fn password_changed() -> Response {
+    let body = "<h1 data-password-changed>Your password is changed</h1>\n<p>Your other devices are signed out: \
+        sign in on them with the new password.</p>\n<p><a href=\"../\">Back to wellness0</a></p>\n\
+        <script src=\"signin.js\" defer></script>";
+    page(StatusCode::OK, "Your password is changed", "style.css", body)
 }
 
 /// The page that changes the signed-in person's password (served at `auth/password`). `salt`

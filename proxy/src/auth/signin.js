@@ -10,6 +10,7 @@
 // The fewest iterations accepted: a tampered server must not talk the page into a cheap key.
 const MIN_ITERATIONS = 600000;
 const WRAP_HANDOFF = "wellness0.signin-wrap";
+const WRAP_PENDING = "wellness0.signin-wrap-pending";
 const enc = new TextEncoder();
 
 function base64url(bytes) {
@@ -111,7 +112,9 @@ async function change(form, name, password) {
   hidden(form, "secret", after.secret);
   hidden(form, "key_version", String(key.version));
   if (key.body) hidden(form, "key", key.body);
-  sessionStorage.setItem(WRAP_HANDOFF, JSON.stringify({ name, key: after.wrap }));
+  // Handed to the app only once the server has taken the change (the page saying so runs this
+  // script): a change refused or cut off must not leave the app a key of a password never set.
+  sessionStorage.setItem(WRAP_PENDING, JSON.stringify({ name, key: after.wrap }));
   form.submit();
 }
 
@@ -134,8 +137,13 @@ async function submit(form) {
   form.submit();
 }
 
-// A key left by an attempt the server refused (this page again) is of a wrong password.
+// A key left by an attempt the server refused (this page again) is of a wrong password; the
+// page saying a password change went through hands the new password's key over.
 sessionStorage.removeItem(WRAP_HANDOFF);
+if (document.querySelector("[data-password-changed]") && sessionStorage.getItem(WRAP_PENDING)) {
+  sessionStorage.setItem(WRAP_HANDOFF, sessionStorage.getItem(WRAP_PENDING));
+}
+sessionStorage.removeItem(WRAP_PENDING);
 
 for (const form of document.querySelectorAll("form[data-derive]")) {
   form.addEventListener("submit", (event) => {

@@ -312,11 +312,14 @@ async fn change_password(State(state): State<Arc<AppState>>, req: Request) -> Re
     // An account from before checks the password itself (sent this once), as at sign-in.
     let legacy = account.kdf.is_none();
     let proof = if legacy { form.get("password") } else { form.get("current") };
-    let (Some(key_version), true, true, true) = (
+    // The page derives with the iteration count it was given: only today's is stored.
+    let iterations_ours = form.get("iterations") == kdf::ITERATIONS.to_string();
+    let (Some(key_version), true, true, true, true) = (
         key_version,
         kdf::well_formed_secret(secret),
         kdf::well_formed_salt(salt),
         legacy || kdf::well_formed_secret(proof),
+        iterations_ours,
     ) else {
         let msg = "Changing the password needs JavaScript: it is turned into a key on this device and never sent.";
         return again(StatusCode::BAD_REQUEST, msg);
@@ -339,10 +342,7 @@ async fn change_password(State(state): State<Arc<AppState>>, req: Request) -> Re
     match accounts::change_password(&shared.db, &account, &verifier, key_version, key.as_deref(), now_secs()).await {
         Ok(PasswordChange::Changed(account)) => {
             tracing::info!(rewrapped = key.is_some(), "a password was changed");
-            let text = "Your other devices are signed out: sign in on them with the new password.";
-            let done =
-                pages::notice_linking(StatusCode::OK, "Your password is changed", text, "../", "Back to wellness0");
-            with_session(shared, &account, &form, done).await
+            with_session(shared, &account, &form, pages::password_changed()).await
         }
         Ok(PasswordChange::PasswordMoved) => see_other("signin"),
         Ok(PasswordChange::KeyMoved) => {
