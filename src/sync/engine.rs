@@ -150,12 +150,27 @@ fn synced_details(data: &str) -> Option<String> {
 }
 
 /// What the ledger holds for `key`: as this page left it, else as stored.
-async fn held_now(db: &Db, page: &HashMap<String, Option<Held>>, key: &str) -> Result<Option<Held>, StorageError> {
-    match page.get(key) {
+async fn held_now(db: &Db, page: &Ledger, key: &Key) -> Result<Option<Held>, StorageError> {
+    let name = key.to_string();
+    match page.entries.get(&name) {
         Some(held) => Ok(held.clone()),
-        None => Ok(db.get(db::SYNC, &key.into()).await?.and_then(|r| serde_json::from_str(&data_of(&r)?).ok())),
+        // `held` reads a session's details, deletion and messages: a draft is asked for apart.
+        None if page.whole.contains(key.session()) && !matches!(key, Key::Draft(_)) => Ok(None),
+        None => Ok(db.get(db::SYNC, &name.into()).await?.and_then(|r| serde_json::from_str(&data_of(&r)?).ok())),
     }
 }
+
+/// The ledger as a pulled page leaves it (its writes land together at the end): entries by
+/// record key (`None`: removed), and the sessions whose every entry is among them (read at
+/// once, for a page with many of their records: one read instead of two per record).
+#[derive(Default)]
+struct Ledger {
+    entries: HashMap<String, Option<Held>>,
+    whole: BTreeSet<String>,
+}
+
+/// Records of one session in a page from which its whole ledger is read at once.
+const READ_WHOLE_FROM: usize = 8;
 
 fn ledger_record(key: &str, data: &str) -> Record {
     Record::new(data).field("key", key.into())
@@ -595,14 +610,23 @@ impl SyncStore {
         deleted: &mut bool,
     ) -> Result<Batch, StorageError> {
         let mut batch = Batch::default();
-        // The ledger as this page leaves it (its writes land together at the end).
-        let mut ledger: HashMap<String, Option<Held>> = HashMap::new();
+        let mut ledger = Ledger::default();
+        let mut per_session: HashMap<&str, usize> = HashMap::new();
+        for (key, _, _) in changes {
+            *per_session.entry(key.session()).or_default() += 1;
+        }
+        for (session, _) in per_session.into_iter().filter(|(_, n)| *n >= READ_WHOLE_FROM) {
+            for (key, held) in self.held(db, session).await? {
+                ledger.entries.insert(key.to_string(), Some(held));
+            }
+            ledger.whole.insert(session.to_owned());
+        }
         let now = now_ms() as u64;
         for (key, clock, value) in changes {
             let Ok(session) = key.session().parse::<u64>() else { continue };
             let name = key.to_string();
-            let held = held_now(db, &ledger, &name).await?;
-            let deletion = held_now(db, &ledger, &format!("x/{}", key.session())).await?;
+            let held = held_now(db, &ledger, key).await?;
+            let deletion = held_now(db, &ledger, &Key::Deletion(key.session().to_owned())).await?;
             let deleted_at = deletion.filter(|h: &Held| h.digest.is_some()).and_then(|h| Clock::parse(&h.clock));
             let verdict = ledger::verdict(key, clock, value.is_some(), held.as_ref(), deleted_at.as_ref());
             if verdict == Verdict::Ignore {
@@ -630,7 +654,7 @@ impl SyncStore {
                 }
                 (Verdict::DeleteSession, _) => {
                     let mut held_here = self.held(db, key.session()).await?;
-                    for (k, h) in &ledger {
+                    for (k, h) in &ledger.entries {
                         if let (Some(k), Some(h)) = (Key::parse(k), h) {
                             if k.session() == key.session() {
                                 held_here.insert(k, h.clone());
@@ -647,7 +671,7 @@ impl SyncStore {
                             }
                         }
                         batch = batch.delete(db::SYNC, k.to_string().into());
-                        ledger.insert(k.to_string(), None);
+                        ledger.entries.insert(k.to_string(), None);
                     }
                     if kept_messages == 0 {
                         batch = batch
@@ -661,7 +685,7 @@ impl SyncStore {
                 _ => {}
             }
             batch = batch.put(db::SYNC, ledger_record(&name, &serde_json::to_string(&keep).unwrap_or_default()));
-            ledger.insert(name, Some(keep));
+            ledger.entries.insert(name, Some(keep));
         }
         Ok(batch)
     }
