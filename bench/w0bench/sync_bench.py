@@ -66,7 +66,7 @@ def deployment(fakes, dist, env):
 
 
 def sync(dist, fakes, cfg):
-    out = {}
+    out = {"proxy": os.path.relpath(proxy_bin(), ROOT)}
     work = pathlib.Path(tempfile.mkdtemp(prefix="w0-bench-sync-"))
     try:
         with postgres_cluster() as (server, pg_dir):

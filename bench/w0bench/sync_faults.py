@@ -20,9 +20,11 @@ def now_ms():
     return int(time.time() * 1000)
 
 
-def audit(client, expected_keys):
-    """What the server holds against what was sent: lost, duplicated, unexpected."""
+def audit(client, expected_keys, prefix):
+    """What the server holds of one case (keys starting with `prefix`) against what was sent:
+    lost, duplicated (a key or a sequence number twice in the changes), unexpected."""
     stored, _ = client.changes_all()
+    stored = [r for r in stored if r["key"].startswith(prefix)]
     keys = [r["key"] for r in stored]
     seqs = [r["seq"] for r in stored]
     return {"sent": len(expected_keys), "stored": len(set(keys)), "lost": len(expected_keys - set(keys)),
@@ -79,7 +81,7 @@ def killed_mid_push(launch, rounds):
             of_batch = sum(r["key"].startswith(f"kill{n}-") for r in held)
             partial += 0 < of_batch < BATCH
             send_until_answered(client, batch)
-        return dict(audit(client, sent), rounds=rounds, cut=cut, partial=partial)
+        return dict(audit(client, sent, "kill"), rounds=rounds, cut=cut, partial=partial)
     finally:
         proxy.stop()
 
@@ -97,7 +99,7 @@ def database_restarted(launch, restart, batches):
             sent |= {r["key"] for r in batch}
             failures += send_until_answered(client, batch)
         restarted.wait(120)
-        return dict(audit(client, sent), batches=batches, failed_tries=failures)
+        return dict(audit(client, sent, "restart"), batches=batches, failed_tries=failures)
     finally:
         proxy.stop()
 
@@ -119,7 +121,7 @@ def switching_instances(launch, batches):
             ignored += device.push(batch)["ignored"]
             got, since = device.changes_all(since)
             pulled.update((r["key"], r["seq"]) for r in got)
-        mine, theirs = audit(device, sent), audit(other, sent)
+        mine, theirs = audit(device, sent, "switch"), audit(other, sent, "switch")
         return dict(mine, batches=batches, replays_ignored=ignored, pulled_in_turn=len(pulled),
                     other_device=theirs)
     finally:
