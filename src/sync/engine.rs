@@ -493,14 +493,14 @@ impl SyncStore {
             return Ok(());
         }
         let now = now_ms() as u64;
+        // After everything held for the session, so a deletion comes after what it hides.
+        self.inner.update_value(|i| {
+            let hlc = i.hlc.get_or_insert_with(|| Hlc::new(&web_storage::device_id()));
+            held.values().filter_map(|h| Clock::parse(&h.clock)).for_each(|c| hlc.observe(&c, now));
+        });
         let mut batch = Batch::default();
         for (key, value) in changes {
-            let clock = self.inner.try_update_value(|i| {
-                let hlc = i.hlc.get_or_insert_with(|| Hlc::new(&web_storage::device_id()));
-                // After everything held for the session, so a deletion comes after what it hides.
-                held.values().filter_map(|h| Clock::parse(&h.clock)).for_each(|c| hlc.observe(&c, now));
-                hlc.tick(now)
-            });
+            let clock = self.inner.try_update_value(|i| i.hlc.as_mut().map(|hlc| hlc.tick(now))).flatten();
             let Some(clock) = clock else { continue };
             if matches!(key, Key::Deletion(_)) {
                 // The deletion hides every earlier record of the session: the ledger keeps only it.

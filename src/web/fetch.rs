@@ -80,8 +80,8 @@ pub async fn send(
     // Only the proxy's own 401 names its sign-in: an upstream's refusal of the server's key is
     // relayed as a 401 too, and must not send everyone round between the app and the sign-in.
     let signed_out =
-        response.headers().get("www-authenticate").ok().flatten().is_some_and(|c| c.starts_with(SIGN_IN_CHALLENGE));
-    if response.status() == 401 && signed_out {
+        || response.headers().get("www-authenticate").ok().flatten().is_some_and(|c| c.starts_with(SIGN_IN_CHALLENGE));
+    if response.status() == 401 && signed_out() {
         let sign_in = SIGN_IN.with(|s| s.borrow().clone()).filter(|(api, _)| url.starts_with(api.as_str()));
         if let Some((_, page)) = sign_in {
             let _ = window.location().assign(&page);

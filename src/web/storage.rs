@@ -38,9 +38,18 @@ pub fn remove(scope: Scope, key: &str) {
 /// Where [`device_id`] keeps its id (the name is from when only sync used it).
 const DEVICE_KEY: &str = "wellness0.sync-device";
 
+thread_local! {
+    /// [`device_id`] as read or made the first time this page asked (every memory row asks).
+    static DEVICE: std::cell::OnceCell<String> = const { std::cell::OnceCell::new() };
+}
+
 /// This browser's device id: 12 random hex digits, made once and kept. It names the device in
 /// sync's clocks and in the memories it saves, so another device can tell they came from here.
 pub fn device_id() -> String {
+    DEVICE.with(|id| id.get_or_init(kept_or_new_device_id).clone())
+}
+
+fn kept_or_new_device_id() -> String {
     // The rule of a device in a sync clock (`sync::clock::valid_device`, above this layer).
     let valid = |id: &String| {
         (1..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')

@@ -15,11 +15,13 @@ pub mod sessions;
 pub mod sync;
 pub mod tokens;
 
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::Row;
 
 use crate::db::{Db, DbError};
 use crate::kdf::{Kdf, Verifier};
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, AnyArguments>;
 
 /// Longest name.
 pub const MAX_NAME: usize = 64;
@@ -252,16 +254,19 @@ pub(crate) async fn store_password(
          WHERE id = $5 RETURNING ",
         columns!()
     );
-    let row = sqlx::query(sql)
+    let row = new_verifier(sql, id, verifier, now).fetch_one(&mut *conn).await?;
+    end_access(conn, id).await?;
+    Ok(account_of(&row)?)
+}
+
+/// `sql` (an update of account `id` to `verifier`, from now on: `$1`–`$5`) with its parameters.
+fn new_verifier<'q>(sql: &'static str, id: i64, verifier: &'q Verifier, now: i64) -> AnyQuery<'q> {
+    sqlx::query(sql)
         .bind(&verifier.hash)
         .bind(now)
         .bind(&verifier.kdf.salt)
         .bind(i64::from(verifier.kdf.iterations))
         .bind(id)
-        .fetch_one(&mut *conn)
-        .await?;
-    end_access(conn, id).await?;
-    Ok(account_of(&row)?)
 }
 
 /// Uses up account `id`'s invite and ends its sessions (its password just changed).
@@ -301,12 +306,7 @@ pub async fn change_password(
          WHERE id = $5 AND password_hash = $6 RETURNING ",
         columns!()
     );
-    let row = sqlx::query(sql)
-        .bind(&verifier.hash)
-        .bind(now)
-        .bind(&verifier.kdf.salt)
-        .bind(i64::from(verifier.kdf.iterations))
-        .bind(account.id)
+    let row = new_verifier(sql, account.id, verifier, now)
         .bind(account.password_hash.as_deref())
         .fetch_optional(&mut *tx)
         .await?;

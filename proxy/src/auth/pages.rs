@@ -87,6 +87,23 @@ pub fn sign_in(status: StatusCode, name: &str, error: Option<&str>) -> Response 
     page(status, "Sign in", "style.css", &body)
 }
 
+/// A new password's two fields (`#password`, with its length hint, and `#confirm`), as the
+/// invite and the change pages ask for it.
+fn new_password_fields(repeat_label: &str, error: Option<&str>) -> String {
+    format!(
+        "<label for=\"password\">New password</label>\n\
+         <input type=\"password\" id=\"password\" autocomplete=\"new-password\" required \
+         minlength=\"{min}\" aria-describedby=\"password-hint{err_id}\">\n\
+         <p class=\"hint\" id=\"password-hint\">At least {min} characters.</p>\n\
+         <label for=\"confirm\">{repeat_label}</label>\n\
+         <input type=\"password\" id=\"confirm\" autocomplete=\"new-password\" required \
+         minlength=\"{min}\"{aria}>\n",
+        min = MIN_PASSWORD_CHARS,
+        err_id = if error.is_some() { " form-error" } else { "" },
+        aria = described_by(error),
+    )
+}
+
 /// The page that sets a password from an invite (served at `auth/invite`).
 pub fn invite(status: StatusCode, name: &str, token: &str, error: Option<&str>) -> Response {
     let body = format!(
@@ -94,20 +111,11 @@ pub fn invite(status: StatusCode, name: &str, token: &str, error: Option<&str>) 
          {NEEDS_SCRIPT}{error_block}<form method=\"post\" action=\"invite\" data-derive>\n\
          <input type=\"hidden\" name=\"token\" value=\"{token}\">\n\
          <input type=\"text\" name=\"name\" value=\"{name}\" autocomplete=\"username\" hidden>\n\
-         <label for=\"password\">New password</label>\n\
-         <input type=\"password\" id=\"password\" autocomplete=\"new-password\" required \
-         minlength=\"{min}\" aria-describedby=\"password-hint{err_id}\">\n\
-         <p class=\"hint\" id=\"password-hint\">At least {min} characters.</p>\n\
-         <label for=\"confirm\">Repeat the password</label>\n\
-         <input type=\"password\" id=\"confirm\" autocomplete=\"new-password\" required \
-         minlength=\"{min}\"{aria}>\n\
-         <button type=\"submit\">Set password and sign in</button>\n</form>\n<script src=\"signin.js\" defer></script>",
+         {fields}<button type=\"submit\">Set password and sign in</button>\n</form>\n<script src=\"signin.js\" defer></script>",
         name = escape(name),
         token = escape(token),
         error_block = error_block(error),
-        min = MIN_PASSWORD_CHARS,
-        err_id = if error.is_some() { " form-error" } else { "" },
-        aria = described_by(error),
+        fields = new_password_fields("Repeat the password", error),
     );
     page(status, "Set your password", "style.css", &body)
 }
@@ -141,20 +149,12 @@ pub fn change_password(status: StatusCode, name: &str, salt: &str, iterations: u
          <input type=\"text\" name=\"name\" value=\"{name}\" autocomplete=\"username\" hidden>\n\
          <label for=\"current\">Current password</label>\n\
          <input type=\"password\" id=\"current\" autocomplete=\"current-password\" required{aria}>\n\
-         <label for=\"password\">New password</label>\n\
-         <input type=\"password\" id=\"password\" autocomplete=\"new-password\" required \
-         minlength=\"{min}\" aria-describedby=\"password-hint{err_id}\">\n\
-         <p class=\"hint\" id=\"password-hint\">At least {min} characters.</p>\n\
-         <label for=\"confirm\">Repeat the new password</label>\n\
-         <input type=\"password\" id=\"confirm\" autocomplete=\"new-password\" required \
-         minlength=\"{min}\"{aria}>\n\
-         <button type=\"submit\">Change password</button>\n</form>\n\
+         {fields}<button type=\"submit\">Change password</button>\n</form>\n\
          <p><a href=\"../\">Back to wellness0</a></p>\n<script src=\"signin.js\" defer></script>",
         name = escape(name),
         salt = escape(salt),
         error_block = error_block(error),
-        min = MIN_PASSWORD_CHARS,
-        err_id = if error.is_some() { " form-error" } else { "" },
+        fields = new_password_fields("Repeat the new password", error),
         aria = described_by(error),
     );
     page(status, "Change your password", "style.css", &body)

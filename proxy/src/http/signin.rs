@@ -326,9 +326,11 @@ async fn change_password(State(state): State<Arc<AppState>>, req: Request) -> Re
     };
     let key = match form.get("key") {
         "" => None,
-        text => match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(body) if body.is_object() && text.len() <= super::sync::MAX_KEY_BODY => Some(body.to_string()),
-            _ => return again(StatusCode::BAD_REQUEST, "The page sent a sync key this server cannot read. Reload it."),
+        text => match serde_json::from_str(text).map_err(|e| e.to_string()).and_then(|v| super::sync::key_body(&v)) {
+            Ok(body) => Some(body),
+            Err(_) => {
+                return again(StatusCode::BAD_REQUEST, "The page sent a sync key this server cannot read. Reload it.")
+            }
         },
     };
     if !shared.hasher.verify(account.password_hash.clone(), proof.to_owned()).await {

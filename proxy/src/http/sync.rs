@@ -260,20 +260,26 @@ struct PutKey {
     expected_version: i64,
 }
 
+/// A key body as stored (compact JSON), or why it is refused.
+pub fn key_body(body: &Value) -> Result<String, String> {
+    if !body.is_object() {
+        return Err("the key's body must be a JSON object".into());
+    }
+    let text = body.to_string();
+    if text.len() > MAX_KEY_BODY {
+        return Err(format!("the key's body is {} bytes of JSON; at most {MAX_KEY_BODY}", text.len()));
+    }
+    Ok(text)
+}
+
 async fn put_key(State(state): State<Arc<AppState>>, req: Request) -> Result<Response, Failure> {
     let (shared, Current { person, .. }) = signed_in(&state, &req)?;
     let raw = read_body(req, None, state.max_body_bytes, state.limits.body_timeout).await?;
     let put: PutKey = serde_json::from_slice(&raw)
         .map_err(|e| Failure::Bad(format!("the body must be {{\"body\": {{…}}, \"expected_version\": n}} ({e})")))?;
-    if !put.body.is_object() {
-        return Err(Failure::Bad("the key's body must be a JSON object".into()));
-    }
+    let body = key_body(&put.body).map_err(Failure::Bad)?;
     if put.expected_version < 0 {
         return Err(Failure::Bad("expected_version must be 0 (no key yet) or the version last read".into()));
-    }
-    let body = put.body.to_string();
-    if body.len() > MAX_KEY_BODY {
-        return Err(Failure::Bad(format!("the key's body is {} bytes of JSON; at most {MAX_KEY_BODY}", body.len())));
     }
     let version = sync::put_key(&shared.db, person.account, &body, put.expected_version).await?;
     tracing::info!(version, "stored the sync key");
