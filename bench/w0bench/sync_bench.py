@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import uuid
 
-from harness import GEMINI_KEY, MEM0_KEY, launch_proxy
+from harness import GEMINI_KEY, MEM0_KEY, add_user, launch_proxy
 
 from .common import ROOT, log
 from .sync_devices import new_device, propagation
@@ -23,11 +23,6 @@ PASSWORD = "bench-password-1"
 
 def proxy_bin():
     return os.environ.get("PROXY_BIN", str(ROOT / "target" / "debug" / "wellness0-proxy"))
-
-
-def add_user(env):
-    subprocess.run([proxy_bin(), "users", "add", "ann", "--password-stdin"], input=PASSWORD + "\n", text=True,
-                   env={**os.environ, **env}, check=True, capture_output=True, timeout=60)
 
 
 @contextlib.contextmanager
@@ -56,7 +51,7 @@ def new_database(server):
 
 def deployment(fakes, dist, env):
     """A fresh account store with ann in it, and a function starting a proxy on it."""
-    add_user(env)
+    add_user(env, "ann", PASSWORD, binary=proxy_bin())
 
     def launch():
         return launch_proxy(fakes.gemini_url, fakes.mem0_url, gemini_key=GEMINI_KEY, mem0_key=MEM0_KEY,

@@ -4,7 +4,7 @@ shows on another (p50/p95; through one proxy, or two proxies on one PostgreSQL).
 
 import time
 
-from harness import ChatPage, new_driver, quit_driver
+from harness import ChatPage, new_driver, quit_driver, sign_in
 from harness.net import wait_until
 from selenium.webdriver.common.keys import Keys
 
@@ -34,13 +34,6 @@ new MutationObserver(() => {
   }
 }).observe(document.body, {subtree: true, childList: true, characterData: true});
 """
-
-
-def sign_in(d, url, name, password):
-    d.get(url)
-    d.find_element("id", "name").send_keys(name)
-    d.find_element("id", "password").send_keys(password)
-    d.find_element("css selector", "button[type=submit]").click()
 
 
 def app_ready(d, url, fakes, timeout=60):

@@ -98,16 +98,7 @@ def raw(page):
 
 
 def settings(page):
-    if "open" not in page.one("settings").get_attribute("class"):
-        page.one("open-settings").click()
-    page.wait(page.settings_open)
-    section = page.one("passcode-section")
-    page.d.execute_script("arguments[0].scrollIntoView({block: 'start'})", section)
-    return section
-
-
-def close_settings(page):
-    page.d.execute_script("arguments[0].click()", page.one("settings-close"))
+    return page.settings_section("passcode-section")
 
 
 def fill(page, **fields):
@@ -122,7 +113,7 @@ def set_passcode(page, passcode=PASSCODE):
     fill(page, passcode_new=passcode, passcode_again=passcode)
     page.one("passcode-set").click()
     page.wait(lambda: "Passcode set" in page.one("passcode-status").text, timeout=30)
-    close_settings(page)
+    page.close_settings()
 
 
 def chat(page, index, text):
@@ -164,7 +155,7 @@ def change_passcode(page, current, new):
     fill(page, passcode_current=current, passcode_new=new, passcode_again=new)
     page.one("passcode-change").click()
     page.wait(lambda: "Passcode changed" in page.one("passcode-status").text, timeout=30)
-    close_settings(page)
+    page.close_settings()
 
 
 def nothing_sealed_under_an_old_key(page, passcode):
@@ -214,7 +205,7 @@ def test_with_a_passcode_nothing_stored_is_readable_and_only_the_right_passcode_
 
     settings(page)
     page.screenshot("passcode-settings")
-    close_settings(page)
+    page.close_settings()
 
     # Reloaded: the lock screen, and nothing of the conversation on the page.
     locked(page)
@@ -345,7 +336,7 @@ def locking_after_a_minute(page):
     set_passcode(page)
     settings(page)
     Select(page.one("lock-after")).select_by_visible_text("After 1 minute without use")
-    close_settings(page)
+    page.close_settings()
 
 
 def test_it_locks_by_itself_after_the_chosen_time_without_use(page, fakes):

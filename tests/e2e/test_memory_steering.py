@@ -172,14 +172,10 @@ def test_tidy_up_keeps_one_of_each_group_of_near_duplicates(page, fakes, tmp_pat
 
 
 def review_mode(page):
-    page.one("open-settings").click()
-    page.wait(page.settings_open)
-    box = page.one("review-memories")
-    page.d.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
-    box.click()
+    page.settings_section("review-memories", "center").click()
     page.one("settings-save").click()
     page.one("settings-saved")
-    page.d.execute_script("arguments[0].click()", page.one("settings-close"))
+    page.close_settings()
 
 
 def test_hostile_memory_text_stays_inert_in_the_saved_line_review_tidy_up_and_forget_note(page, fakes, tmp_path):

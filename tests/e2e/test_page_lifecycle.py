@@ -19,7 +19,7 @@ def test_a_draft_typed_just_before_leaving_is_kept(page):
 def test_persistent_storage_is_asked_for_at_start_not_only_in_settings(page):
     page.configure()
     closed = "return !document.querySelector('[data-testid=settings]').classList.contains('open')"
-    page.d.execute_script("arguments[0].click()", page.one("settings-close"))
+    page.close_settings()
     page.wait(lambda: page.d.execute_script(closed))
     # Count the app's requests from the very start of the next load.
     page.d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": """

@@ -2,28 +2,18 @@
 their own memories, and every attempt to reach the other's is refused without reaching mem0."""
 
 import json
-import os
-import subprocess
 import urllib.request
 
 import pytest
-from harness import GEMINI_KEY, MEM0_KEY, ChatPage, launch_proxy, new_driver, proxy_binary, quit_driver
+import harness
+from harness import GEMINI_KEY, MEM0_KEY, ChatPage, launch_proxy, new_driver, proxy_binary, quit_driver, sign_in
 from seed_script import SEED_SCRIPT
 
 PEOPLE = {"ann": "ann-correct-horse-1", "bob": "bob-battery-staple-2"}
 
 
 def add_user(data_dir, name, password):
-    env = {**os.environ, "WELLNESS0_DATA_DIR": str(data_dir)}
-    subprocess.run([proxy_binary(), "users", "add", name, "--password-stdin"], input=password + "\n", text=True,
-                   env=env, check=True, capture_output=True, timeout=60)
-
-
-def sign_in(driver, url, name, password):
-    driver.get(url)
-    driver.find_element("id", "name").send_keys(name)
-    driver.find_element("id", "password").send_keys(password)
-    driver.find_element("css selector", "button[type=submit]").click()
+    harness.add_user({"WELLNESS0_DATA_DIR": str(data_dir)}, name, password)
 
 
 def own_memory_ids(fakes, user):

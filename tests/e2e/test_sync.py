@@ -11,19 +11,14 @@ import uuid
 from pathlib import Path
 
 import pytest
-from harness import GEMINI_KEY, MEM0_KEY, ChatPage, launch_proxy, new_driver, proxy_binary, quit_driver
+from harness import (GEMINI_KEY, MEM0_KEY, ChatPage, add_user, launch_proxy, new_driver, proxy_binary, quit_driver,
+                     sign_in)
 from selenium.webdriver.support.ui import WebDriverWait
-from test_shared_proxy import sign_in
 
 PASSWORD = "ann-correct-horse-1"
 # Words nobody else writes: searched for in the server's database afterwards.
 FIRST = "The lighthouse at Skerryvore keeps me awake."
 SECOND = "Tonight the marigolds on the balcony finally opened."
-
-
-def add_user(env, name, password):
-    subprocess.run([proxy_binary(), "users", "add", name, "--password-stdin"], input=password + "\n", text=True,
-                   env={**os.environ, **env}, check=True, capture_output=True, timeout=60)
 
 
 def signed_in_page(driver, url, fakes):
@@ -35,15 +30,16 @@ def signed_in_page(driver, url, fakes):
 
 
 def sync_state(page):
-    page.one("open-settings").click()
-    page.wait(page.settings_open)
-    section = page.one("sync-section")
-    page.d.execute_script("arguments[0].scrollIntoView({block: 'center'})", section)
-    return section
+    return page.settings_section("sync-section", "center")
 
 
-def close_settings(page):
-    page.d.execute_script("arguments[0].click()", page.one("settings-close"))
+def open_synced_session(page, title):
+    """Opens the session `title` once it has come from the other device."""
+    page.one("open-sessions").click()
+    page.wait(lambda: title in page.session_titles(), timeout=20,
+              message=f"the session never reached this device: {page.session_titles()}")
+    page.one("session-open", page.session(title)).click()
+    page.wait(lambda: page.user_messages() == [title], message=f"{page.user_messages()}")
 
 
 def share_live(fakes, laptop_url, phone_url, artifacts_prefix):
@@ -64,17 +60,13 @@ def share_live(fakes, laptop_url, phone_url, artifacts_prefix):
         # The phone signs in and has the session: its words and the reply, nothing asked twice.
         second = signed_in_page(phone, phone_url, fakes)
         assert not second.by_testid("recovery-notice"), "the code is made once, on the first device"
-        second.one("open-sessions").click()
-        second.wait(lambda: FIRST in second.session_titles(), timeout=20,
-                    message=f"the laptop's session never reached the phone: {second.session_titles()}")
-        second.one("session-open", second.session(FIRST)).click()
-        second.wait(lambda: second.user_messages() == [FIRST], message=f"{second.user_messages()}")
+        open_synced_session(second, FIRST)
         assert second.reply_text(0) == reply
         sync_state(second)
         second.wait(lambda: "Synced" in second.one("sync-state").text, message=second.one("sync-state").text)
         assert "On:" in second.one("sync-on").text
         second.screenshot(f"{artifacts_prefix}-phone-sync-settings")
-        close_settings(second)
+        second.close_settings()
 
         # Live: the phone writes, the laptop (open on the same session, not reloaded) shows it.
         second.send(SECOND)
@@ -203,11 +195,7 @@ def test_a_changed_password_rewraps_the_key_and_the_next_device_needs_no_recover
             second.one("transcript")
             second.wait_settled()
             assert not second.by_testid("recovery-notice"), "the key is the same one: no new code"
-            second.one("open-sessions").click()
-            second.wait(lambda: FIRST in second.session_titles(), timeout=20,
-                        message=f"the session never reached the phone: {second.session_titles()}")
-            second.one("session-open", second.session(FIRST)).click()
-            second.wait(lambda: second.user_messages() == [FIRST], message=f"{second.user_messages()}")
+            open_synced_session(second, FIRST)
             sync_state(second)
             second.wait(lambda: "Synced" in second.one("sync-state").text, message=second.one("sync-state").text)
             assert not second.by_testid("sync-needs-recovery"), "the new password opens the key"

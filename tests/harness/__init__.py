@@ -4,7 +4,7 @@ tests (tests/fidelity) and the bench (bench/).
 - `binaries`  where the `fakes` / `wellness0-proxy` binaries and `dist/` are (building what is missing)
 - `process`   a child server that announces `NAME listening on URL`: started, awaited, stopped
 - `fakes`     the fake Gemini / mem0 / self-hosted mem0 servers and their control API (`/_fake/...`)
-- `proxy`     the `wellness0-proxy` binary in front of the fakes
+- `proxy`     the `wellness0-proxy` binary in front of the fakes; adding a person, signing in
 - `static`    a static file server for `dist/`, at `/` or under a URL prefix
 - `net`       JSON over HTTP, and waiting for a condition with a deadline
 - `browser`   headless Chromium over WebDriver, with the flags this machine needs
@@ -19,7 +19,7 @@ from .fakes import GEMINI_KEY, MEM0_KEY, Fakes, launch_fakes
 from .net import HttpError, http_json, wait_until
 from .page import ChatPage
 from .process import LaunchError, Launched
-from .proxy import launch_proxy
+from .proxy import add_user, launch_proxy, sign_in
 from .static import StaticSite
 
 __all__ = [
@@ -29,6 +29,6 @@ __all__ = [
     "HttpError", "http_json", "wait_until",
     "ChatPage",
     "LaunchError", "Launched",
-    "launch_proxy",
+    "add_user", "launch_proxy", "sign_in",
     "StaticSite",
 ]

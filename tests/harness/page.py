@@ -55,6 +55,19 @@ class ChatPage:
         return "open" in drawer.get_attribute("class") and self.d.execute_script(
             "const r = arguments[0].getBoundingClientRect(); return r.right <= window.innerWidth + 0.5", drawer)
 
+    def settings_section(self, testid, block="start"):
+        """Opens Settings (if it is not open) and scrolls to its section `testid`."""
+        if "open" not in self.one("settings").get_attribute("class"):
+            self.one("open-settings").click()
+        self.wait(self.settings_open)
+        section = self.one(testid)
+        self.d.execute_script("arguments[0].scrollIntoView({block: arguments[1]})", section, block)
+        return section
+
+    def close_settings(self):
+        # A script click: the button may sit under the sliding drawer's edge at phone widths.
+        self.d.execute_script("arguments[0].click()", self.one("settings-close"))
+
     def configure(self, key=GEMINI_KEY, base_url=None, model=None, user_id=None, mem0_key=None, mem0_url=None,
                   use_memory=None, deadline_ms=None, selfhosted_url=None, selfhosted_key=None):
         """Fills Settings like a user. Memory stays unset unless a mem0 key (the Platform) or a

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import subprocess
 import tempfile
 
 from .binaries import dist_dir, proxy_binary
@@ -50,3 +51,18 @@ def launch_proxy(gemini_url, mem0_url, *args, gemini_key=None, mem0_key=None, en
     argv = [binary or proxy_binary(), "--host", "127.0.0.1", "--port", "0", "--dist", str(dist or dist_dir()),
             "--rate-limit-per-minute", "0", *args]
     return Proxy(argv, child_env, timeout)
+
+
+def add_user(env, name, password, binary=None):
+    """Adds `name` with `password` to the accounts of a shared proxy configured by `env` (e.g.
+    {"WELLNESS0_DATA_DIR": …} or {"WELLNESS0_DATABASE_URL": …}), as its operator would."""
+    subprocess.run([binary or proxy_binary(), "users", "add", name, "--password-stdin"], input=password + "\n",
+                   text=True, env={**os.environ, **env}, check=True, capture_output=True, timeout=60)
+
+
+def sign_in(driver, url, name, password):
+    """Opens `url` (a shared proxy: it shows its sign-in page) and signs in as a person would."""
+    driver.get(url)
+    driver.find_element("id", "name").send_keys(name)
+    driver.find_element("id", "password").send_keys(password)
+    driver.find_element("css selector", "button[type=submit]").click()
