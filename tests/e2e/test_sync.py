@@ -21,6 +21,19 @@ FIRST = "The lighthouse at Skerryvore keeps me awake."
 SECOND = "Tonight the marigolds on the balcony finally opened."
 
 
+def ann_on_sqlite(data):
+    """The environment of a proxy whose SQLite accounts in `data` hold ann."""
+    env = {"WELLNESS0_DATA_DIR": str(data)}
+    add_user(env, "ann", PASSWORD)
+    return env
+
+
+def shared_proxy(fakes, env):
+    """A shared proxy on the accounts `env` names, in front of the fakes."""
+    return launch_proxy(fakes.gemini_url, fakes.mem0_url, gemini_key=GEMINI_KEY, mem0_key=MEM0_KEY, env=env,
+                        binary=proxy_binary())
+
+
 def signed_in_page(driver, url, fakes):
     sign_in(driver, url, "ann", PASSWORD)
     page = ChatPage(driver, url, fakes)
@@ -100,10 +113,8 @@ def assert_absent(blob, texts, where):
 def test_two_browsers_share_their_sessions_live_through_one_proxy_on_sqlite(fakes, tmp_path):
     fakes.reset()
     data = tmp_path / "state"
-    env = {"WELLNESS0_DATA_DIR": str(data)}
-    add_user(env, "ann", PASSWORD)
-    with launch_proxy(fakes.gemini_url, fakes.mem0_url, gemini_key=GEMINI_KEY, mem0_key=MEM0_KEY, env=env,
-                      binary=proxy_binary()) as proxy:
+    env = ann_on_sqlite(data)
+    with shared_proxy(fakes, env) as proxy:
         texts = share_live(fakes, proxy.url, proxy.url, "sync-sqlite")
     # Everything the server wrote (the database and its write-ahead log): none of the words.
     files = [p for p in Path(data).rglob("*") if p.is_file()]
@@ -128,10 +139,8 @@ def test_two_browsers_share_live_through_two_proxies_on_one_postgresql(fakes, tm
     url = f"{server.rsplit('/', 1)[0]}/{name}"
     env = {"WELLNESS0_DATABASE_URL": url}
     add_user(env, "ann", PASSWORD)
-    with launch_proxy(fakes.gemini_url, fakes.mem0_url, gemini_key=GEMINI_KEY, mem0_key=MEM0_KEY, env=env,
-                      binary=proxy_binary()) as one, \
-            launch_proxy(fakes.gemini_url, fakes.mem0_url, gemini_key=GEMINI_KEY, mem0_key=MEM0_KEY, env=env,
-                         binary=proxy_binary()) as two:
+    with shared_proxy(fakes, env) as one, \
+            shared_proxy(fakes, env) as two:
         # The laptop talks to one instance, the phone to the other: the change crosses by NOTIFY.
         texts = share_live(fakes, one.url, two.url, "sync-postgres")
     dump = subprocess.run([pg_tool("pg_dump"), url], check=True, capture_output=True, timeout=60).stdout
@@ -154,11 +163,9 @@ def heading(driver):
 def test_a_changed_password_rewraps_the_key_and_the_next_device_needs_no_recovery_code(fakes, tmp_path):
     fakes.reset()
     data = tmp_path / "state"
-    env = {"WELLNESS0_DATA_DIR": str(data)}
-    add_user(env, "ann", PASSWORD)
+    env = ann_on_sqlite(data)
     new_password = "ann-new-battery-staple-2"
-    with launch_proxy(fakes.gemini_url, fakes.mem0_url, gemini_key=GEMINI_KEY, mem0_key=MEM0_KEY, env=env,
-                      binary=proxy_binary()) as proxy:
+    with shared_proxy(fakes, env) as proxy:
         laptop, phone = new_driver(), new_driver(width=390, height=844)
         try:
             first = signed_in_page(laptop, proxy.url, fakes)
